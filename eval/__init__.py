@@ -1,0 +1,1 @@
+"""Eval sets, metrics and the runner that judge every change."""

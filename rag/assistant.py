@@ -1,0 +1,210 @@
+"""The public engine: `Assistant` answers questions over the indexed articles, with citations."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence, Union
+
+import numpy as np
+
+from index import ChunkStore, Embedder, IndexReport, index_articles, load_embedder
+from rag.answer import Answer, Citation
+from rag.citations import renumber
+from rag.errors import QuestionError
+from rag.grounding import ABSTAIN_MESSAGES, abstain_before_generation, check_sentences, is_refusal
+from rag.language import Language, detect_language
+from rag.llm import ChatModel, load_chat_model
+from rag.prompting import build_messages
+from rag.retrieval import HybridRetriever, Passage
+from rag.settings import Settings, load_settings
+
+#: A conversation so far: (question, answer) pairs, or chat messages {"role", "content"}.
+History = Sequence[Union[tuple[str, str], dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of the answer as the model writes it (citations not yet checked)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Final:
+    """The checked answer, after the last token."""
+
+    answer: Answer
+
+
+def _previous_questions(history: History | None) -> list[str]:
+    questions = []
+    for turn in history or []:
+        if isinstance(turn, dict):
+            if turn.get("role") == "user":
+                questions.append(str(turn.get("content", "")))
+        else:
+            questions.append(str(turn[0]))
+    return [q for q in questions if q.strip()]
+
+
+class Assistant:
+    """Ask questions of the indexed news articles.
+
+    >>> bot = Assistant()
+    >>> ans = bot.ask("Siapa yang memberikan rompi antipeluru kepada Kim?")
+    >>> ans.text, ans.citations[0].doc_id
+
+    Models and the index load on first use. On first use the index is built from
+    ``settings.articles_dir`` if it is empty.
+    """
+
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        self.settings = settings.model_copy(update=overrides) if settings else load_settings(**overrides)
+        self._embedder: Embedder | None = None
+        self._store: ChunkStore | None = None
+        self._retriever: HybridRetriever | None = None
+        self._llm: ChatModel | None = None
+        self._lock = threading.RLock()  # one generation at a time: the CPU is the bottleneck
+
+    # Components, loaded lazily --------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings.embed_model, self.settings.models_path, self.settings.threads)
+        return self._embedder
+
+    @property
+    def store(self) -> ChunkStore:
+        if self._store is None:
+            self._store = ChunkStore.open(path=self.settings.index_path, url=self.settings.chroma_url,
+                                          collection=self.settings.collection, embed_model=self.settings.embed_model)
+        return self._store
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        if self._retriever is None:
+            if self.store.count() == 0:
+                self.index()
+            s = self.settings
+            self._retriever = HybridRetriever(self.store, self.embedder, candidates=s.candidates, fusion_k=s.fusion_k,
+                                              bm25_weights={"id": s.bm25_weight_id, "en": s.bm25_weight_en})
+        return self._retriever
+
+    @property
+    def llm(self) -> ChatModel:
+        if self._llm is None:
+            self._llm = load_chat_model(self.settings)
+        return self._llm
+
+    # Indexing ---------------------------------------------------------------------
+    def index(self, paths: Sequence[Path | str] | None = None, *, rebuild: bool = False,
+              progress: bool = True) -> IndexReport:
+        """Index article files (default: the articles folder). Unchanged articles are skipped."""
+        targets = [Path(p) for p in paths] if paths else [self.settings.articles_dir]
+        with self._lock:
+            if rebuild:
+                for doc_id in list(self.store.document_hashes()):
+                    self.store.delete_document(doc_id)
+            report = index_articles(targets, self.store, self.embedder, chunk_size=self.settings.chunk_size,
+                                    chunk_overlap=self.settings.chunk_overlap, progress=progress)
+            if self._retriever is not None:
+                self._retriever.refresh()
+        return report
+
+    # Questions ----------------------------------------------------------------------
+    def _check_question(self, question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise QuestionError("The question is empty: type a question about the articles.")
+        question = " ".join(question.split())
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise QuestionError(f"The question is {len(question):,} characters long; the limit is {limit:,}. "
+                                "Ask a shorter question.")
+        return question
+
+    def retrieve(self, question: str, k: int = 5, *, filters: dict[str, str] | None = None,
+                 language: Language | None = None) -> list[Passage]:
+        """The ``k`` passages that best answer ``question``, best first.
+
+        ``filters`` keeps only chunks whose metadata equals the given values, e.g.
+        ``{"publisher": "Bisnis.com"}`` or ``{"doc_id": "000_f6ccf7329cada5fc"}``.
+        """
+        question = self._check_question(question)
+        return self.retriever.retrieve(question, k, language or detect_language(question), filters)
+
+    def events(self, question: str, history: History | None = None, *,
+               language: Language | None = None) -> Iterator[Token | Final]:
+        """Answer ``question``: :class:`Token` events while the model writes, then one :class:`Final`."""
+        question = self._check_question(question)
+        language = language or detect_language(question)
+        previous = _previous_questions(history)
+        # A short follow-up ("Lalu apa yang dia terima?") is retrieved together with the last question.
+        query = f"{previous[-1]} {question}" if previous and len(question.split()) < 10 else question
+        started = time.perf_counter()
+        passages = self.retriever.retrieve(query, self.settings.top_k, language)
+        retrieval_s = time.perf_counter() - started
+
+        reason = abstain_before_generation(question, passages, language, self.settings.min_dense_score)
+        if reason:
+            answer = self._abstain(question, language, passages, retrieval_s, reason)
+            yield Token(answer.text)
+            yield Final(answer)
+            return
+
+        messages = build_messages(question, passages, language, context=previous[-1] if previous else None)
+        with self._lock:
+            pieces = []
+            for piece in self.llm.stream(messages, max_tokens=self.settings.max_answer_tokens,
+                                         temperature=self.settings.temperature):
+                pieces.append(piece)
+                yield Token(piece)
+            stats = self.llm.last_stats
+        raw = "".join(pieces).strip()
+        answer = self._grounded_answer(question, language, raw, passages)
+        answer.stats, answer.retrieval_s = stats, retrieval_s
+        yield Final(answer)
+
+    def ask(self, question: str, history: History | None = None, *, language: Language | None = None) -> Answer:
+        """Answer ``question`` (in its language, or ``language``), each claim cited as ``[n]``.
+
+        ``history`` is the conversation so far, as (question, answer) pairs or chat
+        messages; a follow-up question is read in its light.
+        """
+        for event in self.events(question, history, language=language):
+            if isinstance(event, Final):
+                return event.answer
+        raise AssertionError("events() ended without a Final answer")  # pragma: no cover
+
+    def stream(self, question: str, history: History | None = None, *,
+               language: Language | None = None) -> Iterator[str]:
+        """The answer's text in pieces as the model generates them (before citations are checked;
+        use :meth:`ask` or :meth:`events` for the checked answer)."""
+        for event in self.events(question, history, language=language):
+            if isinstance(event, Token):
+                yield event.text
+
+    # Grounding ----------------------------------------------------------------------
+    def _abstain(self, question: str, language: Language, passages: list[Passage], retrieval_s: float,
+                 reason: str) -> Answer:
+        return Answer(text=ABSTAIN_MESSAGES[language], citations=[], language=language, abstained=True,
+                      question=question, passages=passages, retrieval_s=retrieval_s, notes=[reason])
+
+    def _grounded_answer(self, question: str, language: Language, raw: str, passages: list[Passage]) -> Answer:
+        if not raw or is_refusal(raw):
+            return self._abstain(question, language, passages, 0.0, "the model found no answer in the sources")
+        vectors = self.store.embeddings([p.id for p in passages])
+        matrix = np.stack([vectors[p.id] for p in passages])
+        checked, notes = check_sentences(raw, passages, matrix, self.embedder)
+        if not checked:
+            return self._abstain(question, language, passages, 0.0, "no sentence of the answer is supported")
+        text, order = renumber([(c.text, c.sources) for c in checked])
+        citations = [
+            Citation(number=n, doc_id=passages[i].doc_id, title=passages[i].title, text=passages[i].text,
+                     passage_id=passages[i].id, publisher=passages[i].publisher, date=passages[i].date)
+            for n, i in enumerate(order, start=1)
+        ]
+        return Answer(text=text, citations=citations, language=language, abstained=False, question=question,
+                      passages=passages, notes=notes)

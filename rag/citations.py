@@ -1,0 +1,52 @@
+"""Read, check and renumber the ``[n]`` markers of an answer."""
+
+from __future__ import annotations
+
+import re
+
+CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(A-Z0-9])|(?<=\])\s+(?=[\"“(A-Z0-9])|\n+")
+
+
+def cited_numbers(text: str) -> list[int]:
+    """Every number cited in ``text``, in order, repeats kept ("[1][2, 3]" -> [1, 2, 3])."""
+    return [int(n) for group in CITATION.findall(text) for n in group.split(",")]
+
+
+def strip_citations(text: str) -> str:
+    return re.sub(r"\s+([.,!?;:])", r"\1", CITATION.sub("", text)).strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Answer text in sentences; a citation right after a full stop stays with its sentence."""
+    text = re.sub(r"([.!?])\s*((?:\[\d[\d,\s]*\]\s*)+)", lambda m: m.group(2).strip() + m.group(1) + " ", text)
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def with_citations(sentence: str, numbers: list[int]) -> str:
+    """``sentence`` with its markers replaced by ``numbers`` (placed before the final punctuation)."""
+    body = strip_citations(sentence)
+    if not numbers:
+        return body
+    marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+    if body and body[-1] in ".!?":
+        return f"{body[:-1]} {marks}{body[-1]}"
+    return f"{body} {marks}"
+
+
+def renumber(sentences: list[tuple[str, list[int]]]) -> tuple[str, list[int]]:
+    """Join sentences, numbering their sources 1..N by first appearance.
+
+    Takes (sentence, source indexes) pairs and returns the text and, for each new
+    number n, the source index it stands for (``order[n - 1]``).
+    """
+    order: list[int] = []
+    out = []
+    for sentence, sources in sentences:
+        numbers = []
+        for source in sources:
+            if source not in order:
+                order.append(source)
+            numbers.append(order.index(source) + 1)
+        out.append(with_citations(sentence, numbers))
+    return " ".join(s for s in out if s), order

@@ -1,0 +1,88 @@
+"""The `tanya` command: index articles, ask questions, serve the UI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from rag.errors import TanyaError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tanya", description="Ask Indonesian news articles questions, offline, "
+                                     "with cited answers. Settings: TANYA_* environment variables (see README).")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="index article files (default: the articles folder)")
+    p.add_argument("paths", nargs="*", type=Path, help="article files or folders")
+    p.add_argument("--rebuild", action="store_true", help="drop the whole index first")
+
+    p = sub.add_parser("ask", help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--lang", choices=["id", "en"], help="answer language (default: the question's)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+    p = sub.add_parser("retrieve", help="show the passages retrieved for a question")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=5)
+
+    p = sub.add_parser("ui", help="serve the chat UI in the browser")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=7860)
+    return parser
+
+
+def _answer_json(answer) -> str:
+    from dataclasses import asdict
+
+    return json.dumps({
+        "question": answer.question, "text": answer.text, "language": answer.language,
+        "abstained": answer.abstained, "citations": [asdict(c) for c in answer.citations],
+        "notes": answer.notes, "stats": asdict(answer.stats), "retrieval_s": answer.retrieval_s,
+    }, ensure_ascii=False, indent=2)
+
+
+def run(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from rag.assistant import Assistant
+
+    if args.command == "ui":
+        from ui.app import serve
+
+        serve(Assistant(), host=args.host, port=args.port)
+        return 0
+    bot = Assistant()
+    if args.command == "index":
+        report = bot.index(args.paths or None, rebuild=args.rebuild)
+        print(report.summary())
+        print(f"Index: {bot.store.location} ({bot.store.count()} chunks)")
+        return 1 if report.skipped and not (report.added or report.updated or report.unchanged) else 0
+    if args.command == "retrieve":
+        for p in bot.retrieve(args.question, k=args.k):
+            print(f"{p.score:.4f}  {p.id}  {p.title}\n        {p.text[:200]}")
+        return 0
+    if args.command == "ask":
+        print("Reading the sources...", file=sys.stderr, flush=True)
+        answer = bot.ask(args.question, language=args.lang)
+        print(_answer_json(answer) if args.json else answer.with_sources())
+        return 0
+    return 2  # pragma: no cover
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except TanyaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

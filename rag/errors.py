@@ -1,0 +1,34 @@
+"""Every error Tanya Berita raises on purpose.
+
+All derive from :class:`TanyaError`; each message says what went wrong and what to
+do about it, so the CLI and the UI can show it as it is, without a traceback.
+"""
+
+from index.errors import (  # re-exported: the index layer raises these
+    ArticleError,
+    IndexDirectoryError,
+    ModelError,
+    TanyaError,
+)
+
+__all__ = [
+    "TanyaError",
+    "ArticleError",
+    "IndexDirectoryError",
+    "ModelError",
+    "QuestionError",
+    "SettingsError",
+    "LLMError",
+]
+
+
+class QuestionError(TanyaError, ValueError):
+    """The question cannot be asked as it is (empty, too long)."""
+
+
+class SettingsError(TanyaError, ValueError):
+    """A setting (environment variable or config file) has an unusable value."""
+
+
+class LLMError(TanyaError, RuntimeError):
+    """The language model failed while answering (server unreachable, crashed)."""

