@@ -1,0 +1,62 @@
+"""Shared fixtures. Tests never touch the user's index: each session gets its own TANYA_HOME.
+
+Converted models are shared with the app (they take ~30 s to build once) under
+TANYA_TEST_MODELS_DIR, default the app's own models folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "data" / "articles"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path_factory):
+    """No TANYA_* from the developer's shell leaks into a test."""
+    for key in list(os.environ):
+        if key.startswith("TANYA_") and key != "TANYA_TEST_MODELS_DIR":
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("TANYA_CONFIG", str(tmp_path_factory.getbasetemp() / "no-config.toml"))
+
+
+@pytest.fixture(scope="session")
+def models_dir() -> Path:
+    from rag.settings import _default_home
+
+    return Path(os.environ.get("TANYA_TEST_MODELS_DIR") or _default_home() / "models")
+
+
+@pytest.fixture(scope="session")
+def seed_articles(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("articles")
+    for f in SEEDS.glob("*.txt"):
+        shutil.copy(f, folder / f.name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def embedder(models_dir):
+    from index import load_embedder
+
+    return load_embedder("multilingual-e5-small", models_dir, threads=2)
+
+
+@pytest.fixture(scope="session")
+def tiny_bot(tmp_path_factory, models_dir, seed_articles, embedder):
+    """An Assistant on the seed articles with the tiny SmolLM2 model (plumbing only: never assert its wording)."""
+    from rag import Assistant, load_settings
+
+    home = tmp_path_factory.mktemp("tiny-home")
+    bot = Assistant(load_settings(home=home, models_dir=models_dir, articles_dir=seed_articles, llm="smollm2-135m",
+                                  threads=2, max_answer_tokens=48))
+    bot._embedder = embedder  # share the loaded model across fixtures
+    return bot

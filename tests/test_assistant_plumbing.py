@@ -1,0 +1,77 @@
+"""The whole engine with the tiny SmolLM2 model: structure only, never its wording."""
+
+import pytest
+
+from rag import Answer, Final, QuestionError, Token
+from rag.citations import cited_numbers
+
+QUESTION = "Siapa yang memberikan rompi antipeluru kepada Kim Jong Un?"
+
+
+def test_first_use_builds_the_index(tiny_bot):
+    passages = tiny_bot.retrieve(QUESTION, k=5)
+    assert len(passages) == 5
+    assert passages[0].score >= passages[-1].score
+    assert all(p.doc_id and p.text and isinstance(p.score, float) for p in passages)
+    assert tiny_bot.store.count() > 5
+
+
+def test_retrieval_finds_the_evidence_for_the_flagship_question(tiny_bot):
+    passages = tiny_bot.retrieve(QUESTION, k=5)
+    assert any("Oleg Kozhemyako bahkan memberi Kim rompi antipeluru" in p.text for p in passages)
+
+
+def test_retrieve_filters_on_metadata(tiny_bot):
+    passages = tiny_bot.retrieve("Kim pulang ke Korea Utara", k=3, filters={"publisher": "Bisnis.com"})
+    assert passages and {p.publisher for p in passages} == {"Bisnis.com"}
+
+
+def _assert_well_formed(answer: Answer, language: str) -> None:
+    assert isinstance(answer.text, str) and answer.text
+    assert answer.language == language
+    numbers = [c.number for c in answer.citations]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert set(cited_numbers(answer.text)) == set(numbers)  # no [n] without a citation and vice versa
+    if answer.abstained:
+        assert answer.citations == []
+    for c in answer.citations:
+        assert c.doc_id and c.text and c.title
+
+
+def test_ask_returns_a_well_formed_answer(tiny_bot):
+    _assert_well_formed(tiny_bot.ask(QUESTION), "id")
+    _assert_well_formed(tiny_bot.ask("Who gave Kim a bulletproof vest?"), "en")
+
+
+def test_language_override(tiny_bot):
+    assert tiny_bot.ask(QUESTION, language="en").language == "en"
+
+
+def test_follow_up_with_history(tiny_bot):
+    answer = tiny_bot.ask("Lalu apa lagi yang dia terima?", history=[(QUESTION, "Oleg Kozhemyako [1].")])
+    _assert_well_formed(answer, "id")
+    messages = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "Oleg Kozhemyako [1]."}]
+    _assert_well_formed(tiny_bot.ask("And what else did he get?", history=messages), "en")
+
+
+def test_stream_yields_text_pieces(tiny_bot):
+    pieces = list(tiny_bot.stream(QUESTION))
+    assert pieces and all(isinstance(p, str) for p in pieces)
+
+
+def test_events_end_with_one_final_answer(tiny_bot):
+    events = list(tiny_bot.events(QUESTION))
+    assert isinstance(events[-1], Final) and all(isinstance(e, Token) for e in events[:-1])
+    assert sum(isinstance(e, Final) for e in events) == 1
+
+
+def test_off_topic_question_is_abstained_by_code(tiny_bot):
+    answer = tiny_bot.ask("Berapa skor pertandingan Persija melawan Persib di Jakarta?")
+    assert answer.abstained and answer.citations == []
+    assert answer.text == "Sumber yang tersedia tidak menyebutkan jawaban atas pertanyaan ini."
+
+
+@pytest.mark.parametrize("question,match", [("", "empty"), ("   \n ", "empty"), ("x" * 5000, "limit")])
+def test_bad_questions_raise_question_error(tiny_bot, question, match):
+    with pytest.raises(QuestionError, match=match):
+        tiny_bot.ask(question)

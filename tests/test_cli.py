@@ -1,0 +1,37 @@
+import os
+import subprocess
+import sys
+
+
+def run(args, tmp_path, **env):
+    full_env = {**os.environ, "TANYA_HOME": str(tmp_path / "home"), **env}
+    return subprocess.run([sys.executable, "-m", "rag.cli", *args], env=full_env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_empty_question_is_a_clear_error_without_traceback(tmp_path):
+    done = run(["ask", "  "], tmp_path)
+    assert done.returncode == 2
+    assert "error: The question is empty" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_bad_setting_is_a_clear_error(tmp_path):
+    done = run(["index"], tmp_path, TANYA_TOP_K="lots")
+    assert done.returncode == 2 and "TANYA_TOP_K" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_foreign_index_folder_is_refused(tmp_path):
+    (tmp_path / "home" / "index").mkdir(parents=True)
+    (tmp_path / "home" / "index" / "notes.txt").write_text("mine")
+    done = run(["index"], tmp_path)
+    assert done.returncode == 2 and "not a Tanya Berita index" in done.stderr
+    assert (tmp_path / "home" / "index" / "notes.txt").read_text() == "mine"
+
+
+def test_index_twice_reports_unchanged(tmp_path, models_dir, seed_articles):
+    env = {"TANYA_MODELS_DIR": str(models_dir), "TANYA_ARTICLES_DIR": str(seed_articles)}
+    first = run(["index"], tmp_path, **env)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "5 added" in first.stdout
+    second = run(["index"], tmp_path, **env)
+    assert "0 added" in second.stdout and "5 unchanged" in second.stdout and "0 chunks written" in second.stdout

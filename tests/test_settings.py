@@ -1,0 +1,68 @@
+from pathlib import Path
+
+import pytest
+
+from rag.errors import SettingsError
+from rag.settings import Settings, load_settings
+
+
+def test_defaults_are_sensible():
+    s = load_settings()
+    assert s.llm == "qwen2.5-coder-1.5b" and s.embed_model == "multilingual-e5-small"
+    assert s.articles_dir.name == "articles" and s.models_path == s.home / "models"
+    assert s.top_k >= 1 and s.threads >= 1
+
+
+def test_environment_variables(monkeypatch, tmp_path):
+    monkeypatch.setenv("TANYA_HOME", str(tmp_path))
+    monkeypatch.setenv("TANYA_TOP_K", "7")
+    monkeypatch.setenv("TANYA_LLM", "/models/x.gguf")
+    s = load_settings()
+    assert (s.home, s.top_k, s.llm) == (tmp_path, 7, "/models/x.gguf")
+    assert s.index_path == tmp_path / "index"
+
+
+def test_config_file_and_precedence(monkeypatch, tmp_path):
+    config = tmp_path / "tanya.toml"
+    config.write_text('top_k = 3\nthreads = 1\nllm_base_url = "http://127.0.0.1:8080/v1"\n')
+    monkeypatch.setenv("TANYA_CONFIG", str(config))
+    monkeypatch.setenv("TANYA_THREADS", "2")
+    s = load_settings(candidates=11)
+    assert s.top_k == 3  # file
+    assert s.threads == 2  # environment beats file
+    assert s.candidates == 11  # keyword beats all
+    assert s.llm_base_url == "http://127.0.0.1:8080/v1"
+
+
+def test_config_file_in_home_is_read(monkeypatch, tmp_path):
+    monkeypatch.delenv("TANYA_CONFIG")
+    monkeypatch.setenv("TANYA_HOME", str(tmp_path))
+    (tmp_path / "config.toml").write_text("top_k = 9\n")
+    assert load_settings().top_k == 9
+
+
+def test_bad_values_name_the_variable(monkeypatch):
+    monkeypatch.setenv("TANYA_TOP_K", "many")
+    with pytest.raises(SettingsError, match="TANYA_TOP_K"):
+        load_settings()
+
+
+def test_unknown_keys_in_config_file_are_refused(monkeypatch, tmp_path):
+    config = tmp_path / "tanya.toml"
+    config.write_text("topk = 3\n")
+    monkeypatch.setenv("TANYA_CONFIG", str(config))
+    with pytest.raises(SettingsError, match="TOPK"):
+        load_settings()
+
+
+def test_malformed_config_file(monkeypatch, tmp_path):
+    config = tmp_path / "tanya.toml"
+    config.write_text("top_k = = 3\n")
+    monkeypatch.setenv("TANYA_CONFIG", str(config))
+    with pytest.raises(SettingsError, match="config file"):
+        load_settings()
+
+
+def test_settings_is_one_typed_object():
+    assert isinstance(load_settings(), Settings)
+    assert isinstance(load_settings(home="~/x").home, Path) and "~" not in str(load_settings(home="~/x").home)
