@@ -108,13 +108,18 @@ class HybridRetriever:
         return self._bm25
 
     def retrieve(self, question: str, k: int, language: Language = "id",
-                 filters: dict[str, str] | None = None) -> list[Passage]:
-        """The ``k`` best passages for ``question``, best first."""
+                 filters: dict[str, str] | None = None, mode: str = "hybrid") -> list[Passage]:
+        """The ``k`` best passages for ``question``, best first.
+
+        ``mode`` "dense" or "bm25" uses one retriever alone (the eval's baselines).
+        """
+        if mode not in ("hybrid", "dense", "bm25"):
+            raise ValueError(f"unknown retrieval mode {mode!r}")
         where = chroma_where(filters)
         query_vector = self.embedder.embed_queries([question])[0]
-        dense = self.store.query(query_vector, max(k, self.candidates), where=where)
+        dense = self.store.query(query_vector, max(k, self.candidates), where=where) if mode != "bm25" else []
         allowed = {c.id for c in self.store.all_chunks(where)} if where else None
-        keyword = self._keyword_index().search(question, max(k, self.candidates), allowed)
+        keyword = self._keyword_index().search(question, max(k, self.candidates), allowed) if mode != "dense" else []
 
         fused: dict[str, float] = {}
         chunks: dict[str, StoredChunk] = {}

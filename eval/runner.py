@@ -1,0 +1,154 @@
+"""Run the eval set through the public API and write a run folder.
+
+A run folder holds ``results.jsonl`` (one line a question: answer, citations,
+verdicts, timings), ``report.json`` (the aggregates) and ``report.md`` (the same,
+for people, with charts).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from eval.dataset import EvalItem
+from eval.judge import SupportJudge
+from eval.metrics import (
+    citation_scores, facts_present, first_relevant_rank, mean, med, percentile, recall_at, reciprocal_rank, token_f1,
+)
+from rag import Assistant, Final, Token
+from rag.language import detect_language
+
+RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
+
+
+def evaluate_item(bot: Assistant, item: EvalItem, judge: SupportJudge, answers: bool = True) -> dict:
+    """Everything measured about one question."""
+    row: dict = {"id": item.id, "lang": item.lang, "type": item.type, "question": item.question,
+                 "answerable": item.answerable, "gold_answer": item.gold_answer}
+    evidence = [e.text for e in item.evidence]
+    row["retrieval"] = {}
+    for mode in RETRIEVAL_MODES:
+        started = time.perf_counter()
+        passages = bot.retriever.retrieve(item.question, 10, detect_language(item.question), mode=mode)
+        elapsed = time.perf_counter() - started
+        rank = first_relevant_rank([p.text for p in passages], evidence) if item.answerable else None
+        row["retrieval"][mode] = {"rank": rank, "ids": [p.id for p in passages], "seconds": elapsed}
+    if not answers:
+        return row
+
+    started = time.perf_counter()
+    ttft = None
+    answer = None
+    for event in bot.events(item.question):
+        if isinstance(event, Token) and ttft is None:
+            ttft = time.perf_counter() - started
+        elif isinstance(event, Final):
+            answer = event.answer
+    total = time.perf_counter() - started
+    assert answer is not None
+    cited = {c.number: c.text for c in answer.citations}
+    citations = citation_scores(answer.text, cited, lambda s, p: judge.judge(s, p).supported)
+    row.update({
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "answer_language": detect_language(answer.text) if not answer.abstained else answer.language,
+        "citations": [asdict(c) for c in answer.citations],
+        "notes": answer.notes,
+        "facts": facts_present(answer.text, item.gold_facts) if item.answerable else None,
+        "f1": token_f1(answer.text, item.gold_answer) if item.answerable and item.gold_answer else None,
+        "citation": {k: v for k, v in citations.items()},
+        "ttft_s": ttft,
+        "total_s": total,
+        "prompt_tokens": answer.stats.prompt_tokens,
+        "completion_tokens": answer.stats.completion_tokens,
+        "retrieval_s": answer.retrieval_s,
+    })
+    return row
+
+
+def _retrieval_block(rows: list[dict], mode: str) -> dict:
+    ranks = [r["retrieval"][mode]["rank"] for r in rows if r["answerable"]]
+    latencies = [r["retrieval"][mode]["seconds"] for r in rows]
+    return {
+        "questions": len(ranks),
+        "recall_at_1": mean([recall_at(x, 1) for x in ranks]),
+        "recall_at_5": mean([recall_at(x, 5) for x in ranks]),
+        "recall_at_10": mean([recall_at(x, 10) for x in ranks]),
+        "mrr_at_10": mean([reciprocal_rank(x, 10) for x in ranks]),
+        "latency_median_s": med(latencies),
+    }
+
+
+def aggregate(rows: list[dict]) -> dict:
+    """report.json's content for these rows."""
+    answered = [r for r in rows if "answer" in r]
+    answerable = [r for r in answered if r["answerable"]]
+    unanswerable = [r for r in answered if not r["answerable"]]
+    with_citations = [r for r in answerable if not r["abstained"]]
+    report = {
+        "questions": len(rows),
+        "retrieval": _retrieval_block(rows, "hybrid"),
+        "baselines": {mode: {"retrieval": _retrieval_block(rows, mode)} for mode in ("dense", "bm25")},
+    }
+    if answered:
+        report.update({
+            "answer": {
+                "questions": len(answerable),
+                "correctness": mean([r["facts"] for r in answerable]),
+                "all_facts_rate": mean([float(r["facts"] == 1.0) for r in answerable]),
+                "f1": mean([r["f1"] for r in answerable if r["f1"] is not None]),
+            },
+            "citation": {
+                "answers": len(with_citations),
+                "recall": mean([r["citation"]["recall"] for r in with_citations]),
+                "precision": mean([r["citation"]["precision"] for r in with_citations if r["citation"]["citations"]]),
+                "dangling_rate": (sum(r["citation"]["dangling"] for r in answered)
+                                  / max(1, sum(r["citation"]["citations"] for r in answered))),
+            },
+            "abstention": {
+                "unanswerable": len(unanswerable),
+                "correct_rate": mean([float(r["abstained"]) for r in unanswerable]),
+                "false_rate": mean([float(r["abstained"]) for r in answerable]),
+            },
+            "language": {"match_rate": mean([float(r["answer_language"] == r["lang"]) for r in answered])},
+            "latency": {
+                "ttft_median_s": med([r["ttft_s"] for r in answered]),
+                "ttft_p90_s": percentile([r["ttft_s"] for r in answered], 0.9),
+                "total_median_s": med([r["total_s"] for r in answered]),
+                "total_p90_s": percentile([r["total_s"] for r in answered], 0.9),
+                "prompt_tokens_median": med([r["prompt_tokens"] for r in answered]),
+                "completion_tokens_median": med([r["completion_tokens"] for r in answered]),
+            },
+        })
+    return report
+
+
+def report_with_splits(rows: list[dict]) -> dict:
+    report = aggregate(rows)
+    report["by_language"] = {lang: aggregate([r for r in rows if r["lang"] == lang])
+                             for lang in ("id", "en") if any(r["lang"] == lang for r in rows)}
+    return report
+
+
+def run_eval(bot: Assistant, items: list[EvalItem], out: Path, judge: SupportJudge, *, answers: bool = True,
+             progress: bool = True, meta: dict | None = None) -> dict:
+    """Evaluate ``items`` and write the run folder ``out``; returns the report."""
+    from tqdm import tqdm
+
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    with (out / "results.jsonl").open("w", encoding="utf-8") as fh:
+        for item in tqdm(items, desc="Eval", unit="question", disable=not progress):
+            row = evaluate_item(bot, item, judge, answers)
+            rows.append(row)
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            fh.flush()
+    report = report_with_splits(rows)
+    report["meta"] = {**(meta or {}), "judge_thresholds": f"{judge.threshold} same-language, {judge.cross_threshold} cross-lingual"}
+    (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    from eval.report import write_markdown
+
+    write_markdown(report, rows, out)
+    return report

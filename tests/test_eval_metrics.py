@@ -1,0 +1,54 @@
+import pytest
+
+from eval.judge import names_in, numbers_in
+from eval.metrics import (
+    citation_scores, contains_evidence, facts_present, first_relevant_rank, normalise_answer, reciprocal_rank,
+    token_f1,
+)
+
+
+def test_retrieval_ranks():
+    chunks = ["tentang Putin.", "Kota Artyom berjarak sekitar 254 km dari Stasiun Khasan di perbatasan.", "lain"]
+    assert first_relevant_rank(chunks, ["sekitar 254 km dari Stasiun Khasan"]) == 2
+    assert first_relevant_rank(chunks, ["tidak ada"]) is None
+    assert reciprocal_rank(2) == 0.5 and reciprocal_rank(None) == 0.0 and reciprocal_rank(11) == 0.0
+
+
+def test_evidence_match_ignores_quote_style_and_case():
+    assert contains_evidence("Ia berkata “Saya mempunyai program”.", ['"saya mempunyai program"'])
+
+
+def test_normalise_answer():
+    assert normalise_answer("Sekitar 8.000 km [1].") == "sekitar 8000 km"
+
+
+def test_facts_present_accepts_any_form():
+    facts = [["Kozhemyako"], ["bulletproof vest", "rompi antipeluru"]]
+    assert facts_present("Oleg Kozhemyako gave him a bulletproof vest [1].", facts) == 1.0
+    assert facts_present("Oleg Kozhemyako [1].", facts) == 0.5
+    assert facts_present("anything", []) == 0.0
+
+
+def test_token_f1():
+    assert token_f1("Oleg Kozhemyako [1]", "Oleg Kozhemyako") == 1.0
+    assert token_f1("Putin", "Oleg Kozhemyako") == 0.0
+    assert token_f1("Oleg Kozhemyako gubernur", "Oleg Kozhemyako") == pytest.approx(0.8)
+
+
+def test_citation_scores_follow_alce():
+    passages = {1: "Kozhemyako memberi rompi", 2: "tentang hal lain", 3: "Kozhemyako juga"}
+
+    def supports(sentence, passage):
+        return "Kozhemyako" in passage and "rompi" in passage
+
+    scores = citation_scores("Kozhemyako memberi rompi [1][2]. Lalu pulang [4].", passages, supports)
+    assert scores["sentences"] == 2
+    assert scores["recall"] == 0.5  # the second sentence cites only a missing passage
+    assert scores["precision"] == 0.5  # [1] supports alone; [2] is irrelevant
+    assert scores["dangling"] == 1
+
+
+def test_judge_reads_numbers_and_names():
+    assert numbers_in("enam drone dan 8.000 km pada 17/9/2023") == {6, 8000, 17, 9, 2023}
+    assert 2 in numbers_in("kedua negara", loose=True) and 2 not in numbers_in("kedua negara")
+    assert names_in("Kim met Russia's Defence Minister Sergei Shoigu at the UN.") >= {"russia", "sergei", "shoigu", "UN"}
