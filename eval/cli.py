@@ -17,7 +17,56 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", type=Path, help="eval set (default eval/data/questions.jsonl)")
     p.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="compare two run folders")
     p.add_argument("--judge", action="store_true", help="measure the support judge against the hand-labelled pairs")
+    p.add_argument("--vanilla", type=Path, metavar="RUN",
+                   help="run the vanilla llama-index baseline on the questions of run folder RUN and add it to its report")
+    p.add_argument("--every", type=int, default=1, help="with --vanilla: only every N-th question of the run")
+    p.add_argument("--benchmark", choices=["facqa", "idk-mrc"], help="run an external benchmark instead of our set")
+    p.add_argument("--data", type=Path, help="the benchmark's folder (default ../shared/benchmarks/<name>)")
+    p.add_argument("--split", default="test", help="benchmark split (default test)")
     return p
+
+
+def _benchmark(args) -> int:
+    from eval.benchmarks import DEFAULT_ROOT, run_facqa, run_idk_mrc
+    from rag import Assistant, load_settings
+
+    name = args.benchmark.replace("-", "_")
+    data = args.data or DEFAULT_ROOT / name
+    out = args.out or Path("runs") / time.strftime(f"{name}-%Y%m%d-%H%M%S")
+    base = load_settings()
+    if name == "facqa":  # its own index, beside the articles' one
+        bot = Assistant(base, home=base.home / "benchmarks" / "facqa", models_dir=base.models_path)
+        report = run_facqa(bot, data, out, split=args.split, limit=args.limit, answers=not args.retrieval_only)
+    else:
+        report = run_idk_mrc(Assistant(base), data, out, split=args.split, limit=args.limit)
+    report["meta"] = {"date": time.strftime("%Y-%m-%d %H:%M"), "limit": args.limit, "llm": base.llm_base_url or base.llm,
+                      "command": "tanya eval " + " ".join(__import__("sys").argv[2:])}
+    (out / f"{name}-report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def _vanilla(bot, judge, items, run: Path, every: int) -> int:
+    from eval.report import write_markdown
+    from eval.runner import aggregate
+    from eval.vanilla import run_vanilla
+    from rag.errors import TanyaError
+
+    if not (run / "results.jsonl").is_file():
+        raise TanyaError(f"{run} is not an eval run folder (no results.jsonl); run `tanya eval --out {run}` first.")
+    ours = [json.loads(line) for line in (run / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    ours = [r for r in ours if "answer" in r][:: max(1, every)]
+    by_id = {i.id: i for i in items}
+    subset = [by_id[r["id"]] for r in ours if r["id"] in by_id]
+    theirs = run_vanilla(bot, subset, run / "vanilla", judge)
+    report = json.loads((run / "report.json").read_text(encoding="utf-8"))
+    report.setdefault("baselines", {})["vanilla_llamaindex"] = {
+        "questions": len(subset), "every": every, "ours": aggregate(ours), "vanilla": aggregate(theirs)}
+    (run / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    all_rows = [json.loads(line) for line in (run / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    write_markdown(report, all_rows, run)
+    print(f"Added the vanilla llama-index baseline ({len(subset)} questions) to {run}/report.md")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,12 +86,16 @@ def main(argv: list[str] | None = None) -> int:
     from eval.judge import SupportJudge, agreement
     from rag import Assistant
 
+    if args.benchmark:
+        return _benchmark(args)
     bot = Assistant()
     judge = SupportJudge(bot.embedder)
     if args.judge:
         print(json.dumps(agreement(judge, load_support_pairs()), indent=2))
         return 0
     items = load_questions(args.questions or QUESTIONS)
+    if args.vanilla:
+        return _vanilla(bot, judge, items, args.vanilla, args.every)
     if args.lang:
         items = [i for i in items if i.lang == args.lang]
     if args.limit:

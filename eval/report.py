@@ -108,6 +108,7 @@ def write_markdown(report: dict, rows: list[dict], out: Path) -> None:
         charts = []
         lines += ["", f"(charts not drawn: {exc})"]
     lines += [""] + [f"![{c}]({c})" for c in charts]
+    lines += vanilla_section(report)
     failures = [r for r in rows if "answer" in r and ((r["answerable"] and (r["abstained"] or (r["facts"] or 0) < 1))
                                                       or (not r["answerable"] and not r["abstained"]))]
     if failures:
@@ -118,6 +119,37 @@ def write_markdown(report: dict, rows: list[dict], out: Path) -> None:
             answer = r["answer"].replace("|", "\\|").replace("\n", " ")[:160]
             lines.append(f"| {r['id']} | {r['question'].replace('|', '/')} | {answer} | {why} |")
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+VANILLA_ROWS = [
+    ("answer.correctness", "Answer correctness"), ("answer.f1", "Answer token F1"),
+    ("citation.precision", "Citation precision"), ("citation.recall", "Citation recall"),
+    ("citation.dangling_rate", "[n] with no passage"), ("abstention.correct_rate", "Unanswerable: abstained"),
+    ("abstention.false_rate", "Answerable: wrongly abstained"), ("language.match_rate", "Language match"),
+    ("latency.ttft_median_s", "Time to first token, median (s)"), ("latency.total_median_s", "Total time, median (s)"),
+]
+
+
+def vanilla_section(report: dict) -> list[str]:
+    """The vanilla llama-index baseline beside ours, on the same questions (when it was run)."""
+    block = report.get("baselines", {}).get("vanilla_llamaindex")
+    if not block:
+        return []
+    ours, theirs = block["ours"], block["vanilla"]
+    lines = ["", f"## Ours against vanilla llama-index (VectorStoreIndex + CitationQueryEngine, defaults; "
+             f"same models, same {block['questions']} questions)", "",
+             "| metric | ours | vanilla llama-index | ours better by |", "| --- | --- | --- | --- |"]
+    for key, label in VANILLA_ROWS:
+        a, b = get(ours, key), get(theirs, key)
+        delta = ""
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+            if key.startswith("latency") and a:
+                delta = f"{b / a:.2f}x faster" if b >= a else f"{a / b:.2f}x slower"
+            else:
+                gain = (b - a) if key in LOWER_IS_BETTER else (a - b)
+                delta = f"{gain:+.3f}"
+        lines.append(f"| {label} | {fmt(a)} | {fmt(b)} | {delta} |")
+    return lines
 
 
 def _verdict(row: dict) -> str:

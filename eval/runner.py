@@ -87,11 +87,10 @@ def aggregate(rows: list[dict]) -> dict:
     answerable = [r for r in answered if r["answerable"]]
     unanswerable = [r for r in answered if not r["answerable"]]
     with_citations = [r for r in answerable if not r["abstained"]]
-    report = {
-        "questions": len(rows),
-        "retrieval": _retrieval_block(rows, "hybrid"),
-        "baselines": {mode: {"retrieval": _retrieval_block(rows, mode)} for mode in ("dense", "bm25")},
-    }
+    report: dict = {"questions": len(rows)}
+    if rows and "retrieval" in rows[0]:
+        report["retrieval"] = _retrieval_block(rows, "hybrid")
+        report["baselines"] = {mode: {"retrieval": _retrieval_block(rows, mode)} for mode in ("dense", "bm25")}
     if answered:
         report.update({
             "answer": {

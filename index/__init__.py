@@ -4,7 +4,7 @@ This layer knows nothing of settings or language models; `rag` drives it.
 """
 
 from index.articles import Article, find_article_files, load_article
-from index.building import IndexReport, index_articles
+from index.building import IndexReport, index_articles, index_documents
 from index.chunking import Chunk, chunk_article
 from index.cleaning import CleanArticle, clean_article
 from index.embedding import Embedder, load_embedder
@@ -14,5 +14,5 @@ from index.store import ChunkStore, StoredChunk
 __all__ = [
     "Article", "ArticleError", "Chunk", "ChunkStore", "CleanArticle", "Embedder", "IndexDirectoryError",
     "IndexReport", "ModelError", "StoredChunk", "TanyaError", "chunk_article", "clean_article",
-    "find_article_files", "index_articles", "load_article", "load_embedder",
+    "find_article_files", "index_articles", "index_documents", "load_article", "load_embedder",
 ]

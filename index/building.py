@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.articles import find_article_files, load_article
+from index.articles import Article, find_article_files, load_article
 from index.chunking import chunk_article
 from index.embedding import Embedder
 from index.errors import ArticleError
@@ -37,19 +37,28 @@ class IndexReport:
 def index_articles(paths: list[Path], store: ChunkStore, embedder: Embedder, *, chunk_size: int = 160,
                    chunk_overlap: int = 24, progress: bool = True) -> IndexReport:
     """Index every supported article file under ``paths`` into ``store``."""
+    return index_documents(find_article_files(paths), store, embedder, chunk_size=chunk_size,
+                           chunk_overlap=chunk_overlap, progress=progress)
+
+
+def index_documents(documents: list[Path | Article], store: ChunkStore, embedder: Embedder, *,
+                    chunk_size: int = 160, chunk_overlap: int = 24, progress: bool = True) -> IndexReport:
+    """Index article files or already-made :class:`Article` records (benchmarks, other sources)."""
     from tqdm import tqdm
 
     report = IndexReport()
-    files = find_article_files(paths)
     known = store.document_hashes()
-    bar = tqdm(files, desc="Indexing", unit="article", disable=not progress)
-    for path in bar:
-        bar.set_postfix_str(path.name[:40])
-        try:
-            article = load_article(path)
-        except ArticleError as exc:
-            report.skipped.append((str(path), str(exc)))
-            continue
+    bar = tqdm(documents, desc="Indexing", unit="article", disable=not progress)
+    for item in bar:
+        if isinstance(item, Article):
+            article = item
+        else:
+            bar.set_postfix_str(item.name[:40])
+            try:
+                article = load_article(item)
+            except ArticleError as exc:
+                report.skipped.append((str(item), str(exc)))
+                continue
         previous = known.get(article.doc_id)
         if previous == article.content_hash:
             report.unchanged.append(article.doc_id)

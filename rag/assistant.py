@@ -10,7 +10,7 @@ from typing import Any, Iterator, Sequence, Union
 
 import numpy as np
 
-from index import ChunkStore, Embedder, IndexReport, index_articles, load_embedder
+from index import Article, ChunkStore, Embedder, IndexReport, index_articles, index_documents, load_embedder
 from rag.answer import Answer, Citation
 from rag.citations import renumber
 from rag.errors import QuestionError
@@ -114,6 +114,15 @@ class Assistant:
                 self._retriever.refresh()
         return report
 
+    def add_articles(self, articles: Sequence[Article], *, progress: bool = True) -> IndexReport:
+        """Index :class:`index.Article` records made in memory (e.g. from a data set)."""
+        with self._lock:
+            report = index_documents(list(articles), self.store, self.embedder, chunk_size=self.settings.chunk_size,
+                                     chunk_overlap=self.settings.chunk_overlap, progress=progress)
+            if self._retriever is not None:
+                self._retriever.refresh()
+        return report
+
     # Questions ----------------------------------------------------------------------
     def _check_question(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():
@@ -135,26 +144,29 @@ class Assistant:
         question = self._check_question(question)
         return self.retriever.retrieve(question, k, language or detect_language(question), filters)
 
-    def events(self, question: str, history: History | None = None, *,
-               language: Language | None = None) -> Iterator[Token | Final]:
-        """Answer ``question``: :class:`Token` events while the model writes, then one :class:`Final`."""
+    def events(self, question: str, history: History | None = None, *, language: Language | None = None,
+               passages: Sequence[str] | None = None) -> Iterator[Token | Final]:
+        """Answer ``question``: :class:`Token` events while the model writes, then one :class:`Final`.
+
+        ``passages`` answers from the given texts instead of the index (reading comprehension).
+        """
         question = self._check_question(question)
         language = language or detect_language(question)
         previous = _previous_questions(history)
         # A short follow-up ("Lalu apa yang dia terima?") is retrieved together with the last question.
         query = f"{previous[-1]} {question}" if previous and len(question.split()) < 10 else question
         started = time.perf_counter()
-        passages = self.retriever.retrieve(query, self.settings.top_k, language)
+        evidence, vectors = self._evidence(query, language, passages)
         retrieval_s = time.perf_counter() - started
 
-        reason = abstain_before_generation(question, passages, language, self.settings.min_dense_score)
+        reason = abstain_before_generation(question, evidence, language, self.settings.min_dense_score)
         if reason:
-            answer = self._abstain(question, language, passages, retrieval_s, reason)
+            answer = self._abstain(question, language, evidence, retrieval_s, reason)
             yield Token(answer.text)
             yield Final(answer)
             return
 
-        messages = build_messages(question, passages, language, context=previous[-1] if previous else None)
+        messages = build_messages(question, evidence, language, context=previous[-1] if previous else None)
         with self._lock:
             pieces = []
             for piece in self.llm.stream(messages, max_tokens=self.settings.max_answer_tokens,
@@ -163,17 +175,19 @@ class Assistant:
                 yield Token(piece)
             stats = self.llm.last_stats
         raw = "".join(pieces).strip()
-        answer = self._grounded_answer(question, language, raw, passages)
+        answer = self._grounded_answer(question, language, raw, evidence, vectors)
         answer.stats, answer.retrieval_s = stats, retrieval_s
         yield Final(answer)
 
-    def ask(self, question: str, history: History | None = None, *, language: Language | None = None) -> Answer:
+    def ask(self, question: str, history: History | None = None, *, language: Language | None = None,
+            passages: Sequence[str] | None = None) -> Answer:
         """Answer ``question`` (in its language, or ``language``), each claim cited as ``[n]``.
 
         ``history`` is the conversation so far, as (question, answer) pairs or chat
-        messages; a follow-up question is read in its light.
+        messages; a follow-up question is read in its light. ``passages`` answers from
+        the given texts instead of the index.
         """
-        for event in self.events(question, history, language=language):
+        for event in self.events(question, history, language=language, passages=passages):
             if isinstance(event, Final):
                 return event.answer
         raise AssertionError("events() ended without a Final answer")  # pragma: no cover
@@ -186,18 +200,38 @@ class Assistant:
             if isinstance(event, Token):
                 yield event.text
 
+    def _evidence(self, query: str, language: Language,
+                  texts: Sequence[str] | None) -> tuple[list[Passage], np.ndarray]:
+        """The passages to answer from (retrieved, or made from ``texts``) and their embeddings."""
+        if texts is not None:
+            return self._given_passages(query, list(texts))
+        found = self.retriever.retrieve(query, self.settings.top_k, language)
+        stored = self.store.embeddings([p.id for p in found])
+        return found, (np.stack([stored[p.id] for p in found]) if found else np.zeros((0, 1)))
+
+    def _given_passages(self, query: str, texts: list[str]) -> tuple[list[Passage], np.ndarray]:
+        """Passages made from given texts, and their embeddings."""
+        texts = [t for t in texts if t and t.strip()]
+        if not texts:
+            raise QuestionError("No passage text was given to answer from.")
+        vectors = self.embedder.embed_passages(texts)
+        scores = vectors @ self.embedder.embed_queries([query])[0]
+        passages = [Passage(id=f"given#{i}", doc_id=f"given-{i + 1}", text=t, score=float(s),
+                            title=f"Passage {i + 1}", dense_score=float(s))
+                    for i, (t, s) in enumerate(zip(texts, scores))]
+        return passages, vectors
+
     # Grounding ----------------------------------------------------------------------
     def _abstain(self, question: str, language: Language, passages: list[Passage], retrieval_s: float,
                  reason: str) -> Answer:
         return Answer(text=ABSTAIN_MESSAGES[language], citations=[], language=language, abstained=True,
                       question=question, passages=passages, retrieval_s=retrieval_s, notes=[reason])
 
-    def _grounded_answer(self, question: str, language: Language, raw: str, passages: list[Passage]) -> Answer:
+    def _grounded_answer(self, question: str, language: Language, raw: str, passages: list[Passage],
+                         vectors: np.ndarray) -> Answer:
         if not raw or is_refusal(raw):
             return self._abstain(question, language, passages, 0.0, "the model found no answer in the sources")
-        vectors = self.store.embeddings([p.id for p in passages])
-        matrix = np.stack([vectors[p.id] for p in passages])
-        checked, notes = check_sentences(raw, passages, matrix, self.embedder)
+        checked, notes = check_sentences(raw, passages, vectors, self.embedder)
         if not checked:
             return self._abstain(question, language, passages, 0.0, "no sentence of the answer is supported")
         text, order = renumber([(c.text, c.sources) for c in checked])

@@ -105,7 +105,8 @@ def serve(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, **launch: A
     """Serve the chat page (never shared beyond ``host``)."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     logging.basicConfig(level=logging.INFO)
-    bot.retriever  # index and load before the first visitor waits on it
+    bot.retriever  # index and load the models before the first visitor waits on them
+    bot.llm
     print(f"Tanya Berita: http://{host}:{port}", flush=True)
     build_app(bot).queue(default_concurrency_limit=1).launch(server_name=host, server_port=port, share=False,
                                                            show_error=False, **launch)

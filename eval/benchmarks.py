@@ -1,0 +1,140 @@
+"""External benchmarks on real data nobody here wrote (see eval/README.md for where to get it).
+
+- FacQA (IndoNLU; Wilie et al., 2020), open-domain: every distinct passage of all
+  three splits is indexed; the test questions are asked against the whole index.
+  Retrieval: is the gold passage in the top 1/5/20. Answers: exact match and token
+  F1 against the gold span, as SQuAD scores them.
+- IDK-MRC (Putri and Oh, EMNLP 2022): each question answered from its own paragraph
+  alone. Abstention on unanswerable questions; F1 on answerable ones.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from eval.metrics import exact_match, mean, med, token_f1
+from index import Article
+from rag import Assistant
+from rag.citations import strip_citations
+from rag.language import detect_language
+
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks"
+
+
+def detokenize(tokens: list[str]) -> str:
+    text = " ".join(tokens)
+    text = re.sub(r"\s+([.,!?;:%)\]])", r"\1", text)
+    text = re.sub(r"([(\[])\s+", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class FacQAItem:
+    question: str
+    passage: str
+    answer: str
+
+    @property
+    def passage_id(self) -> str:
+        return "facqa-" + hashlib.sha1(self.passage.encode("utf-8")).hexdigest()[:12]
+
+
+def load_facqa(folder: Path, split: str) -> list[FacQAItem]:
+    path = folder / f"{split}.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: pass --data with the FacQA folder (train/valid/test.csv).")
+    items = []
+    with path.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            tokens, labels = ast.literal_eval(row["passage"]), ast.literal_eval(row["seq_label"])
+            answer = detokenize([t for t, label in zip(tokens, labels) if label != "O"])
+            items.append(FacQAItem(detokenize(ast.literal_eval(row["question"])), detokenize(tokens), answer))
+    return items
+
+
+def facqa_articles(folder: Path) -> list[Article]:
+    seen: dict[str, Article] = {}
+    for split in ("train", "valid", "test"):
+        for item in load_facqa(folder, split):
+            if item.passage_id not in seen:
+                seen[item.passage_id] = Article(doc_id=item.passage_id, path=folder / f"{split}.csv",
+                                                title=item.passage[:60], text=item.passage,
+                                                content_hash=item.passage_id[-12:], publisher="FacQA")
+    return list(seen.values())
+
+
+def run_facqa(bot: Assistant, folder: Path, out: Path, *, split: str = "test", limit: int | None = None,
+              answers: bool = True, progress: bool = True) -> dict:
+    from tqdm import tqdm
+
+    bot.add_articles(facqa_articles(folder), progress=progress)
+    items = load_facqa(folder, split)[:limit] if limit else load_facqa(folder, split)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    with (out / "facqa.jsonl").open("w", encoding="utf-8") as fh:
+        for item in tqdm(items, desc=f"FacQA {split}", unit="question", disable=not progress):
+            row: dict = {"question": item.question, "gold": item.answer, "passage_id": item.passage_id, "ranks": {}}
+            for mode in ("hybrid", "dense", "bm25"):
+                ids = [p.doc_id for p in bot.retriever.retrieve(item.question, 20, "id", mode=mode)]
+                row["ranks"][mode] = ids.index(item.passage_id) + 1 if item.passage_id in ids else None
+            if answers:
+                answer = bot.ask(item.question)
+                text = "" if answer.abstained else strip_citations(answer.text)
+                row.update({"answer": answer.text, "abstained": answer.abstained,
+                            "em": exact_match(text, item.answer), "f1": token_f1(text, item.answer)})
+            rows.append(row)
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    report = {"benchmark": "facqa", "split": split, "questions": len(rows), "passages_indexed": bot.store.count(),
+              "retrieval": {mode: {f"recall_at_{k}": mean([float(r["ranks"][mode] is not None and r["ranks"][mode] <= k)
+                                                           for r in rows]) for k in (1, 5, 20)}
+                            for mode in ("hybrid", "dense", "bm25")}}
+    if answers:
+        report["answer"] = {"exact_match": mean([r["em"] for r in rows]), "f1": mean([r["f1"] for r in rows]),
+                            "abstained_rate": mean([float(r["abstained"]) for r in rows])}
+    (out / "facqa-report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+def run_idk_mrc(bot: Assistant, folder: Path, out: Path, *, split: str = "test", limit: int | None = None,
+                progress: bool = True) -> dict:
+    from tqdm import tqdm
+
+    path = folder / f"{split}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: pass --data with the IDK-MRC folder (valid/test.json).")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    pairs = [(para["context"], qa) for para in data for qa in para["qas"]]
+    # Interleave answerable and unanswerable questions so that --limit keeps the mix.
+    answerable = [p for p in pairs if not p[1]["is_impossible"]]
+    impossible = [p for p in pairs if p[1]["is_impossible"]]
+    mixed = [p for pair in zip(answerable, impossible) for p in pair] + answerable[len(impossible):] + impossible[len(answerable):]
+    if limit:
+        mixed = mixed[:limit]
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    with (out / "idk_mrc.jsonl").open("w", encoding="utf-8") as fh:
+        for context, qa in tqdm(mixed, desc=f"IDK-MRC {split}", unit="question", disable=not progress):
+            answer = bot.ask(qa["question"], passages=[context])
+            text = "" if answer.abstained else strip_citations(answer.text)
+            golds = [a["text"] for a in qa.get("answers") or []]
+            row = {"id": qa["id"], "question": qa["question"], "impossible": qa["is_impossible"], "answer": answer.text,
+                   "abstained": answer.abstained, "language": detect_language(answer.text),
+                   "f1": max((token_f1(text, g) for g in golds), default=0.0) if golds else None,
+                   "seconds": answer.stats.total_s}
+            rows.append(row)
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    unanswerable = [r for r in rows if r["impossible"]]
+    answerable_rows = [r for r in rows if not r["impossible"]]
+    report = {"benchmark": "idk_mrc", "split": split, "questions": len(rows),
+              "abstention": {"correct_rate": mean([float(r["abstained"]) for r in unanswerable]),
+                             "false_rate": mean([float(r["abstained"]) for r in answerable_rows])},
+              "answer": {"f1": mean([r["f1"] for r in answerable_rows])},
+              "latency": {"median_s": med([r["seconds"] for r in rows])}}
+    (out / "idk_mrc-report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return report

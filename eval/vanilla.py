@@ -1,0 +1,101 @@
+"""The vanilla llama-index baseline: `VectorStoreIndex` + `CitationQueryEngine` with default settings.
+
+Same articles (cleaned the same way), same embedding model, same GGUF language
+model with its ChatML template; everything else is llama-index's defaults
+(1024-token chunks, top 2, 512-token citation chunks, its own citation prompt).
+It is scored with the same metrics and judge as our pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Sequence
+
+from eval.dataset import EvalItem
+from eval.judge import SupportJudge
+from eval.metrics import citation_scores, facts_present, token_f1
+from rag import Assistant
+from rag.grounding import is_refusal
+from rag.language import detect_language
+from rag.model_files import resolve_gguf
+
+_SOURCE_PREFIX = re.compile(r"^Source \d+:\s*", re.IGNORECASE)
+
+
+def chatml(messages: Sequence) -> str:
+    """ChatML, the chat format of Qwen2.5 (and SmolLM2)."""
+    parts = [f"<|im_start|>{m.role.value if hasattr(m.role, 'value') else m.role}\n{m.content}<|im_end|>\n"
+             for m in messages]
+    return "".join(parts) + "<|im_start|>assistant\n"
+
+
+def chatml_completion(prompt: str) -> str:
+    return f"<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n"
+
+
+def build_engine(bot: Assistant):
+    """A CitationQueryEngine over the bot's articles, with the bot's models."""
+    from llama_index.core import Document, VectorStoreIndex
+    from llama_index.core.query_engine import CitationQueryEngine
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from llama_index.llms.llama_cpp import LlamaCPP
+
+    from index import find_article_files, load_article
+    from index.embedding import resolve_embed_model
+
+    s = bot.settings
+    folder = resolve_embed_model(s.embed_model, s.models_path)
+    embed = HuggingFaceEmbedding(model_name=str(folder), query_instruction=bot.embedder.query_prefix,
+                                 text_instruction=bot.embedder.passage_prefix, device="cpu")
+    documents = []
+    for path in find_article_files([s.articles_dir]):
+        article = load_article(path)
+        documents.append(Document(text=article.text, metadata={"doc_id": article.doc_id, "title": article.title}))
+    index = VectorStoreIndex.from_documents(documents, embed_model=embed)
+    llm = LlamaCPP(model_path=str(resolve_gguf(s.llm, s.models_path)), temperature=s.temperature or 0.0,
+                   max_new_tokens=s.max_answer_tokens, context_window=s.context_window,
+                   model_kwargs={"n_threads": s.threads, "n_threads_batch": s.threads},
+                   messages_to_prompt=chatml, completion_to_prompt=chatml_completion, verbose=False)
+    return CitationQueryEngine.from_args(index, llm=llm, streaming=True)
+
+
+def evaluate_vanilla(engine, item: EvalItem, judge: SupportJudge) -> dict:
+    started = time.perf_counter()
+    response = engine.query(item.question)
+    ttft, pieces = None, []
+    for piece in response.response_gen:
+        if ttft is None and piece:
+            ttft = time.perf_counter() - started
+        pieces.append(piece)
+    total = time.perf_counter() - started
+    text = "".join(pieces).strip()
+    sources = {i: _SOURCE_PREFIX.sub("", n.node.get_content()) for i, n in enumerate(response.source_nodes, start=1)}
+    abstained = not text or is_refusal(text)
+    citations = citation_scores(text, sources, lambda s, p: judge.judge(s, p).supported)
+    return {
+        "id": item.id, "lang": item.lang, "type": item.type, "question": item.question,
+        "answerable": item.answerable, "gold_answer": item.gold_answer, "answer": text, "abstained": abstained,
+        "answer_language": detect_language(text) if text else item.lang,
+        "facts": facts_present(text, item.gold_facts) if item.answerable else None,
+        "f1": token_f1(text, item.gold_answer) if item.answerable and item.gold_answer else None,
+        "citation": citations, "ttft_s": ttft, "total_s": total, "prompt_tokens": None, "completion_tokens": None,
+        "sources": [n.node.metadata.get("doc_id") for n in response.source_nodes],
+    }
+
+
+def run_vanilla(bot: Assistant, items: list[EvalItem], out: Path, judge: SupportJudge, progress: bool = True) -> list[dict]:
+    from tqdm import tqdm
+
+    engine = build_engine(bot)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    with (out / "results.jsonl").open("w", encoding="utf-8") as fh:
+        for item in tqdm(items, desc="Vanilla llama-index", unit="question", disable=not progress):
+            row = evaluate_vanilla(engine, item, judge)
+            rows.append(row)
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            fh.flush()
+    return rows
