@@ -7,7 +7,7 @@ from eval.benchmarks import detokenize, facqa_articles, load_facqa, run_idk_mrc
 FACQA_ROWS = [
     ("['Siapa', 'pelatih', 'ganda', 'putra', '?']",
      "['Pelatih', 'ganda', 'putra', ',', 'Christian', 'Hadinata', ',', 'tak', 'ragu', '.']",
-     "['O', 'O', 'O', 'O', 'O', 'B', 'I', 'O', 'O', 'O', 'O']"),
+     "['O', 'O', 'O', 'O', 'B', 'I', 'O', 'O', 'O', 'O']"),
 ]
 
 
