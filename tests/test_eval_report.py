@@ -1,0 +1,31 @@
+"""report.md renders every block a run can have, including the vanilla baseline."""
+
+from eval.report import write_markdown
+from eval.runner import aggregate
+
+
+def _row(i, lang, answerable, abstained, facts):
+    return {"id": f"{lang}-{i}", "lang": lang, "type": "fact", "question": f"q{i}", "answerable": answerable,
+            "gold_answer": "x" if answerable else None,
+            "retrieval": {m: {"rank": 1 if answerable else None, "ids": [], "seconds": 0.05}
+                          for m in ("hybrid", "dense", "bm25")},
+            "answer": "x [1]." if not abstained else "The sources do not say.", "abstained": abstained,
+            "answer_language": lang, "citations": [], "notes": [], "facts": facts if answerable else None,
+            "f1": 1.0 if answerable else None,
+            "citation": {"sentences": 1, "recall": 1.0, "precision": 1.0, "citations": 1, "dangling": 0,
+                         "verdicts": []},
+            "ttft_s": 1.0, "total_s": 2.0, "prompt_tokens": 100, "completion_tokens": 10, "retrieval_s": 0.05}
+
+
+def test_markdown_with_vanilla_baseline(tmp_path):
+    rows = [_row(1, "id", True, False, 1.0), _row(2, "en", True, False, 0.5), _row(3, "en", False, True, None)]
+    report = aggregate(rows)
+    report["by_language"] = {lang: aggregate([r for r in rows if r["lang"] == lang]) for lang in ("id", "en")}
+    vanilla = [{k: v for k, v in r.items() if k != "retrieval"} | {"ttft_s": 4.0, "total_s": 6.0} for r in rows]
+    report["baselines"]["vanilla_llamaindex"] = {"questions": 3, "every": 1, "ours": aggregate(rows),
+                                                 "vanilla": aggregate(vanilla)}
+    write_markdown(report, rows, tmp_path)
+    md = (tmp_path / "report.md").read_text()
+    assert "| dense-only |" in md and "| bm25-only |" in md
+    assert "Ours against vanilla llama-index" in md and "3.00x faster" in md
+    assert report["answer"]["correctness"] == 0.75 and report["abstention"]["correct_rate"] == 1.0
