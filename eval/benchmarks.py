@@ -90,7 +90,7 @@ def run_facqa(bot: Assistant, folder: Path, out: Path, *, split: str = "test", l
                             "em": exact_match(text, item.answer), "f1": token_f1(text, item.answer)})
             rows.append(row)
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    report = {"benchmark": "facqa", "split": split, "questions": len(rows), "passages_indexed": bot.store.count(),
+    report = {"benchmark": "facqa", "split": split, "questions": len(rows), "chunks_indexed": bot.store.count(),
               "retrieval": {mode: {f"recall_at_{k}": mean([float(r["ranks"][mode] is not None and r["ranks"][mode] <= k)
                                                            for r in rows]) for k in (1, 5, 20)}
                             for mode in ("hybrid", "dense", "bm25")}}
