@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def _benchmark(args) -> int:
     else:
         report = run_idk_mrc(Assistant(base), data, out, split=args.split, limit=args.limit)
     report["meta"] = {"date": time.strftime("%Y-%m-%d %H:%M"), "limit": args.limit, "llm": base.llm_base_url or base.llm,
-                      "command": "tanya eval " + " ".join(__import__("sys").argv[2:])}
+                      "command": "tanya eval " + " ".join(sys.argv[2:])}
     (out / f"{name}-report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))
     return 0
@@ -108,11 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     from eval.runner import run_eval
 
     report = run_eval(bot, items, out, judge, answers=not args.retrieval_only, meta=meta)
+    from eval.report import fmt, get
+
     print(f"Wrote {out}/report.md")
     for key in ("retrieval.recall_at_5", "retrieval.mrr_at_10", "answer.correctness", "citation.precision",
                 "citation.recall", "abstention.correct_rate", "abstention.false_rate", "language.match_rate",
                 "latency.ttft_median_s", "latency.total_median_s"):
-        from eval.report import fmt, get
-
         print(f"  {key:28} {fmt(get(report, key))}")
     return 0

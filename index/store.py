@@ -120,6 +120,10 @@ class ChunkStore:
                   for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
         return sorted(chunks, key=lambda c: c.id)
 
+    def ids(self, where: dict | None = None) -> set[str]:
+        """Ids of the chunks matching ``where`` (no text read)."""
+        return set(self._collection.get(where=where, include=[])["ids"])
+
     def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[StoredChunk]:
         """The ``k`` chunks nearest ``embedding``, best first; ``score`` is the cosine similarity."""
         n = self.count()

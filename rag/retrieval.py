@@ -118,7 +118,7 @@ class HybridRetriever:
         where = chroma_where(filters)
         query_vector = self.embedder.embed_queries([question])[0]
         dense = self.store.query(query_vector, max(k, self.candidates), where=where) if mode != "bm25" else []
-        allowed = {c.id for c in self.store.all_chunks(where)} if where else None
+        allowed = self.store.ids(where) if where else None
         keyword = self._keyword_index().search(question, max(k, self.candidates), allowed) if mode != "dense" else []
 
         fused: dict[str, float] = {}
