@@ -20,6 +20,8 @@ class Citation:
     passage_id: str = ""
     publisher: str | None = None
     date: str | None = None
+    #: The sentences of the article this citation rests on, verbatim (for highlighting).
+    quotes: tuple[str, ...] = ()
 
 
 @dataclass
