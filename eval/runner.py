@@ -15,7 +15,7 @@ from pathlib import Path
 from eval.dataset import EvalItem
 from eval.judge import SupportJudge
 from eval.metrics import (
-    citation_scores, facts_present, first_relevant_rank, mean, med, percentile, recall_at, reciprocal_rank, token_f1,
+    answer_language, citation_scores, facts_present, first_relevant_rank, mean, med, percentile, recall_at, reciprocal_rank, token_f1,
 )
 from rag import Assistant, Final, Token
 from rag.language import detect_language
@@ -53,7 +53,7 @@ def evaluate_item(bot: Assistant, item: EvalItem, judge: SupportJudge, answers: 
     row.update({
         "answer": answer.text,
         "abstained": answer.abstained,
-        "answer_language": detect_language(answer.text) if not answer.abstained else answer.language,
+        "answer_language": answer_language(answer.text, detect_language),
         "citations": [asdict(c) for c in answer.citations],
         "notes": answer.notes,
         "facts": facts_present(answer.text, item.gold_facts) if item.answerable else None,

@@ -18,7 +18,7 @@ from eval.dataset import EvalItem
 from eval.judge import SupportJudge
 from eval.metrics import citation_scores, facts_present, token_f1
 from rag import Assistant
-from rag.grounding import is_refusal
+from rag.abstention import is_refusal
 from rag.language import detect_language
 from rag.model_files import resolve_gguf
 

@@ -9,10 +9,10 @@ from index.chunking import Chunk, chunk_article
 from index.cleaning import CleanArticle, clean_article
 from index.embedding import Embedder, load_embedder
 from index.errors import ArticleError, IndexDirectoryError, ModelError, TanyaError
-from index.store import ChunkStore, StoredChunk
+from index.store import ChunkStore, StoredChunk, StoredSentence
 
 __all__ = [
     "Article", "ArticleError", "Chunk", "ChunkStore", "CleanArticle", "Embedder", "IndexDirectoryError",
-    "IndexReport", "ModelError", "StoredChunk", "TanyaError", "chunk_article", "clean_article",
+    "IndexReport", "ModelError", "StoredChunk", "StoredSentence", "TanyaError", "chunk_article", "clean_article",
     "find_article_files", "index_articles", "index_documents", "load_article", "load_embedder",
 ]

@@ -64,8 +64,9 @@ def index_documents(documents: list[Path | Article], store: ChunkStore, embedder
             report.unchanged.append(article.doc_id)
             continue
         chunks = chunk_article(article, chunk_size, chunk_overlap)
-        embeddings = embedder.embed_passages([c.text for c in chunks])
-        store.replace_document(article.doc_id, chunks, embeddings)
+        sentences = [s for c in chunks for s in c.sentences]
+        embeddings = embedder.embed_passages([c.text for c in chunks] + sentences)
+        store.replace_document(article.doc_id, chunks, embeddings[:len(chunks)], embeddings[len(chunks):])
         report.chunks_written += len(chunks)
         (report.updated if previous is not None else report.added).append(article.doc_id)
         known[article.doc_id] = article.content_hash

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from index.articles import Article
+from index.sentences import split_sentences
 
 
 @dataclass(frozen=True)
@@ -16,10 +17,18 @@ class Chunk:
     position: int
     text: str
     metadata: dict[str, str | int] = field(default_factory=dict)
+    #: The chunk's sentences, embedded and stored one by one for sentence-level evidence.
+    sentences: tuple[str, ...] = ()
 
 
 def chunk_id(doc_id: str, position: int) -> str:
     return f"{doc_id}#{position:04d}"
+
+
+def date_number(iso_date: str | None) -> int:
+    """``"2023-09-17"`` -> ``20230917`` (0 when unknown): a number Chroma can filter by range."""
+    digits = (iso_date or "").replace("-", "")
+    return int(digits) if len(digits) == 8 and digits.isdigit() else 0
 
 
 def chunk_article(article: Article, chunk_size: int = 160, chunk_overlap: int = 24) -> list[Chunk]:
@@ -37,12 +46,13 @@ def chunk_article(article: Article, chunk_size: int = 160, chunk_overlap: int = 
         "title": article.title,
         "publisher": article.publisher or "",
         "date": article.date or "",
+        "date_num": date_number(article.date),
         "date_text": article.date_text or "",
         "source_path": str(article.path),
         "content_hash": article.content_hash,
     }
     return [
         Chunk(id=chunk_id(article.doc_id, i), doc_id=article.doc_id, position=i, text=text,
-              metadata={**base, "position": i})
+              metadata={**base, "position": i}, sentences=tuple(split_sentences(text)))
         for i, text in enumerate(texts)
     ]

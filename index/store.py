@@ -1,4 +1,7 @@
-"""The chunk store: a Chroma collection (embedded on disk, or a Chroma server).
+"""The chunk store: Chroma collections (embedded on disk, or a Chroma server).
+
+Two collections: the chunks, and the chunks' sentences (``<collection>-sentences``),
+each embedded on its own so that retrieval can score sentences as well as chunks.
 
 Embeddings are always passed in, never computed by Chroma (which would try to
 download a model). An on-disk index carries a marker file naming the embedding
@@ -19,7 +22,9 @@ from index.chunking import Chunk
 from index.errors import IndexDirectoryError
 
 MARKER = "tanya-index.json"
-FORMAT_VERSION = 1
+#: 2: sentences stored and embedded beside the chunks.
+FORMAT_VERSION = 2
+SENTENCES_SUFFIX = "-sentences"
 
 
 @dataclass(frozen=True)
@@ -36,41 +41,77 @@ class StoredChunk:
         return str(self.metadata.get("doc_id", self.id.split("#")[0]))
 
 
-def _check_marker(path: Path, embed_model: str) -> None:
+@dataclass(frozen=True)
+class StoredSentence:
+    """One sentence of a stored chunk; ``score`` is its similarity to the query when there was one."""
+
+    id: str  # <chunk_id>/<n>
+    chunk_id: str
+    index: int  # position in its chunk
+    text: str
+    score: float = 0.0
+
+
+def sentence_id(chunk_id: str, index: int) -> str:
+    return f"{chunk_id}/{index:02d}"
+
+
+def _rebuild_hint(location: object) -> str:
+    return f"The index at {location} was built by an older version of Tanya Berita: run `tanya index --rebuild`."
+
+
+def _write_marker(path: Path, embed_model: str) -> None:
+    (path / MARKER).write_text(json.dumps({"format": FORMAT_VERSION, "embed_model": embed_model}, indent=2) + "\n",
+                               encoding="utf-8")
+
+
+def _check_marker(path: Path, embed_model: str, reset: bool) -> bool:
+    """Whether ``path`` is ours (creating it if new); raises when it is someone else's or stale.
+
+    Returns True when the folder must be emptied of its collections (``reset``)."""
     marker = path / MARKER
     if marker.is_file():
         try:
             info = json.loads(marker.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise IndexDirectoryError(f"{marker} is unreadable ({exc}); delete {path} and run `tanya index` again.") from None
+        if reset:
+            _write_marker(path, embed_model)
+            return True
+        if info.get("format") != FORMAT_VERSION:
+            raise IndexDirectoryError(_rebuild_hint(path))
         if info.get("embed_model") != embed_model:
             raise IndexDirectoryError(
                 f"The index in {path} was built with embedding model {info.get('embed_model')!r}, "
                 f"not {embed_model!r}: run `tanya index --rebuild`, or set TANYA_EMBED_MODEL back."
             )
-        return
+        return False
     if path.exists() and any(path.iterdir()):
         raise IndexDirectoryError(
             f"{path} is not empty and is not a Tanya Berita index (no {MARKER}); nothing was changed. "
             "Point TANYA_HOME at another folder, or empty this one."
         )
     path.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps({"format": FORMAT_VERSION, "embed_model": embed_model}, indent=2) + "\n",
-                      encoding="utf-8")
+    _write_marker(path, embed_model)
+    return False
 
 
 class ChunkStore:
-    """Chunks and their embeddings in one Chroma collection."""
+    """Chunks, their sentences and the embeddings of both, in two Chroma collections."""
 
-    def __init__(self, collection: Any, location: str) -> None:
+    def __init__(self, collection: Any, sentences: Any, location: str) -> None:
         self._collection = collection
+        self._sentences = sentences
         self.location = location
 
     # Opening ---------------------------------------------------------------
     @classmethod
     def open(cls, *, path: Path | None = None, url: str | None = None, collection: str = "articles",
-             embed_model: str) -> "ChunkStore":
-        """Open (creating if needed) the store on disk at ``path`` or on the Chroma server at ``url``."""
+             embed_model: str, reset: bool = False) -> "ChunkStore":
+        """Open (creating if needed) the store on disk at ``path`` or on the Chroma server at ``url``.
+
+        ``reset`` drops everything stored first (``tanya index --rebuild``).
+        """
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -85,13 +126,19 @@ class ChunkStore:
                 location = url
             else:
                 assert path is not None
-                _check_marker(path, embed_model)
+                reset = _check_marker(path, embed_model, reset)
                 client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
                 location = str(path)
-            col = client.get_or_create_collection(
-                collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embed_model": embed_model},
-            )
+            names = (collection, collection + SENTENCES_SUFFIX)
+            if reset:
+                existing = {getattr(c, "name", c) for c in client.list_collections()}
+                for name in names:
+                    if name in existing:
+                        client.delete_collection(name)
+            col, sentences = (client.get_or_create_collection(
+                name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embed_model": embed_model, "format": FORMAT_VERSION},
+            ) for name in names)
         except IndexDirectoryError:
             raise
         except Exception as exc:
@@ -103,7 +150,9 @@ class ChunkStore:
                 f"Collection {collection!r} at {location} holds embeddings of {stored_model!r}, not {embed_model!r}: "
                 "run `tanya index --rebuild`."
             )
-        return cls(col, location)
+        if (col.metadata or {}).get("format") != FORMAT_VERSION and col.count():
+            raise IndexDirectoryError(_rebuild_hint(location))
+        return cls(col, sentences, location)
 
     # Reading ----------------------------------------------------------------
     def count(self) -> int:
@@ -120,6 +169,15 @@ class ChunkStore:
                   for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
         return sorted(chunks, key=lambda c: c.id)
 
+    def get_chunks(self, ids: list[str]) -> list[StoredChunk]:
+        """The chunks with these ids, in the order given (unknown ids left out)."""
+        if not ids:
+            return []
+        got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        found = {i: StoredChunk(id=i, text=d or "", metadata=dict(m or {}))
+                 for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        return [found[i] for i in ids if i in found]
+
     def ids(self, where: dict | None = None) -> set[str]:
         """Ids of the chunks matching ``where`` (no text read)."""
         return set(self._collection.get(where=where, include=[])["ids"])
@@ -135,15 +193,60 @@ class ChunkStore:
         return [StoredChunk(id=i, text=d or "", metadata=dict(m or {}), score=1.0 - float(dist))
                 for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
 
+    def query_sentences(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[StoredSentence]:
+        """The ``k`` sentences nearest ``embedding``, best first; ``score`` is the cosine similarity."""
+        n = int(self._sentences.count())
+        if n == 0:
+            return []
+        got = self._sentences.query(query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
+                                    n_results=min(k, n), where=where, include=["documents", "metadatas", "distances"])
+        return [StoredSentence(id=i, chunk_id=str(m["chunk_id"]), index=int(m["sentence"]), text=d or "",
+                               score=1.0 - float(dist))
+                for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
+
+    def sentences(self, chunk_ids: list[str]) -> dict[str, list[tuple[StoredSentence, np.ndarray]]]:
+        """chunk id -> its sentences in order, each with its embedding."""
+        if not chunk_ids:
+            return {}
+        got = self._sentences.get(where={"chunk_id": {"$in": list(chunk_ids)}},
+                                  include=["documents", "metadatas", "embeddings"])
+        found: dict[str, list[tuple[StoredSentence, np.ndarray]]] = {}
+        for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
+            sentence = StoredSentence(id=i, chunk_id=str(m["chunk_id"]), index=int(m["sentence"]), text=d or "")
+            found.setdefault(sentence.chunk_id, []).append((sentence, np.asarray(e, dtype=np.float32)))
+        for rows in found.values():
+            rows.sort(key=lambda row: row[0].index)
+        return found
+
     def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
         got = self._collection.get(ids=ids, include=["embeddings"])
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
 
     # Writing ----------------------------------------------------------------
-    def replace_document(self, doc_id: str, chunks: list[Chunk], embeddings: np.ndarray) -> None:
-        """Make ``chunks`` the whole content of ``doc_id``: upsert them, then drop its stale chunks."""
+    def replace_document(self, doc_id: str, chunks: list[Chunk], embeddings: np.ndarray,
+                         sentence_embeddings: np.ndarray | None = None) -> None:
+        """Make ``chunks`` the whole content of ``doc_id``: upsert them, then drop its stale chunks.
+
+        ``sentence_embeddings`` has one row per sentence of the chunks, in order. Sentences
+        are written before chunks, and the chunks carry the document's content hash, so a
+        run killed half-way leaves the document looking unindexed and the next run redoes it.
+        """
         if len(chunks) != len(embeddings):
             raise ValueError("one embedding per chunk")
+        rows = [(sentence_id(c.id, n), text, {**c.metadata, "chunk_id": c.id, "sentence": n})
+                for c in chunks for n, text in enumerate(c.sentences)]
+        if sentence_embeddings is None or len(sentence_embeddings) != len(rows):
+            raise ValueError("one embedding per sentence of the chunks")
+        if rows:
+            self._sentences.upsert(ids=[r[0] for r in rows], documents=[r[1] for r in rows],
+                                   metadatas=[r[2] for r in rows],
+                                   embeddings=np.asarray(sentence_embeddings, dtype=np.float32).tolist())
+        keep_sentences = {r[0] for r in rows}
+        stale = [i for i in self._sentences.get(where={"doc_id": doc_id}, include=[])["ids"] if i not in keep_sentences]
+        if stale:
+            self._sentences.delete(ids=stale)
         if chunks:
             self._collection.upsert(
                 ids=[c.id for c in chunks],
@@ -157,7 +260,11 @@ class ChunkStore:
             self._collection.delete(ids=stale)
 
     def delete_document(self, doc_id: str) -> int:
+        """Remove an article's chunks and sentences; returns how many chunks there were."""
         ids = self._collection.get(where={"doc_id": doc_id}, include=[])["ids"]
         if ids:
             self._collection.delete(ids=ids)
+        sentence_ids = self._sentences.get(where={"doc_id": doc_id}, include=[])["ids"]
+        if sentence_ids:
+            self._sentences.delete(ids=sentence_ids)
         return len(ids)

@@ -10,6 +10,7 @@ from rag.answer import Answer, Citation
 from rag.assistant import Assistant, Final, Token
 from rag.errors import (
     ArticleError,
+    FilterError,
     IndexDirectoryError,
     LLMError,
     ModelError,
@@ -21,6 +22,6 @@ from rag.retrieval import Passage
 from rag.settings import Settings, load_settings
 
 __all__ = [
-    "Answer", "ArticleError", "Assistant", "Citation", "Final", "IndexDirectoryError", "LLMError", "ModelError",
+    "Answer", "ArticleError", "Assistant", "Citation", "FilterError", "Final", "IndexDirectoryError", "LLMError", "ModelError",
     "Passage", "QuestionError", "Settings", "SettingsError", "TanyaError", "Token", "load_settings",
 ]

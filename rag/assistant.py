@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence, Union
-
-import numpy as np
+from typing import Any, Iterator, Sequence
 
 from index import Article, ChunkStore, Embedder, IndexReport, index_articles, index_documents, load_embedder
+from index.sentences import split_sentences
+from rag.abstention import asks_for, cover_message, evidence_gap, gives, is_refusal
 from rag.answer import Answer, Citation
-from rag.citations import renumber
+from rag.citations import renumber, strip_citations
 from rag.errors import QuestionError
-from rag.grounding import ABSTAIN_MESSAGES, abstain_before_generation, check_sentences, is_refusal
+from rag.evidence import Source, select_evidence
+from rag.followup import History, clean_rewrite, joined_question, looks_like_followup, previous_turns
 from rag.language import Language, detect_language
-from rag.llm import ChatModel, load_chat_model
-from rag.prompting import build_messages
-from rag.retrieval import HybridRetriever, Passage
+from rag.llm import ChatModel, Message, load_chat_model
+from rag.prompting import build_messages, rewrite_messages, translate_messages
+from rag.retrieval import HybridRetriever, Passage, ScoredSentence
 from rag.settings import Settings, load_settings
-
-#: A conversation so far: (question, answer) pairs, or chat messages {"role", "content"}.
-History = Sequence[Union[tuple[str, str], dict[str, str]]]
+from rag.support import SupportJudge
+from rag.verification import VerifiedSentence, verify_answer
 
 
 @dataclass(frozen=True)
@@ -39,15 +39,17 @@ class Final:
     answer: Answer
 
 
-def _previous_questions(history: History | None) -> list[str]:
-    questions = []
-    for turn in history or []:
-        if isinstance(turn, dict):
-            if turn.get("role") == "user":
-                questions.append(str(turn.get("content", "")))
-        else:
-            questions.append(str(turn[0]))
-    return [q for q in questions if q.strip()]
+@dataclass
+class _Draft:
+    """What one question gathered on its way to an answer."""
+
+    question: str  # as asked
+    query: str  # standalone (a follow-up rewritten)
+    language: Language
+    passages: list[Passage] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    retrieval_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
 
 class Assistant:
@@ -67,6 +69,7 @@ class Assistant:
         self._store: ChunkStore | None = None
         self._retriever: HybridRetriever | None = None
         self._llm: ChatModel | None = None
+        self._judge: SupportJudge | None = None
         self._lock = threading.RLock()  # one generation at a time: the CPU is the bottleneck
 
     # Components, loaded lazily --------------------------------------------------
@@ -79,9 +82,13 @@ class Assistant:
     @property
     def store(self) -> ChunkStore:
         if self._store is None:
-            self._store = ChunkStore.open(path=self.settings.index_path, url=self.settings.chroma_url,
-                                          collection=self.settings.collection, embed_model=self.settings.embed_model)
+            self._store = self._open_store()
         return self._store
+
+    def _open_store(self, reset: bool = False) -> ChunkStore:
+        s = self.settings
+        return ChunkStore.open(path=s.index_path, url=s.chroma_url, collection=s.collection,
+                               embed_model=s.embed_model, reset=reset)
 
     @property
     def retriever(self) -> HybridRetriever:
@@ -90,7 +97,9 @@ class Assistant:
                 self.index()
             s = self.settings
             self._retriever = HybridRetriever(self.store, self.embedder, candidates=s.candidates, fusion_k=s.fusion_k,
-                                              bm25_weights={"id": s.bm25_weight_id, "en": s.bm25_weight_en})
+                                              bm25_weights={"id": s.bm25_weight_id, "en": s.bm25_weight_en},
+                                              sentence_weight=s.sentence_weight,
+                                              duplicate_threshold=s.duplicate_threshold)
         return self._retriever
 
     @property
@@ -99,6 +108,14 @@ class Assistant:
             self._llm = load_chat_model(self.settings)
         return self._llm
 
+    @property
+    def judge(self) -> SupportJudge:
+        """The support judge that verifies every answer sentence against its sources."""
+        if self._judge is None:
+            self._judge = SupportJudge(self.embedder, self.settings.support_threshold,
+                                       self.settings.support_threshold_cross)
+        return self._judge
+
     # Indexing ---------------------------------------------------------------------
     def index(self, paths: Sequence[Path | str] | None = None, *, rebuild: bool = False,
               progress: bool = True) -> IndexReport:
@@ -106,8 +123,9 @@ class Assistant:
         targets = [Path(p) for p in paths] if paths else [self.settings.articles_dir]
         with self._lock:
             if rebuild:
-                for doc_id in list(self.store.document_hashes()):
-                    self.store.delete_document(doc_id)
+                self._store = self._open_store(reset=True)
+                if self._retriever is not None:
+                    self._retriever.store = self._store
             report = index_articles(targets, self.store, self.embedder, chunk_size=self.settings.chunk_size,
                                     chunk_overlap=self.settings.chunk_overlap, progress=progress)
             if self._retriever is not None:
@@ -138,56 +156,60 @@ class Assistant:
                  language: Language | None = None) -> list[Passage]:
         """The ``k`` passages that best answer ``question``, best first.
 
-        ``filters`` keeps only chunks whose metadata equals the given values, e.g.
-        ``{"publisher": "Bisnis.com"}`` or ``{"doc_id": "000_f6ccf7329cada5fc"}``.
+        ``filters`` keeps only chunks whose metadata matches: ``doc_id``, ``publisher``,
+        ``title`` or ``date`` equal to a value, ``date_from``/``date_to`` (YYYY-MM-DD,
+        inclusive) bounding the article's date, e.g. ``{"publisher": "Bisnis.com"}``.
         """
         question = self._check_question(question)
         return self.retriever.retrieve(question, k, language or detect_language(question), filters)
 
     def events(self, question: str, history: History | None = None, *, language: Language | None = None,
-               passages: Sequence[str] | None = None) -> Iterator[Token | Final]:
+               passages: Sequence[str] | None = None,
+               filters: dict[str, str] | None = None) -> Iterator[Token | Final]:
         """Answer ``question``: :class:`Token` events while the model writes, then one :class:`Final`.
 
-        ``passages`` answers from the given texts instead of the index (reading comprehension).
+        ``passages`` answers from the given texts instead of the index (reading
+        comprehension); ``filters`` restricts retrieval as in :meth:`retrieve`.
         """
         question = self._check_question(question)
-        language = language or detect_language(question)
-        previous = _previous_questions(history)
-        # A short follow-up ("Lalu apa yang dia terima?") is retrieved together with the last question.
-        query = f"{previous[-1]} {question}" if previous and len(question.split()) < 10 else question
+        draft = _Draft(question, question, language or detect_language(question))
+        turns = previous_turns(history)
+        if turns and looks_like_followup(question):
+            draft.query = self._standalone(question, turns, draft.notes)
         started = time.perf_counter()
-        evidence, vectors = self._evidence(query, language, passages)
-        retrieval_s = time.perf_counter() - started
+        draft.passages = self._gather(draft.query, draft.language, passages, filters)
+        s = self.settings
+        draft.sources = select_evidence(draft.passages, max_sentences=s.evidence_sentences, margin=s.evidence_margin,
+                                        max_chars=s.evidence_chars)
+        draft.retrieval_s = time.perf_counter() - started
 
-        reason = abstain_before_generation(question, evidence, language, self.settings.min_dense_score)
-        if reason:
-            answer = self._abstain(question, language, evidence, retrieval_s, reason)
+        gap = evidence_gap(draft.query, draft.passages, draft.sources, draft.language, s.min_evidence_score)
+        if gap:
+            answer = self._abstain(draft, gap, cover=not gap.startswith("best sentence similarity"))
             yield Token(answer.text)
             yield Final(answer)
             return
 
-        messages = build_messages(question, evidence, language, context=previous[-1] if previous else None)
+        messages = build_messages(draft.query, draft.sources, draft.language)
         with self._lock:
             pieces = []
-            for piece in self.llm.stream(messages, max_tokens=self.settings.max_answer_tokens,
-                                         temperature=self.settings.temperature):
+            for piece in self.llm.stream(messages, max_tokens=s.max_answer_tokens, temperature=s.temperature):
                 pieces.append(piece)
                 yield Token(piece)
             stats = self.llm.last_stats
-        raw = "".join(pieces).strip()
-        answer = self._grounded_answer(question, language, raw, evidence, vectors)
-        answer.stats, answer.retrieval_s = stats, retrieval_s
+        answer = self._checked_answer(draft, "".join(pieces).strip())
+        answer.stats = stats
         yield Final(answer)
 
     def ask(self, question: str, history: History | None = None, *, language: Language | None = None,
-            passages: Sequence[str] | None = None) -> Answer:
+            passages: Sequence[str] | None = None, filters: dict[str, str] | None = None) -> Answer:
         """Answer ``question`` (in its language, or ``language``), each claim cited as ``[n]``.
 
         ``history`` is the conversation so far, as (question, answer) pairs or chat
-        messages; a follow-up question is read in its light. ``passages`` answers from
-        the given texts instead of the index.
+        messages; a follow-up question is made standalone from it before retrieval.
+        ``passages`` answers from the given texts instead of the index.
         """
-        for event in self.events(question, history, language=language, passages=passages):
+        for event in self.events(question, history, language=language, passages=passages, filters=filters):
             if isinstance(event, Final):
                 return event.answer
         raise AssertionError("events() ended without a Final answer")  # pragma: no cover
@@ -200,45 +222,93 @@ class Assistant:
             if isinstance(event, Token):
                 yield event.text
 
-    def _evidence(self, query: str, language: Language,
-                  texts: Sequence[str] | None) -> tuple[list[Passage], np.ndarray]:
-        """The passages to answer from (retrieved, or made from ``texts``) and their embeddings."""
-        if texts is not None:
-            return self._given_passages(query, list(texts))
-        found = self.retriever.retrieve(query, self.settings.top_k, language)
-        stored = self.store.embeddings([p.id for p in found])
-        return found, (np.stack([stored[p.id] for p in found]) if found else np.zeros((0, 1)))
+    # Steps of an answer -------------------------------------------------------------
+    def _generate(self, messages: list[Message], max_tokens: int) -> str:
+        with self._lock:
+            return "".join(self.llm.stream(messages, max_tokens=max_tokens, temperature=0.0)).strip()
 
-    def _given_passages(self, query: str, texts: list[str]) -> tuple[list[Passage], np.ndarray]:
-        """Passages made from given texts, and their embeddings."""
+    def _standalone(self, question: str, turns: list[tuple[str, str]], notes: list[str]) -> str:
+        """A follow-up question rewritten to stand alone (by the model; joined to the last one if that fails)."""
+        if self.settings.rewrite_followups:
+            rewritten = clean_rewrite(self._generate(rewrite_messages(question, turns), 64), question)
+            if rewritten:
+                notes.append(f"follow-up read as: {rewritten}")
+                return rewritten
+        notes.append("follow-up read together with the previous question")
+        return joined_question(question, turns)
+
+    def _gather(self, query: str, language: Language, texts: Sequence[str] | None,
+                filters: dict[str, str] | None) -> list[Passage]:
+        """The passages to answer from: retrieved, or made from ``texts``."""
+        if texts is None:
+            return self.retriever.retrieve(query, self.settings.top_k, language, filters)
         texts = [t for t in texts if t and t.strip()]
         if not texts:
             raise QuestionError("No passage text was given to answer from.")
-        vectors = self.embedder.embed_passages(texts)
-        scores = vectors @ self.embedder.embed_queries([query])[0]
-        passages = [Passage(id=f"given#{i}", doc_id=f"given-{i + 1}", text=t, score=float(s),
-                            title=f"Passage {i + 1}", dense_score=float(s))
-                    for i, (t, s) in enumerate(zip(texts, scores))]
-        return passages, vectors
+        query_vector = self.embedder.embed_queries([query])[0]
+        passages = []
+        for i, text in enumerate(texts):
+            sentences = split_sentences(text) or [text]
+            scores = self.embedder.embed_passages(sentences) @ query_vector
+            scored = tuple(ScoredSentence(t, float(v), n) for n, (t, v) in enumerate(zip(sentences, scores)))
+            passages.append(Passage(id=f"given#{i}", doc_id=f"given-{i + 1}", text=text, score=float(max(scores)),
+                                    title=f"Passage {i + 1}", dense_score=float(max(scores)), sentences=scored))
+        return passages
 
-    # Grounding ----------------------------------------------------------------------
-    def _abstain(self, question: str, language: Language, passages: list[Passage], retrieval_s: float,
-                 reason: str) -> Answer:
-        return Answer(text=ABSTAIN_MESSAGES[language], citations=[], language=language, abstained=True,
-                      question=question, passages=passages, retrieval_s=retrieval_s, notes=[reason])
+    def _abstain(self, draft: _Draft, reason: str, cover: bool = True) -> Answer:
+        """'The sources do not say', with the closest sentence quoted (and cited) when there is one."""
+        closest = draft.sources[0] if cover and draft.sources else None
+        text, cites = cover_message(draft.language, closest)
+        citations = [self._citation(1, closest)] if cites and closest else []
+        return Answer(text=text, citations=citations, language=draft.language, abstained=True,
+                      question=draft.question, passages=draft.passages, retrieval_s=draft.retrieval_s,
+                      notes=draft.notes + [f"abstained: {reason}"])
 
-    def _grounded_answer(self, question: str, language: Language, raw: str, passages: list[Passage],
-                         vectors: np.ndarray) -> Answer:
+    def _checked_answer(self, draft: _Draft, raw: str) -> Answer:
+        """The model's answer, verified sentence by sentence; or the extractive fallback; or an abstention."""
         if not raw or is_refusal(raw):
-            return self._abstain(question, language, passages, 0.0, "the model found no answer in the sources")
-        checked, notes = check_sentences(raw, passages, vectors, self.embedder)
-        if not checked:
-            return self._abstain(question, language, passages, 0.0, "no sentence of the answer is supported")
-        text, order = renumber([(c.text, c.sources) for c in checked])
-        citations = [
-            Citation(number=n, doc_id=passages[i].doc_id, title=passages[i].title, text=passages[i].text,
-                     passage_id=passages[i].id, publisher=passages[i].publisher, date=passages[i].date)
-            for n, i in enumerate(order, start=1)
-        ]
-        return Answer(text=text, citations=citations, language=language, abstained=False, question=question,
-                      passages=passages, notes=notes)
+            return self._abstain(draft, "the model found no answer in the sources")
+        kind = asks_for(draft.query)
+        verified = verify_answer(raw, draft.sources, self.judge, draft.query)
+        draft.notes.extend(verified.notes)
+        sentences = verified.sentences
+        if sentences and draft.language != detect_language(" ".join(v.text for v in sentences)):
+            sentences = self._in_language(sentences, draft)
+        if not sentences:
+            best = draft.sources[0]
+            if best.score < self.settings.fallback_min_score or not gives(best.best, kind):
+                return self._abstain(draft, "no sentence of the model's answer is supported by the sources")
+            draft.notes.append("the model's answer failed verification: answered with the best sentence, quoted")
+            sentences = [VerifiedSentence(_quote(best.best, draft.language), (0,))]
+        text = " ".join(v.text for v in sentences)
+        if not gives(text, kind):
+            return self._abstain(draft, f"the answer gives no {kind}, which the question asks for")
+        numbered, order = renumber([(v.text, list(v.sources)) for v in sentences])
+        citations = [self._citation(n, draft.sources[i]) for n, i in enumerate(order, start=1)]
+        return Answer(text=numbered, citations=citations, language=draft.language, abstained=False,
+                      question=draft.question, passages=draft.passages, retrieval_s=draft.retrieval_s,
+                      notes=draft.notes)
+
+    def _in_language(self, sentences: list[VerifiedSentence], draft: _Draft) -> list[VerifiedSentence]:
+        """Sentences the model wrote in the wrong language, translated by it and verified again."""
+        numbered, order = renumber([(v.text, list(v.sources)) for v in sentences])
+        translated = self._generate(translate_messages(numbered, draft.language), 2 * self.settings.max_answer_tokens)
+        subset = [draft.sources[i] for i in order]
+        again = verify_answer(translated, subset, self.judge, draft.query)
+        if again.sentences and detect_language(" ".join(v.text for v in again.sentences)) == draft.language:
+            draft.notes.append(f"answer translated into {draft.language}")
+            return [VerifiedSentence(v.text, tuple(order[j] for j in v.sources)) for v in again.sentences]
+        draft.notes.append(f"answer left in the model's language: the translation into {draft.language} failed")
+        return sentences
+
+    @staticmethod
+    def _citation(number: int, source: Source) -> Citation:
+        return Citation(number=number, doc_id=source.doc_id, title=source.title, text=source.text,
+                        passage_id=source.passage_ids[0] if source.passage_ids else "", publisher=source.publisher,
+                        date=source.date, quotes=source.sentences)
+
+
+def _quote(sentence: str, language: Language) -> str:
+    """The extractive answer: a source sentence, quoted, framed in the question's language."""
+    frame = {"id": "Menurut sumber: “{}”", "en": "According to the sources (in Indonesian): “{}”"}[language]
+    return frame.format(strip_citations(sentence).strip("“”\"' ").rstrip("."))

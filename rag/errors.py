@@ -17,6 +17,7 @@ __all__ = [
     "IndexDirectoryError",
     "ModelError",
     "QuestionError",
+    "FilterError",
     "SettingsError",
     "LLMError",
 ]
@@ -24,6 +25,10 @@ __all__ = [
 
 class QuestionError(TanyaError, ValueError):
     """The question cannot be asked as it is (empty, too long)."""
+
+
+class FilterError(TanyaError, ValueError):
+    """A retrieval filter names an unknown field or holds an unusable value."""
 
 
 class SettingsError(TanyaError, ValueError):

@@ -1,15 +1,27 @@
-"""Find the passages that answer a question: dense (e5) + BM25 (Indonesian stemmer), fused by rank.
+"""Find the passages that answer a question, fusing three rankings of the chunks by rank:
 
-BM25 matches Indonesian words to Indonesian text well and English words hardly at
-all, so its weight in the fusion depends on the question's language.
+- dense: the chunk's embedding (multilingual-e5-small) against the question's;
+- sentences: the chunk's best sentence, each sentence embedded on its own, which
+  finds the one sentence that answers inside a chunk about something else;
+- BM25 with the Indonesian Snowball stemmer. It matches Indonesian words to
+  Indonesian text well and English words hardly at all, so its weight in the
+  fusion depends on the question's language.
+
+Near-duplicate chunks (the same report retold) are kept out of the results, so
+that they cover distinct evidence; every chunk comes with its sentences scored.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+import numpy as np
+
 from index import ChunkStore, Embedder, StoredChunk
+from rag.errors import FilterError
 from rag.language import Language
 
 # Common Indonesian function words, left out of the BM25 index.
@@ -23,8 +35,20 @@ tak tapi telah tentang tersebut tetapi tidak untuk yaitu yakni yang nya kapan di
 
 
 @dataclass(frozen=True)
+class ScoredSentence:
+    """A sentence of a passage and its similarity to the question."""
+
+    text: str
+    score: float
+    index: int  # position in its passage
+
+
+@dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk. ``score`` is the fused rank score (higher is better); ``dense_score`` the cosine."""
+    """A retrieved chunk. ``score`` is the fused rank score (higher is better); ``dense_score`` the cosine.
+
+    ``sentences`` are the chunk's sentences in order, each with its similarity to the question.
+    """
 
     id: str
     doc_id: str
@@ -35,21 +59,64 @@ class Passage:
     date: str | None = None
     dense_score: float = 0.0
     metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+    sentences: tuple[ScoredSentence, ...] = field(default=(), compare=False)
 
     @classmethod
-    def from_stored(cls, chunk: StoredChunk, score: float, dense_score: float) -> "Passage":
+    def from_stored(cls, chunk: StoredChunk, score: float, dense_score: float,
+                    sentences: tuple[ScoredSentence, ...] = ()) -> "Passage":
         m = chunk.metadata
         return cls(id=chunk.id, doc_id=chunk.doc_id, text=chunk.text, score=score,
                    title=str(m.get("title", "")), publisher=m.get("publisher") or None,
-                   date=m.get("date") or None, dense_score=dense_score, metadata=m)
+                   date=m.get("date") or None, dense_score=dense_score, metadata=m, sentences=sentences)
+
+    @property
+    def best_sentence_score(self) -> float:
+        return max((s.score for s in self.sentences), default=self.dense_score)
+
+
+#: Metadata a filter may test for equality.
+FILTER_FIELDS = ("doc_id", "publisher", "title", "date")
+
+
+def _date_number(value: str, key: str) -> int:
+    try:
+        return int(date.fromisoformat(str(value)).strftime("%Y%m%d"))
+    except ValueError:
+        raise FilterError(f"Filter {key}={value!r} is not a date: use YYYY-MM-DD, e.g. 2023-09-17.") from None
 
 
 def chroma_where(filters: dict[str, str] | None) -> dict | None:
-    """Equality filters on chunk metadata (doc_id, publisher, date, title) as a Chroma ``where``."""
+    """Filters on chunk metadata as a Chroma ``where``.
+
+    Keys ``doc_id``, ``publisher``, ``title`` and ``date`` must equal the value;
+    ``date_from`` and ``date_to`` (YYYY-MM-DD, inclusive) bound the article's date.
+    """
     if not filters:
         return None
-    clauses = [{key: value} for key, value in filters.items()]
+    clauses: list[dict] = []
+    for key, value in filters.items():
+        if key in FILTER_FIELDS:
+            clauses.append({key: str(value)})
+        elif key == "date_from":
+            clauses.append({"date_num": {"$gte": _date_number(value, key)}})
+        elif key == "date_to":
+            clauses.append({"date_num": {"$lte": _date_number(value, key)}})
+        else:
+            known = ", ".join(FILTER_FIELDS + ("date_from", "date_to"))
+            raise FilterError(f"Unknown filter {key!r}; filters are: {known}.")
+    if any("date_num" in c for c in clauses):  # undated articles never match a date range
+        clauses.append({"date_num": {"$gt": 0}})
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _numbers(text: str) -> set[str]:
+    return set(re.findall(r"\d+", text))
+
+
+def near_duplicate(a: np.ndarray, b: np.ndarray, text_a: str, text_b: str, threshold: float) -> bool:
+    """Two passages say the same thing: nearly the same embedding and the same numbers
+    (reports that disagree on a figure are kept apart)."""
+    return float(a @ b) >= threshold and _numbers(text_a) == _numbers(text_b)
 
 
 class BM25Index:
@@ -86,15 +153,18 @@ class BM25Index:
 
 
 class HybridRetriever:
-    """Dense + BM25 retrieval over one chunk store, fused with weighted reciprocal ranks."""
+    """Dense + sentence + BM25 retrieval over one chunk store, fused with weighted reciprocal ranks."""
 
-    def __init__(self, store: ChunkStore, embedder: Embedder, *, candidates: int = 20, fusion_k: int = 60,
-                 bm25_weights: dict[str, float] | None = None) -> None:
+    def __init__(self, store: ChunkStore, embedder: Embedder, *, candidates: int = 20, fusion_k: int = 10,
+                 bm25_weights: dict[str, float] | None = None, sentence_weight: float = 2.0,
+                 duplicate_threshold: float = 0.97) -> None:
         self.store = store
         self.embedder = embedder
         self.candidates = candidates
         self.fusion_k = fusion_k
         self.bm25_weights = bm25_weights or {"id": 1.0, "en": 0.25}
+        self.sentence_weight = sentence_weight
+        self.duplicate_threshold = duplicate_threshold
         self._bm25: BM25Index | None = None
 
     def refresh(self) -> None:
@@ -109,7 +179,7 @@ class HybridRetriever:
 
     def retrieve(self, question: str, k: int, language: Language = "id",
                  filters: dict[str, str] | None = None, mode: str = "hybrid") -> list[Passage]:
-        """The ``k`` best passages for ``question``, best first.
+        """The ``k`` best passages for ``question``, best first, near-duplicates left out.
 
         ``mode`` "dense" or "bm25" uses one retriever alone (the eval's baselines).
         """
@@ -117,23 +187,43 @@ class HybridRetriever:
             raise ValueError(f"unknown retrieval mode {mode!r}")
         where = chroma_where(filters)
         query_vector = self.embedder.embed_queries([question])[0]
-        dense = self.store.query(query_vector, max(k, self.candidates), where=where) if mode != "bm25" else []
-        allowed = self.store.ids(where) if where else None
-        keyword = self._keyword_index().search(question, max(k, self.candidates), allowed) if mode != "dense" else []
+        n = max(k, self.candidates)
+        rankings: list[tuple[list[StoredChunk], float]] = []
+        if mode != "bm25":
+            rankings.append((self.store.query(query_vector, n, where=where), 1.0))
+        if mode == "hybrid" and self.sentence_weight > 0:
+            rankings.append((self._by_best_sentence(query_vector, n, where), self.sentence_weight))
+        if mode != "dense":
+            allowed = self.store.ids(where) if where else None
+            keyword = [chunk for chunk, _ in self._keyword_index().search(question, n, allowed)]
+            rankings.append((keyword, self.bm25_weights.get(language, 1.0) if mode == "hybrid" else 1.0))
 
         fused: dict[str, float] = {}
         chunks: dict[str, StoredChunk] = {}
-        dense_scores = {c.id: c.score for c in dense}
-        for rank, chunk in enumerate(dense):
-            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (self.fusion_k + rank + 1)
-            chunks[chunk.id] = chunk
-        weight = self.bm25_weights.get(language, 1.0)
-        for rank, (chunk, _score) in enumerate(keyword):
-            fused[chunk.id] = fused.get(chunk.id, 0.0) + weight / (self.fusion_k + rank + 1)
-            chunks.setdefault(chunk.id, chunk)
-        missing = [cid for cid in fused if cid not in dense_scores]
-        if missing:  # BM25-only hits: give them their cosine too, for abstention
-            for cid, vec in self.store.embeddings(missing).items():
-                dense_scores[cid] = float(vec @ query_vector)
-        order = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
-        return [Passage.from_stored(chunks[cid], fused[cid], dense_scores[cid]) for cid in order]
+        for ranking, weight in rankings:
+            for rank, chunk in enumerate(ranking):
+                fused[chunk.id] = fused.get(chunk.id, 0.0) + weight / (self.fusion_k + rank + 1)
+                chunks.setdefault(chunk.id, chunk)
+        order = sorted(fused, key=lambda cid: (-fused[cid], cid))
+        vectors = self.store.embeddings(order[: 2 * k + 5])
+        chosen: list[str] = []
+        for cid in order:
+            if len(chosen) == k or cid not in vectors:
+                break
+            if not any(near_duplicate(vectors[cid], vectors[c], chunks[cid].text, chunks[c].text,
+                                      self.duplicate_threshold) for c in chosen):
+                chosen.append(cid)
+        sentences = self.store.sentences(chosen)
+        passages = []
+        for cid in chosen:
+            scored = tuple(ScoredSentence(s.text, float(vec @ query_vector), s.index) for s, vec in sentences.get(cid, []))
+            passages.append(Passage.from_stored(chunks[cid], fused[cid], float(vectors[cid] @ query_vector), scored))
+        return passages
+
+    def _by_best_sentence(self, query_vector: np.ndarray, n: int, where: dict | None) -> list[StoredChunk]:
+        """Chunks in the order of their best-matching sentence."""
+        order: list[str] = []
+        for sentence in self.store.query_sentences(query_vector, 4 * n, where=where):
+            if sentence.chunk_id not in order:
+                order.append(sentence.chunk_id)
+        return self.store.get_chunks(order[:n])

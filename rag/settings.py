@@ -68,24 +68,42 @@ class Settings(BaseSettings):
     # Runtime
     threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=256)
     context_window: int = Field(default=4096, ge=512)
-    max_answer_tokens: int = Field(default=256, ge=16, le=4096)
+    max_answer_tokens: int = Field(default=120, ge=16, le=4096)
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
 
     # Index
-    collection: str = Field(default="articles", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,61}[a-zA-Z0-9]$")
+    collection: str = Field(default="articles", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,51}[a-zA-Z0-9]$",
+                            description="Chroma collection name (its sentences go in <name>-sentences).")
     chunk_size: int = Field(default=160, ge=32, le=2048, description="Chunk size in tokens.")
     chunk_overlap: int = Field(default=24, ge=0, le=512)
 
     # Retrieval and answering
     top_k: int = Field(default=4, ge=1, le=50, description="Passages given to the language model.")
     candidates: int = Field(default=20, ge=1, le=500, description="Candidates each retriever returns before fusion.")
-    fusion_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
+    fusion_k: int = Field(default=10, ge=1, description="Reciprocal-rank-fusion constant.")
+    sentence_weight: float = Field(default=2.0, ge=0.0,
+                                   description="Weight of the best-sentence ranking in the fusion (0: chunks only).")
+    duplicate_threshold: float = Field(
+        default=0.97, ge=0.0, le=1.01,
+        description="Chunks this similar (and with the same numbers) as a better one are left out.")
     bm25_weight_id: float = Field(default=1.0, ge=0.0, description="BM25 weight for Indonesian questions.")
     bm25_weight_en: float = Field(default=0.25, ge=0.0, description="BM25 weight for English questions.")
-    min_dense_score: float = Field(
-        default=0.78, ge=-1.0, le=1.0,
-        description="Below this cosine similarity of the best passage, the answer is 'sources do not say'.",
-    )
+    evidence_sentences: int = Field(default=4, ge=1, le=20,
+                                    description="Most sentences (besides neighbours) the model is shown.")
+    evidence_margin: float = Field(default=0.04, ge=0.0, le=1.0,
+                                   description="Sentences scoring within this of the best one are shown.")
+    evidence_chars: int = Field(default=1200, ge=100, description="Most characters of evidence in a prompt.")
+    min_evidence_score: float = Field(
+        default=0.80, ge=-1.0, le=1.0,
+        description="Below this similarity of the best sentence, the answer is 'the sources do not say'.")
+    fallback_min_score: float = Field(
+        default=0.86, ge=-1.0, le=1.0,
+        description="When the model's answer fails verification, quote the best sentence if it scores this much.")
+    support_threshold: float = Field(default=0.86, ge=0.0, le=1.0,
+                                     description="Least similarity for a source to support an Indonesian sentence.")
+    support_threshold_cross: float = Field(default=0.8175, ge=0.0, le=1.0,
+                                           description="The same for an English sentence (cross-lingual).")
+    rewrite_followups: bool = Field(default=True, description="Let the model make follow-ups standalone.")
     max_question_chars: int = Field(default=2000, ge=10)
 
     @field_validator("home", "articles_dir", "models_dir", mode="after")

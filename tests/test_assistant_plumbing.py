@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag import Answer, Final, QuestionError, Token
+from rag import Answer, FilterError, Final, QuestionError, Token
 from rag.citations import cited_numbers
 
 QUESTION = "Siapa yang memberikan rompi antipeluru kepada Kim Jong Un?"
@@ -32,8 +32,6 @@ def _assert_well_formed(answer: Answer, language: str) -> None:
     numbers = [c.number for c in answer.citations]
     assert numbers == list(range(1, len(numbers) + 1))
     assert set(cited_numbers(answer.text)) == set(numbers)  # no [n] without a citation and vice versa
-    if answer.abstained:
-        assert answer.citations == []
     for c in answer.citations:
         assert c.doc_id and c.text and c.title
 
@@ -67,11 +65,30 @@ def test_events_end_with_one_final_answer(tiny_bot):
 
 def test_off_topic_question_is_abstained_by_code(tiny_bot):
     answer = tiny_bot.ask("Berapa skor pertandingan Persija melawan Persib di Jakarta?")
-    assert answer.abstained and answer.citations == []
-    assert answer.text == "Sumber yang tersedia tidak menyebutkan jawaban atas pertanyaan ini."
+    assert answer.abstained and answer.citations == []  # nothing close enough to quote
+    assert answer.text == "Sumber yang tersedia tidak menyebutkan jawabannya."
 
 
 @pytest.mark.parametrize("question,match", [("", "empty"), ("   \n ", "empty"), ("x" * 5000, "limit")])
 def test_bad_questions_raise_question_error(tiny_bot, question, match):
     with pytest.raises(QuestionError, match=match):
         tiny_bot.ask(question)
+
+
+def test_retrieve_filters_on_a_date_range(tiny_bot):
+    passages = tiny_bot.retrieve("Kim pulang ke Korea Utara", k=5, filters={"date_from": "2023-09-18"})
+    assert passages and all(p.date >= "2023-09-18" for p in passages)
+    assert tiny_bot.retrieve("Kim pulang", k=5, filters={"date_to": "2001-01-01"}) == []
+
+
+@pytest.mark.parametrize("filters,match", [({"date_from": "kemarin"}, "YYYY-MM-DD"), ({"colour": "red"}, "Unknown")])
+def test_bad_filters_raise_filter_error(tiny_bot, filters, match):
+    with pytest.raises(FilterError, match=match):
+        tiny_bot.retrieve("Kim", filters=filters)
+
+
+def test_retrieved_passages_carry_their_scored_sentences(tiny_bot):
+    [best] = tiny_bot.retrieve(QUESTION, k=1)
+    assert best.sentences and " ".join(s.text for s in best.sentences).startswith(best.text[:20])
+    assert any("rompi antipeluru" in s.text for s in best.sentences)
+    assert best.best_sentence_score == max(s.score for s in best.sentences)

@@ -2,7 +2,7 @@ import pytest
 
 from eval.judge import names_in, numbers_in
 from eval.metrics import (
-    citation_scores, contains_evidence, facts_present, first_relevant_rank, normalise_answer, reciprocal_rank,
+    answer_language, citation_scores, contains_evidence, facts_present, first_relevant_rank, normalise_answer, reciprocal_rank,
     token_f1,
 )
 
@@ -52,3 +52,11 @@ def test_judge_reads_numbers_and_names():
     assert numbers_in("enam drone dan 8.000 km pada 17/9/2023") == {6, 8000, 17, 9, 2023}
     assert 2 in numbers_in("kedua negara", loose=True) and 2 not in numbers_in("kedua negara")
     assert names_in("Kim met Russia's Defence Minister Sergei Shoigu at the UN.") >= {"russia", "sergei", "shoigu", "UN"}
+
+
+def test_answer_language_ignores_quoted_source_text():
+    from rag.language import detect_language
+
+    quoted = "According to the sources (in Indonesian): “Kim dihadiahi lima drone peledak dan rompi antipeluru” [1]."
+    assert answer_language(quoted, detect_language) == "en"
+    assert answer_language("Kim menerima rompi antipeluru [1].", detect_language) == "id"

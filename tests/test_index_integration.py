@@ -85,3 +85,29 @@ def test_query_returns_cosine_scores_best_first(store, embedder, seed_articles):
     hits = store.query(embedder.embed_queries(["rompi antipeluru"])[0], 3)
     assert len(hits) == 3 and hits[0].score >= hits[1].score >= hits[2].score
     assert all(-1.0 <= h.score <= 1.0 for h in hits)
+
+
+def test_sentences_are_stored_with_their_chunks_and_leave_with_them(store, embedder, seed_articles):
+    index_articles([seed_articles], store, embedder, progress=False)
+    chunk = store.all_chunks()[0]
+    [(first, vector)] = store.sentences([chunk.id])[chunk.id][:1]
+    assert first.chunk_id == chunk.id and first.index == 0 and chunk.text.startswith(first.text)
+    assert np.isclose(np.linalg.norm(vector), 1.0, atol=1e-3)
+    hits = store.query_sentences(embedder.embed_queries(["Siapa yang memberi Kim rompi antipeluru?"])[0], 3)
+    assert "rompi antipeluru" in hits[0].text and hits[0].score >= hits[1].score
+    store.delete_document(chunk.doc_id)
+    assert store.sentences([chunk.id]) == {}
+    remaining = store.query_sentences(embedder.embed_queries(["rompi"])[0], 500)
+    assert remaining and all(h.chunk_id.split("#")[0] != chunk.doc_id for h in remaining)
+
+
+def test_an_index_of_an_older_format_asks_for_a_rebuild_which_works(tmp_path, embedder, seed_articles):
+    path = tmp_path / "index"
+    store = ChunkStore.open(path=path, embed_model="multilingual-e5-small")
+    index_articles([seed_articles], store, embedder, progress=False)
+    marker = path / "tanya-index.json"
+    marker.write_text(json.dumps({"format": 1, "embed_model": "multilingual-e5-small"}))
+    with pytest.raises(IndexDirectoryError, match="older version.*--rebuild"):
+        ChunkStore.open(path=path, embed_model="multilingual-e5-small")
+    fresh = ChunkStore.open(path=path, embed_model="multilingual-e5-small", reset=True)
+    assert fresh.count() == 0 and json.loads(marker.read_text())["format"] == 2

@@ -1,0 +1,129 @@
+"""Decide, in code, when the sources do not answer: the model is not trusted to refuse.
+
+Three checks:
+- before generation: is there evidence at all (similarity of the best sentence),
+  and does it mention the question's names and numbers?
+- after generation: did the model refuse, and does the checked answer give the
+  kind of thing asked for (a number for "berapa", a date for "kapan", a name for
+  "siapa")? An answer about something else is not an answer.
+An abstention says what the sources do cover, quoting the closest sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.evidence import Source
+from rag.language import Language
+from rag.prompting import NOT_FOUND
+from rag.retrieval import Passage
+from rag.support import numbers_in
+
+ABSTAIN_MESSAGES = {
+    "id": "Sumber yang tersedia tidak menyebutkan jawabannya.",
+    "en": "The sources do not say.",
+}
+#: Added to an abstention: the closest the sources come.
+COVER_MESSAGES = {
+    "id": "Yang paling dekat, menurut {origin}: “{quote}” [1]",
+    "en": "The closest they come, in {origin} (in Indonesian): “{quote}” [1]",
+}
+_REFUSALS = re.compile(
+    NOT_FOUND + r"|NOT[_ ]IN[_ ]SOURCES?|tidak (?:di|me)?n?(?:s|y)ebut(?:kan)?|tidak ada informasi|tidak terdapat informasi"
+    r"|tidak dijelaskan|tidak memuat|(?:do|does) not (?:mention|say|contain|provide|specify|state)"
+    r"|no information|not (?:mentioned|specified|stated|provided)",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_QUESTION_WORDS = frozenset(
+    "apa siapa kapan mana dimana berapa bagaimana mengapa kenapa apakah what who when where which how why "
+    "does did do is are was were according menurut".split())
+
+# What a question asks for, by its question words (first match wins).
+_KINDS = [
+    ("date", re.compile(r"\b(?:kapan|tanggal berapa|hari apa|bulan apa|tahun berapa|sejak tahun|when|what date|"
+                        r"which date|what day|which day|what year|which year|what month|which month)\b", re.I)),
+    ("number", re.compile(r"\b(?:berapa|how many|how much|how far|how long|how old)\b", re.I)),
+    ("name", re.compile(r"\b(?:siapa|who|whom|whose|apa nama|what is the name|which company|perusahaan apa|"
+                        r"perusahaan mana)\b", re.I)),
+]
+_MAGNITUDES = re.compile(r"\b(?:puluhan|ratusan|ribuan|jutaan|miliaran|belasan|juta|ribu|miliar|ratus|dozens?|"
+                         r"tens|hundreds?|thousands?|millions?|billions?|several|beberapa)\b",
+                         re.I)
+_DATE_WORDS = re.compile(
+    r"\b(?:senin|selasa|rabu|kamis|jumat|sabtu|minggu|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|desember|january|february|"
+    r"march|may|june|july|august|october|december|tahun|year|kemarin|yesterday|pekan|week)\b", re.I)
+
+
+def is_refusal(raw_answer: str) -> bool:
+    """Whether the model said the sources do not hold the answer."""
+    return bool(_REFUSALS.search(raw_answer))
+
+
+def asks_for(question: str) -> str | None:
+    """"date", "number" or "name" when the question asks for one, else None."""
+    for kind, pattern in _KINDS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def gives(text: str, kind: str | None) -> bool:
+    """Whether ``text`` holds the kind of thing asked for."""
+    if kind is None:
+        return True
+    if kind == "number":
+        return bool(_NUMBER.search(text) or numbers_in(text, loose=True) or _MAGNITUDES.search(text))
+    if kind == "date":
+        return bool(_NUMBER.search(text) or _DATE_WORDS.search(text))
+    words = _WORD.findall(text)
+    return any(w[:1].isupper() for w in words[1:]) or bool(words and words[0][:1].isupper() and len(words) <= 4)
+
+
+def _key_terms(text: str) -> set[str]:
+    """Numbers and capitalised words (names) of a text, lower-cased, question words left out."""
+    words = _WORD.findall(text)
+    terms = {w.lower() for w in words[1:] if w[:1].isupper() and len(w) > 1}
+    terms |= {n.replace(".", "").replace(",", "") for n in _NUMBER.findall(text)}
+    return terms - _QUESTION_WORDS
+
+
+def _present(term: str, text_lower: str) -> bool:
+    # Prefix match copes with Indonesian suffixes (Kim-nya) and near spellings (Jong-un / Jong Un).
+    return term in text_lower or (len(term) > 5 and term[:5] in text_lower)
+
+
+def missing_terms(question: str, passages: list[Passage], language: Language) -> list[str]:
+    """The question's names and numbers that no passage mentions (numbers only for English
+    questions: English names of places and countries are spelled differently in Indonesian)."""
+    text = " ".join(p.text for p in passages).lower().replace(".", "").replace(",", "")
+    terms = _key_terms(question)
+    if language == "en":
+        terms = {t for t in terms if t.isdigit()}
+    return sorted(t for t in terms if not _present(t, text))
+
+
+def evidence_gap(question: str, passages: list[Passage], sources: list[Source], language: Language,
+                 min_score: float) -> str | None:
+    """Why the evidence cannot answer ``question``, or None when it might."""
+    if not passages or not sources:
+        return "nothing is indexed"
+    best = max(s.score for s in sources)
+    if best < min_score:
+        return f"best sentence similarity {best:.3f} < {min_score:.3f}"
+    missing = missing_terms(question, passages, language)
+    if missing:
+        return f"the sources never mention {', '.join(missing)}"
+    return None
+
+
+def cover_message(language: Language, source: Source | None) -> tuple[str, bool]:
+    """The abstention's text, and whether it cites ``source`` as [1] (the closest sentence, quoted)."""
+    message = ABSTAIN_MESSAGES[language]
+    if source is None or not source.best:
+        return message, False
+    origin = ", ".join(x for x in (source.publisher, source.date) if x) or source.title
+    quote = source.best.strip("“”\"' ")
+    return f"{message} " + COVER_MESSAGES[language].format(origin=origin, quote=quote), True

@@ -1,0 +1,113 @@
+"""Code decides what the user sees: verification of each answer sentence, and abstention."""
+
+import pytest
+
+from rag.abstention import asks_for, cover_message, evidence_gap, gives, is_refusal
+from rag.evidence import Source
+from rag.followup import clean_rewrite, joined_question, looks_like_followup, previous_turns
+from rag.retrieval import Passage
+from rag.support import SupportJudge
+from rag.verification import verify_answer
+
+VEST = Source(1, "a", "Kim pulang", ("Oleg Kozhemyako bahkan memberi Kim rompi antipeluru dan enam drone.",),
+              0.9, "Oleg Kozhemyako bahkan memberi Kim rompi antipeluru dan enam drone.", "PARBOABOA", "2023-09-17")
+TALKS = Source(2, "b", "Pertemuan", ("Putin dan Kim mengadakan pembicaraan di kosmodrom Vostochny pada Rabu (13/9/2023).",),
+               0.85, "", "Bisnis.com", "2023-09-18")
+
+
+@pytest.fixture(scope="module")
+def judge(embedder):
+    return SupportJudge(embedder)
+
+
+def test_a_supported_sentence_keeps_its_citation(judge):
+    result = verify_answer("Oleg Kozhemyako memberi Kim rompi antipeluru [1].", [VEST, TALKS], judge)
+    assert [(v.text, v.sources) for v in result.sentences] == [
+        ("Oleg Kozhemyako memberi Kim rompi antipeluru.", (0,))]
+
+
+def test_a_wrong_citation_is_moved_to_the_source_that_supports_it(judge):
+    result = verify_answer("Putin dan Kim mengadakan pembicaraan di kosmodrom Vostochny [1].", [VEST, TALKS], judge)
+    assert [v.sources for v in result.sentences] == [(1,)]
+    assert any("cited [2]" in n for n in result.notes)
+
+
+def test_an_invented_number_drops_the_sentence(judge):
+    result = verify_answer("Oleg Kozhemyako memberi Kim rompi antipeluru dan sembilan belas drone seharga 500 "
+                           "juta dolar [1].", [VEST, TALKS], judge)
+    assert result.sentences == []
+    assert any("dropped" in n and "500" in n for n in result.notes)
+
+
+def test_a_citation_to_no_source_is_removed(judge):
+    result = verify_answer("Oleg Kozhemyako memberi Kim rompi antipeluru [7].", [VEST, TALKS], judge)
+    assert [v.sources for v in result.sentences] == [(0,)]
+    assert any("no source: [7]" in n for n in result.notes)
+
+
+def test_an_english_sentence_is_checked_against_indonesian_sources(judge):
+    result = verify_answer("Oleg Kozhemyako gave Kim a bulletproof vest and six drones [1].", [VEST, TALKS], judge)
+    assert [v.sources for v in result.sentences] == [(0,)]
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("Kapan Kim tiba di Rusia?", "date"), ("On what day did Kim leave?", "date"),
+    ("Sejak tahun berapa Kim berkuasa?", "date"), ("Berapa harga drone itu?", "number"),
+    ("How far is Artyom from the border?", "number"), ("Siapa yang memberi rompi?", "name"),
+    ("Which company made the drones?", "name"), ("Apa yang dibahas Putin dan Kim?", None),
+])
+def test_what_a_question_asks_for(question, kind):
+    assert asks_for(question) == kind
+
+
+def test_an_answer_must_give_what_was_asked():
+    assert gives("Kim tiba pada Selasa (12/9/2023).", "date")
+    assert not gives("Kim tiba dengan kereta lapis baja.", "date")
+    assert gives("Kim received six drones.", "number") and gives("Dia menerima enam drone.", "number")
+    assert not gives("Drone itu diberikan oleh gubernur.", "number")
+    assert gives("Rompi itu diberikan oleh Oleg Kozhemyako.", "name")
+    assert gives("anything", None)
+
+
+def test_refusals_are_recognised_in_both_languages():
+    assert is_refusal("NOT_IN_SOURCES")
+    assert is_refusal("Sumber tidak menyebutkan harga drone.")
+    assert is_refusal("The sources do not mention the price.")
+    assert not is_refusal("Kim menerima enam drone [1].")
+
+
+def _passage(text, score):
+    return Passage(id="a#0000", doc_id="a", text=text, score=score, dense_score=score)
+
+
+def test_evidence_gap_low_similarity_and_missing_names():
+    passages = [_passage("Kim bertemu Putin di Vostochny.", 0.9)]
+    assert evidence_gap("Apa yang dibahas Kim dan Putin?", passages, [VEST], "id", 0.8) is None
+    assert "similarity" in evidence_gap("Apa itu?", passages, [TALKS], "id", 0.86)
+    assert "zelensky" in evidence_gap("Apa kata Zelensky tentang Kim?", passages, [VEST], "id", 0.8)
+    assert "2019" in evidence_gap("What happened in 2019?", passages, [VEST], "en", 0.8)
+    assert evidence_gap("Apa?", [], [], "id", 0.8) == "nothing is indexed"
+
+
+def test_an_abstention_quotes_the_closest_sentence_in_the_question_language():
+    text, cites = cover_message("en", VEST)
+    assert text.startswith("The sources do not say.") and "“Oleg Kozhemyako" in text and text.endswith("[1]")
+    assert cites
+    assert cover_message("id", None) == ("Sumber yang tersedia tidak menyebutkan jawabannya.", False)
+
+
+def test_conversation_turns_from_pairs_and_messages():
+    messages = [{"role": "user", "content": "Q1"}, {"role": "assistant", "content": "A1"},
+                {"role": "user", "content": "Q2"}]
+    assert previous_turns(messages) == [("Q1", "A1"), ("Q2", "")]
+    assert previous_turns([("Q1", "A1")]) == [("Q1", "A1")]
+    assert joined_question("Lalu?", [("Q1", "A1")]) == "Q1 Lalu?"
+
+
+def test_follow_ups_are_recognised_and_rewrites_checked():
+    assert looks_like_followup("Lalu apa yang dia terima?") and looks_like_followup("And when did he leave?")
+    assert not looks_like_followup("Berapa jarak kosmodrom Vostochny dari Moskow?")
+    assert clean_rewrite("Standalone question: When did Kim Jong Un leave Russia?\nextra", "And when did he leave?") \
+        == "When did Kim Jong Un leave Russia?"
+    assert clean_rewrite("", "x y z") is None
+    assert clean_rewrite("He left on Sunday [1].", "When did he leave?") is None
