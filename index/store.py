@@ -105,6 +105,40 @@ class ChunkStore:
             )
         return cls(col, location)
 
+    @staticmethod
+    def wipe(*, path: Path | None = None, url: str | None = None, collection: str = "articles",
+             embed_model: str) -> None:
+        """Delete the whole collection, whatever model built it (``tanya index --rebuild``).
+
+        On disk, only a folder that is a Tanya Berita index (or empty) is touched; its
+        marker is rewritten for ``embed_model``.
+        """
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if not url:
+            assert path is not None
+            if not (path / MARKER).is_file():
+                _check_marker(path, embed_model)  # refuses a folder that is not ours; creates an empty index
+                return
+        try:
+            if url:
+                from urllib.parse import urlparse
+
+                parsed = urlparse(url)
+                client = chromadb.HttpClient(host=parsed.hostname or "localhost", port=parsed.port or 8000,
+                                             ssl=parsed.scheme == "https", settings=chroma_settings)
+            else:
+                client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            if collection in {getattr(c, "name", c) for c in client.list_collections()}:
+                client.delete_collection(collection)
+        except Exception as exc:
+            raise IndexDirectoryError(f"Cannot empty the index at {url or path}: {exc}") from exc
+        if not url:
+            (path / MARKER).write_text(json.dumps({"format": FORMAT_VERSION, "embed_model": embed_model}, indent=2)
+                                       + "\n", encoding="utf-8")
+
     # Reading ----------------------------------------------------------------
     def count(self) -> int:
         return int(self._collection.count())
@@ -134,6 +168,11 @@ class ChunkStore:
                                      include=["documents", "metadatas", "distances"])
         return [StoredChunk(id=i, text=d or "", metadata=dict(m or {}), score=1.0 - float(dist))
                 for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
+
+    def chunk_metadatas(self) -> dict[str, dict[str, Any]]:
+        """Chunk id -> metadata of every chunk (no text or embedding read). Used by incremental indexing."""
+        got = self._collection.get(include=["metadatas"])
+        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [])}
 
     def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
         got = self._collection.get(ids=ids, include=["embeddings"])

@@ -105,9 +105,10 @@ class Assistant:
         """Index article files (default: the articles folder). Unchanged articles are skipped."""
         targets = [Path(p) for p in paths] if paths else [self.settings.articles_dir]
         with self._lock:
-            if rebuild:
-                for doc_id in list(self.store.document_hashes()):
-                    self.store.delete_document(doc_id)
+            if rebuild:  # start clean, whatever model built the old index
+                s = self.settings
+                ChunkStore.wipe(path=s.index_path, url=s.chroma_url, collection=s.collection, embed_model=s.embed_model)
+                self._store = self._retriever = None
             report = index_articles(targets, self.store, self.embedder, chunk_size=self.settings.chunk_size,
                                     chunk_overlap=self.settings.chunk_overlap, progress=progress)
             if self._retriever is not None:
