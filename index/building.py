@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable, Union
 
 from index.articles import Article, load_articles, scan_paths
 from index.chunking import chunk_article
@@ -25,6 +26,9 @@ from index.embedding import Embedder
 from index.errors import ArticleError
 from index.readers import SkippedRecord
 from index.store import ChunkStore
+
+#: An embedder, or a function that loads one: then the model is loaded only if something needs embedding.
+EmbedderSource = Union[Embedder, Callable[[], Embedder]]
 
 
 @dataclass
@@ -98,9 +102,9 @@ def _inside(path: Path, folder: Path) -> bool:
 class _Run:
     """One indexing run over a store."""
 
-    def __init__(self, store: ChunkStore, embedder: Embedder, chunk_size: int, chunk_overlap: int,
+    def __init__(self, store: ChunkStore, embedder: EmbedderSource, chunk_size: int, chunk_overlap: int,
                  report: IndexReport) -> None:
-        self.store, self.embedder, self.report = store, embedder, report
+        self.store, self._embedder, self.report = store, embedder, report
         self.chunk_size, self.chunk_overlap = chunk_size, chunk_overlap
         self.chunking = f"{chunk_size}/{chunk_overlap}"
         self.states = document_states(store)
@@ -110,6 +114,12 @@ class _Run:
         for state in sorted(self.states.values(), key=lambda s: s.doc_id):
             if state.complete and state.text_hash:
                 self.by_text.setdefault(state.text_hash, state.doc_id)
+
+    @property
+    def embedder(self) -> Embedder:
+        if not hasattr(self._embedder, "embed_passages"):
+            self._embedder = self._embedder()
+        return self._embedder
 
     # Removing -----------------------------------------------------------------------------------------------
     def remove(self, doc_id: str, why: str) -> None:
@@ -214,7 +224,7 @@ class _Run:
                 self.remove(doc_id, why)
 
 
-def index_articles(paths: list[Path], store: ChunkStore, embedder: Embedder, *, chunk_size: int = 160,
+def index_articles(paths: list[Path], store: ChunkStore, embedder: EmbedderSource, *, chunk_size: int = 160,
                    chunk_overlap: int = 24, progress: bool = True) -> IndexReport:
     """Index every supported article file under ``paths`` into ``store`` (see the module doc)."""
     scan = scan_paths(paths)
@@ -225,7 +235,7 @@ def index_articles(paths: list[Path], store: ChunkStore, embedder: Embedder, *, 
     return report
 
 
-def index_documents(documents: list[Path | Article], store: ChunkStore, embedder: Embedder, *,
+def index_documents(documents: list[Path | Article], store: ChunkStore, embedder: EmbedderSource, *,
                     chunk_size: int = 160, chunk_overlap: int = 24, progress: bool = True) -> IndexReport:
     """Index article files or already-made :class:`Article` records (benchmarks, other sources).
 

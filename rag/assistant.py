@@ -109,7 +109,8 @@ class Assistant:
                 s = self.settings
                 ChunkStore.wipe(path=s.index_path, url=s.chroma_url, collection=s.collection, embed_model=s.embed_model)
                 self._store = self._retriever = None
-            report = index_articles(targets, self.store, self.embedder, chunk_size=self.settings.chunk_size,
+            # The embedding model is loaded only if an article needs embedding.
+            report = index_articles(targets, self.store, lambda: self.embedder, chunk_size=self.settings.chunk_size,
                                     chunk_overlap=self.settings.chunk_overlap, progress=progress)
             if self._retriever is not None:
                 self._retriever.refresh()
