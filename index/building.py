@@ -95,6 +95,14 @@ def document_states(store: ChunkStore) -> dict[str, DocumentState]:
     return states
 
 
+def _reason(message: str, path: Path, location: str | None = None) -> str:
+    """An error message without the path it starts with (the summary shows the path already)."""
+    for prefix in ([f"{path} ({location})"] if location else []) + [str(path)]:
+        if message.startswith(prefix):
+            return message[len(prefix):].lstrip(" :")
+    return message
+
+
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
@@ -203,15 +211,16 @@ class _Run:
         try:
             for item in load_articles(path):
                 if isinstance(item, SkippedRecord):
-                    self.report.skipped.append((f"{path} ({item.location})", item.reason))
+                    where = f"{path} ({item.location})"
+                    self.report.skipped.append((where, _reason(item.reason, path, item.location)))
                     continue
                 doc_id = self.index_article(item)
                 if doc_id is not None:
                     produced.add(doc_id)
         except ArticleError as exc:
             kept = any(s.source_path == str(path) for s in self.states.values())
-            self.report.skipped.append((str(path), str(exc) + (" What was indexed from it before is kept."
-                                                               if kept else "")))
+            self.report.skipped.append((str(path), _reason(str(exc), path)
+                                        + (" What was indexed from it before is kept." if kept else "")))
             return
         if path.suffix.lower() == ".jsonl":
             why = f"no longer in {path}"
