@@ -24,7 +24,7 @@ from index.articles import Article, load_articles, scan_paths
 from index.chunking import chunk_article
 from index.embedding import Embedder
 from index.errors import ArticleError
-from index.readers import SkippedRecord
+from index.readers import SUPPORTED_SUFFIXES, SkippedRecord
 from index.store import ChunkStore
 
 #: An embedder, or a function that loads one: then the model is loaded only if something needs embedding.
@@ -140,9 +140,9 @@ class _Run:
     def remove_gone(self, folders: list[Path], found: set[str]) -> None:
         """Documents indexed from ``folders`` whose file is not among ``found`` any more."""
         for doc_id, state in sorted(self.states.items()):
-            if not state.source_path or state.source_path in found:
-                continue
             source = Path(state.source_path)
+            if not state.source_path or state.source_path in found or source.suffix.lower() not in SUPPORTED_SUFFIXES:
+                continue  # (records added in memory, e.g. from a benchmark's .csv, are not files of the folder)
             if any(_inside(source, folder) for folder in folders):
                 self.remove(doc_id, f"{source} is gone" if not source.exists() else f"{source} is no longer indexed")
 
