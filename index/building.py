@@ -208,20 +208,26 @@ class _Run:
     def index_file(self, path: Path) -> None:
         """Every article of one file; then drop what was indexed from this file and is no longer in it."""
         produced: set[str] = set()
-        try:
-            for item in load_articles(path):
-                if isinstance(item, SkippedRecord):
-                    where = f"{path} ({item.location})"
-                    self.report.skipped.append((where, _reason(item.reason, path, item.location)))
-                    continue
-                doc_id = self.index_article(item)
-                if doc_id is not None:
-                    produced.add(doc_id)
-        except ArticleError as exc:
-            kept = any(s.source_path == str(path) for s in self.states.values())
-            self.report.skipped.append((str(path), _reason(str(exc), path)
-                                        + (" What was indexed from it before is kept." if kept else "")))
-            return
+        items = load_articles(path)
+        while True:
+            try:
+                item = next(items)
+            except StopIteration:
+                break
+            except Exception as exc:  # ArticleError, or a library failing on odd input: this file only
+                why = _reason(str(exc), path) if isinstance(exc, ArticleError) else \
+                    f"cannot be read ({type(exc).__name__}: {exc})"
+                kept = any(s.source_path == str(path) for s in self.states.values())
+                self.report.skipped.append((str(path), why + (" What was indexed from it before is kept."
+                                                              if kept else "")))
+                return
+            if isinstance(item, SkippedRecord):
+                where = f"{path} ({item.location})"
+                self.report.skipped.append((where, _reason(item.reason, path, item.location)))
+                continue
+            doc_id = self.index_article(item)
+            if doc_id is not None:
+                produced.add(doc_id)
         if path.suffix.lower() == ".jsonl":
             why = f"no longer in {path}"
         elif produced:

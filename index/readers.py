@@ -160,7 +160,7 @@ def _front_matter(text: str) -> tuple[dict, str]:
 
     try:
         meta = yaml.safe_load(match.group(1))
-    except yaml.YAMLError:
+    except Exception:  # not YAML after all: read it as text
         return {}, text
     return (meta if isinstance(meta, dict) else {}), text[match.end():]
 
@@ -308,8 +308,9 @@ def read_pdf(path: Path) -> Iterator[RawRecord]:
         info = reader.metadata
     except ArticleError:
         raise
-    except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ArticleError(f"{path} is not a readable PDF ({type(exc).__name__}: {exc}).") from None
+    except Exception as exc:  # pypdf raises many kinds on damaged files
+        kind = "is not a readable PDF" if isinstance(exc, PyPdfError) else "cannot be read as a PDF"
+        raise ArticleError(f"{path} {kind} ({type(exc).__name__}: {exc}).") from None
     text = unwrap_pdf_text("\n\n".join(pages))
     if not text.strip():
         raise ArticleError(f"{path} has no text layer (a scanned PDF?); it cannot be indexed without OCR.")
@@ -343,6 +344,8 @@ def read_jsonl(path: Path) -> Iterator[RawRecord | SkippedRecord]:
                 break
             number += 1
             where = f"line {number}"
+            if number == 1 and looks_binary(line):
+                raise ArticleError(f"{path} looks like a binary file, not JSON lines.")
             if len(line) > MAX_JSONL_LINE_BYTES and not line.endswith(b"\n"):
                 while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
                     pass  # skip the rest of an over-long line without keeping it
@@ -350,8 +353,6 @@ def read_jsonl(path: Path) -> Iterator[RawRecord | SkippedRecord]:
                 continue
             if not line.strip():
                 continue
-            if number == 1 and looks_binary(line):
-                raise ArticleError(f"{path} looks like a binary file, not JSON lines.")
             try:
                 text, note = decode_text(line, where)
                 item = json.loads(text)

@@ -230,3 +230,23 @@ def test_wipe_refuses_a_folder_that_is_not_an_index(tmp_path):
     with pytest.raises(IndexDirectoryError, match="not a Tanya Berita index"):
         ChunkStore.wipe(path=foreign, embed_model="multilingual-e5-small")
     assert [p.name for p in foreign.iterdir()] == ["thesis.docx"]
+
+
+def test_a_reader_failing_on_odd_input_skips_that_file_only(store, embedder, tmp_path, monkeypatch):
+    import index.readers as readers
+
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    (folder / "good.txt").write_text(news(1))
+    (folder / "odd.txt").write_text(news(2))
+    real = readers.READERS[".txt"]
+
+    def flaky(path):
+        if path.name == "odd.txt":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(path)
+
+    monkeypatch.setitem(readers.READERS, ".txt", flaky)
+    report = run([folder], store, embedder)
+    assert report.added == ["good"]
+    assert report.skipped == [(str(folder / "odd.txt"), "cannot be read (RecursionError: maximum recursion depth exceeded)")]

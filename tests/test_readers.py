@@ -162,7 +162,7 @@ def test_pdf_junk_title_metadata_is_ignored(tmp_path):
 def test_broken_pdf_is_refused(tmp_path):
     path = tmp_path / "broken.pdf"
     path.write_bytes(b"%PDF-1.4\nthis is not really a pdf\n")
-    with pytest.raises(ArticleError, match="not a readable PDF|no text layer"):
+    with pytest.raises(ArticleError, match="not a readable PDF|cannot be read as a PDF|no text layer"):
         load_article(path)
 
 
