@@ -3,8 +3,8 @@
 This layer knows nothing of settings or language models; `rag` drives it.
 """
 
-from index.articles import Article, find_article_files, load_article
-from index.building import IndexReport, index_articles, index_documents
+from index.articles import Article, find_article_files, load_article, load_articles, scan_paths
+from index.building import DocumentState, IndexReport, document_states, index_articles, index_documents
 from index.chunking import Chunk, chunk_article
 from index.cleaning import CleanArticle, clean_article
 from index.embedding import Embedder, load_embedder
@@ -12,7 +12,8 @@ from index.errors import ArticleError, IndexDirectoryError, ModelError, TanyaErr
 from index.store import ChunkStore, StoredChunk, StoredSentence
 
 __all__ = [
-    "Article", "ArticleError", "Chunk", "ChunkStore", "CleanArticle", "Embedder", "IndexDirectoryError",
-    "IndexReport", "ModelError", "StoredChunk", "StoredSentence", "TanyaError", "chunk_article", "clean_article",
-    "find_article_files", "index_articles", "index_documents", "load_article", "load_embedder",
+    "Article", "ArticleError", "Chunk", "ChunkStore", "CleanArticle", "DocumentState", "Embedder",
+    "IndexDirectoryError", "IndexReport", "ModelError", "StoredChunk", "StoredSentence", "TanyaError",
+    "chunk_article", "clean_article", "document_states", "find_article_files", "index_articles", "index_documents",
+    "load_article", "load_articles", "load_embedder", "scan_paths",
 ]

@@ -1,23 +1,45 @@
-"""Find article files and read them into clean :class:`Article` records."""
+"""Find article files and read them into clean :class:`Article` records.
+
+Reading each format is `index.readers`; removing boilerplate is `index.cleaning`.
+This module finds the files under the given paths (reporting what it will not
+read, such as symlinks that lead out of the folder) and turns each raw record
+into an :class:`Article` with a stable ``doc_id``:
+
+- one-article files (``.txt``, ``.md``, ``.html``, ``.pdf``): the file name
+  without its extension, e.g. ``000_f6ccf7329cada5fc``;
+- ``.jsonl`` files: ``<file stem>-<line number>``, or ``<file stem>-<10 hex
+  digits of the SHA-1 of the url>`` when the line has a ``url``.
+
+(`index.building` adds a suffix when two different files would get the same id.)
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import json
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
-from index.cleaning import clean_article
+from index.cleaning import clean_article, find_date
 from index.errors import ArticleError
+from index.readers import (MAX_FILE_BYTES, SUPPORTED_SUFFIXES, RawRecord, SkippedRecord, read_records,
+                           supported_types)
+from index.readers import decode_text as _decode_text
 
-#: File types `tanya index` reads.
-SUPPORTED_SUFFIXES = frozenset({".txt"})
-#: Larger files are refused: no news article is this long.
-MAX_ARTICLE_BYTES = 5_000_000
+#: Larger files are refused (see `index.readers.MAX_FILE_BYTES` for each type).
+MAX_ARTICLE_BYTES = MAX_FILE_BYTES[".txt"]
+#: Longer cleaned texts are refused: no news article is this long.
+MAX_ARTICLE_CHARS = 2_000_000
+
+__all__ = ["Article", "MAX_ARTICLE_BYTES", "SUPPORTED_SUFFIXES", "Scan", "find_article_files", "load_article",
+           "load_articles", "scan_paths"]
 
 
 @dataclass(frozen=True)
 class Article:
-    """One cleaned news article. ``doc_id`` is the file stem, e.g. ``000_f6ccf7329cada5fc``."""
+    """One cleaned news article. ``doc_id`` is the file stem, e.g. ``000_f6ccf7329cada5fc`` (see module doc)."""
 
     doc_id: str
     path: Path
@@ -28,57 +50,153 @@ class Article:
     place: str | None = None
     date: str | None = None
     date_text: str | None = None
+    url: str | None = None
+    location: str | None = None  # where in its file, for files of many articles, e.g. "line 17"
+    note: str | None = None  # e.g. "not UTF-8: read as Windows-1252"
+
+    @property
+    def text_hash(self) -> str:
+        """Hash of the article text alone: equal for the same article under two names."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class Scan:
+    """The files found under some paths, what was left out and why, and the folders searched."""
+
+    files: list[Path] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    folders: list[Path] = field(default_factory=list)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def scan_paths(paths: list[Path]) -> Scan:
+    """Article files under ``paths``: files as given, folders searched recursively, sorted, no repeats.
+
+    In folders, hidden files and folders are ignored; files of other types, and
+    symlinks, are reported in ``skipped`` (a symlink's target is read under its own
+    name when it is inside the folder, and never when it is outside).
+    Raises :class:`ArticleError` for a path that does not exist.
+    """
+    scan = Scan()
+    found: dict[Path, None] = {}
+    for given in paths:
+        given = Path(given).expanduser()
+        if given.is_dir():
+            root = given.resolve()
+            scan.folders.append(root)
+            for folder, dirnames, filenames in os.walk(root, followlinks=False):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                here = Path(folder)
+                entries = [here / name for name in filenames if not name.startswith(".")]
+                entries += [here / d for d in dirnames if (here / d).is_symlink()]
+                for entry in sorted(entries):
+                    if entry.is_symlink():
+                        _symlink(entry, root, scan)
+                    elif entry.suffix.lower() not in SUPPORTED_SUFFIXES:
+                        scan.skipped.append((str(entry), f"unsupported file type {entry.suffix or '(none)'} "
+                                                         f"(supported: {supported_types()})"))
+                    elif entry.is_file():
+                        found.setdefault(entry, None)
+                    else:
+                        scan.skipped.append((str(entry), "not a regular file"))
+        elif given.is_file():
+            found.setdefault(given.resolve(), None)
+        elif given.is_symlink():
+            raise ArticleError(f"{given} is a broken symlink.")
+        else:
+            raise ArticleError(f"No such file or folder: {given}")
+    scan.files = list(found)
+    return scan
+
+
+def _symlink(entry: Path, root: Path, scan: Scan) -> None:
+    target = entry.resolve()
+    if not target.exists():
+        scan.skipped.append((str(entry), "broken symlink"))
+    elif not _inside(target, root):
+        scan.skipped.append((str(entry), f"symlink to {target}, outside {root}: not followed"))
+    elif target.is_dir():
+        return  # a folder inside the tree: its files are found under their own names
+    elif target.suffix.lower() in SUPPORTED_SUFFIXES:
+        scan.skipped.append((str(entry), f"symlink to {target}, which is read under its own name"))
+    else:
+        scan.skipped.append((str(entry), f"symlink to {target}, unsupported file type"))
 
 
 def find_article_files(paths: list[Path]) -> list[Path]:
     """Article files under ``paths`` (files as given, folders searched recursively), sorted, no repeats."""
-    found: dict[Path, None] = {}
-    for path in paths:
-        path = Path(path).expanduser()
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES and not child.name.startswith("."):
-                    found.setdefault(child.resolve(), None)
-        elif path.is_file():
-            found.setdefault(path.resolve(), None)
-        else:
-            raise ArticleError(f"No such file or folder: {path}")
-    return list(found)
+    return scan_paths(paths).files
 
 
 def decode_text(data: bytes, path: Path) -> str:
     """Bytes to text: UTF-8 (with or without BOM), else Windows-1252; binary data is refused."""
-    if b"\x00" in data[:8192]:
-        raise ArticleError(f"{path} looks like a binary file, not text; only {', '.join(sorted(SUPPORTED_SUFFIXES))} articles can be indexed.")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    return _decode_text(data, path)[0]
+
+
+def content_hash(title: str, text: str, **metadata: str | None) -> str:
+    """Hash of everything stored for an article: any change to it means re-indexing."""
+    payload = json.dumps([title, text, sorted((k, v or "") for k, v in metadata.items())], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def _iso_date(value: str | None) -> str | None:
+    """yyyy-mm-dd from a metadata date (ISO, with or without time, or Indonesian words)."""
+    if not value:
+        return None
+    value = value.strip()
+    if len(value) >= 10 and value[4] == "-" and value[7] == "-" and value[:4].isdigit():
+        return value[:10]
+    return find_date(value)[0]
+
+
+def article_from_record(record: RawRecord, path: Path, doc_id: str) -> Article:
+    """Clean one raw record into an :class:`Article`. Raises :class:`ArticleError` when no text is left."""
+    where = f"{path}" + (f" ({record.location})" if record.location else "")
+    clean = clean_article(record.text, fallback_title=path.stem, title=record.title)
+    if not clean.text.strip():
+        raise ArticleError(f"{where} holds no article text (empty, or only boilerplate).")
+    if len(clean.text) > MAX_ARTICLE_CHARS:
+        raise ArticleError(f"{where} has {len(clean.text):,} characters of text; articles over "
+                           f"{MAX_ARTICLE_CHARS:,} are not indexed.")
+    publisher = record.publisher or clean.publisher
+    date = _iso_date(record.date) or clean.date
+    date_text = clean.date_text if clean.date_text else record.date
+    meta = {"publisher": publisher, "place": clean.place, "date": date, "date_text": date_text, "url": record.url}
+    return Article(doc_id=doc_id, path=path, title=clean.title, text=clean.text,
+                   content_hash=content_hash(clean.title, clean.text, **meta), publisher=publisher,
+                   place=clean.place, date=date, date_text=date_text, url=record.url, location=record.location,
+                   note=record.note)
+
+
+def load_articles(path: Path) -> Iterator[Article | SkippedRecord]:
+    """Every article of one file, in order, each cleaned; unusable parts of it as :class:`SkippedRecord`.
+
+    Raises :class:`ArticleError` when the file as a whole cannot be used.
+    """
+    path = Path(path)
+    for record in read_records(path):
+        if isinstance(record, SkippedRecord):
+            yield record
+            continue
+        doc_id = path.stem if record.key is None else f"{path.stem}-{record.key}"
+        try:
+            yield article_from_record(record, path, doc_id)
+        except ArticleError as exc:
+            if record.location is None:
+                raise
+            yield SkippedRecord(record.location, str(exc))
 
 
 def load_article(path: Path) -> Article:
-    """Read and clean one article file. Raises :class:`ArticleError` when it cannot be used."""
+    """Read and clean a one-article file. Raises :class:`ArticleError` when it cannot be used."""
     path = Path(path)
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise ArticleError(f"{path}: unsupported file type {path.suffix or '(none)'}; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}.")
-    try:
-        size = path.stat().st_size
-        if size > MAX_ARTICLE_BYTES:
-            raise ArticleError(f"{path} is {size / 1e6:.1f} MB; articles over {MAX_ARTICLE_BYTES / 1e6:.0f} MB are not indexed.")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ArticleError(f"Cannot read {path}: {exc.strerror or exc}") from None
-    clean = clean_article(decode_text(data, path), fallback_title=path.stem)
-    if not clean.text.strip():
-        raise ArticleError(f"{path} holds no article text (empty, or only boilerplate).")
-    return Article(
-        doc_id=path.stem,
-        path=path,
-        title=clean.title,
-        text=clean.text,
-        content_hash=hashlib.sha256(data).hexdigest()[:16],
-        publisher=clean.publisher,
-        place=clean.place,
-        date=clean.date,
-        date_text=clean.date_text,
-    )
+    if path.suffix.lower() == ".jsonl":
+        raise ArticleError(f"{path} holds many articles: read it with load_articles().")
+    for item in load_articles(path):
+        if isinstance(item, Article):
+            return item
+    raise ArticleError(f"{path} holds no article text (empty, or only boilerplate).")  # pragma: no cover

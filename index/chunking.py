@@ -48,8 +48,13 @@ def chunk_article(article: Article, chunk_size: int = 160, chunk_overlap: int = 
         "date": article.date or "",
         "date_num": date_number(article.date),
         "date_text": article.date_text or "",
+        "url": article.url or "",
         "source_path": str(article.path),
+        "source_location": article.location or "",
         "content_hash": article.content_hash,
+        "text_hash": article.text_hash,
+        "chunk_count": len(texts),  # lets a half-written article (indexing killed mid-way) be detected
+        "chunking": f"{chunk_size}/{chunk_overlap}",
     }
     return [
         Chunk(id=chunk_id(article.doc_id, i), doc_id=article.doc_id, position=i, text=text,

@@ -20,44 +20,83 @@ _DAYS_ID = r"(?:Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu)"
 
 # A whole line that is boilerplate.
 _BOILERPLATE_LINE = re.compile(
-    r"""^(?:
-        nyaman\s+tanpa\s+iklan.*                # ad-free subscription prompt
+    r"""^[\s*•·»>#|-]*(?:
+        nyaman\s+tanpa\s+iklan.*                  # ad-free subscription prompt
       | langganan\s+\w+.*
-      | baca\s+juga\b.*                         # "Baca Juga" / "Baca Juga: <link title>"
-      | gabung\s+ke\s+channel\s+whatsapp.*      # channel invitations
-      | (?:ikuti|follow)\s+(?:kami|berita|channel).*
+      # links to other articles: "Baca Juga", "Baca juga: <title>", "Simak juga: ...", "Pilihan Editor: ..."
+      | (?:baca|simak|lihat|tonton|saksikan)\s+(?:juga|pula|selengkapnya|selanjutnya)\b.*
+      | (?:baca|simak|read\s+also|see\s+also|related)\s*:.*
+      | (?:artikel|berita|topik)\s+(?:terkait|lainnya|pilihan|rekomendasi)\s*:.*
+      | (?:pilihan|rekomendasi)\s+(?:editor|redaksi)\s*:.*
+      | artikel\s+ini\s+(?:telah\s+|sudah\s+)?(?:tayang|terbit|dimuat|diterbitkan)\b.*
       | cek\s+berita\s+dan\s+artikel.*
-      | tag\s*:.*
-      | tags?\s*$
-      | (?:editor|penulis|reporter|editor\s+foto)\s*:.*
-      | sumber\s*:.*
+      # ads
+      | -*\s*(?:advertisement|iklan|ads|sponsored|konten\s+bersponsor)\s*-*
+      | scroll\s+(?:to\s+continue|untuk\s+(?:melanjutkan|membaca|lanjut)).*
+      | lanjutkan\s+membaca\W*
+      # credits, tags, copyright
+      | tag(?:s|ar)?\s*:.*
+      | tags?\s*
+      | (?:editor|penulis|reporter|pewarta|penyunting|redaktur|kontributor|fotografer|editor\s+foto
+          |sumber|source|writer|author)\s*:.*
+      | laporan\s+(?:wartawan|reporter|koresponden)\s+[\w.]+,\s*[^.!?]{0,60}   # "Laporan Wartawan X.com, Nama"
+      | (?:copyright|hak\s+cipta)\s*(?:©|\(c\)|\d{4}).{0,120}
+      | ©.{0,120}
+      | .{0,120}(?:all\s+rights\s+reserved|seluruh\s+hak\s+dilindungi|hak\s+cipta\s+dilindungi).{0,60}
       | scan\s+qr\s+code.*
+      | dengarkan\s+(?:artikel|berita)\s+ini.*
       | \#+\s*hot\s+topic
-      | (?:artikel\s+terkait|berita\s+lainnya|berita\s+terbaru|berita\s+terkait|rekomendasi\s+kami
-          |konten\s+premium|liputan\s+khusus|terpopuler|foto|video|forum|share|bagikan|komentar)\s*$
+      # a section heading of the page, alone on its line
+      | (?:artikel\s+terkait|berita\s+lainnya|berita\s+terbaru|berita\s+terkait|berita\s+terkini|berita\s+populer
+          |berita\s+rekomendasi|rekomendasi(?:\s+kami|\s+untuk\s+anda)?|topik\s+terkait|konten\s+premium
+          |liputan\s+khusus|terpopuler|populer|terkini|pilihan\s+editor|video\s+pilihan|foto|video|forum|share
+          |bagikan|komentar(?:\s*\(\d+\))?|tulis\s+komentar.*|lihat\s+foto|lihat\s+semua|selanjutnya
+          |sebelumnya|halaman\s*:?[\s\d]*(?:selanjutnya|berikutnya)?|load\s+more|muat\s+lebih\s+banyak)\W*
       | dapatkan\s+informasi\s+komprehensif.*
       | silakan\s+login.*
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
 
+# Calls to follow, join, subscribe or download: a verb of the kind, then a channel.
+_CALL_TO_ACTION = re.compile(
+    r"^[\s*•·»>-]*(?:yuk,?\s+|ayo,?\s+|jangan\s+lupa\s+|mari\s+)?(?:gabung|bergabung|ikuti|follow|simak|dapatkan"
+    r"|download|unduh|klik|berlangganan|langganan|daftar(?:kan)?|subscribe|join|kunjungi)\b",
+    re.IGNORECASE,
+)
+_CHANNEL = re.compile(
+    r"\b(?:whatsapp|wa\s+channel|telegram|google\s+news|newsletter|aplikasi|app\s+store|play\s+store|channel"
+    r"|saluran|instagram|youtube|tiktok|twitter|facebook|e-?paper|klik\s+di\s+sini|klik\s+link|notifikasi"
+    r"|premium|tanpa\s+iklan)\b",
+    re.IGNORECASE,
+)
+
+# Share buttons: short lines made only of these words.
+_SHARE_WORDS = frozenset(
+    "bagikan share artikel ini berita ke via facebook fb twitter x tweet whatsapp wa telegram line linkedin "
+    "pinterest email e-mail salin copy link tautan url print cetak".split()
+)
+
 # Lines after which nothing is article text any more.
 _FOOTER_START = re.compile(
     r"^(?:editor\s*:|tag\s*:|cek\s+berita\s+dan\s+artikel|konten\s+premium\s*$|artikel\s+terkait\s*$"
-    r"|gabung\s+ke\s+channel\s+whatsapp|sumber\s*:)",
+    r"|gabung\s+ke\s+channel\s+whatsapp|sumber\s*:|artikel\s+ini\s+(?:telah\s+)?tayang)",
     re.IGNORECASE,
 )
 
 # Photo captions and credits.
+_PHOTO_SOURCES = (r"REUTERS|AFP|AP|ANTARA(?:\s+FOTO)?|EPA|GETTY\s+IMAGES|XINHUA|KCNA|YONHAP|SHUTTERSTOCK|ISTIMEWA"
+                  r"|HANDOUT|DOK(?:UMENTASI)?\.?|IST\.?|FREEPIK|UNSPLASH|PEXELS")
 _CAPTION = re.compile(
-    r"(?:\((?:foto|photo|gambar)\s*:[^)]*\)\s*$"
-    r"|^(?:foto|photo|gambar)\s*:"
-    r"|(?:/|\bmelalui\s+|\bvia\s+)(?:REUTERS|AFP|AP|ANTARA(?:\s+FOTO)?|EPA|GETTY\s+IMAGES|XINHUA)\s*$)",
+    r"(?:\((?:foto|photo|gambar|ilustrasi)\s*:[^)]*\)\s*$"
+    r"|^(?:foto|photo|gambar|ilustrasi)\s*[:.]"
+    rf"|(?:/|\bmelalui\s+|\bvia\s+)(?:{_PHOTO_SOURCES})\s*\)?\s*$"
+    rf"|\((?:[^()]*(?:/|\bvia\s+|\bmelalui\s+))?(?:{_PHOTO_SOURCES})(?:/[^()]*)?\)\s*$)",
     re.IGNORECASE,
 )
 
 # Editor initials at the end of a paragraph, e.g. "[ah/ft]".
-_EDITOR_INITIALS = re.compile(r"\s*\[[a-z]{1,5}(?:/[a-z]{1,5})+\]\s*$")
+_EDITOR_INITIALS = re.compile(r"\s*(?:\[[a-z]{1,5}(?:/[a-z]{1,5})+\]|\([a-z]{1,5}(?:/[a-z]{1,5})+\))\s*$")
 
 # "PARBOABOA, Jakarta - ", "Bisnis.com, JAKARTA - ", "SEOUL, KOMPAS.TV — "
 _DATELINE = re.compile(r"^\s*([A-Z][\w.]*(?:\s[A-Z][\w.]*)?),\s*([A-Z][\w.]*(?:\s[A-Z][\w.]*)?)\s*[-–—]\s+")
@@ -85,9 +124,24 @@ def normalize_text(text: str) -> str:
     return "\n".join(re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n"))
 
 
+def _is_share_bar(line: str) -> bool:
+    words = re.findall(r"[\w-]+", line.casefold())
+    return 0 < len(words) <= 10 and all(w in _SHARE_WORDS for w in words)
+
+
+# Reported speech: a sentence of the article, not a prompt to the reader.
+_REPORTED = re.compile(r"\b(?:kata|ujar|ungkap|tutur|ucap|jelas|menurut|said|says)\b|[\"“”]", re.IGNORECASE)
+
+
+def _is_call_to_action(line: str) -> bool:
+    return (_words(line) <= 35 and bool(_CALL_TO_ACTION.match(line) and _CHANNEL.search(line))
+            and not _REPORTED.search(line))
+
+
 def is_boilerplate(line: str) -> bool:
-    """True for a line that is never article text (ads, links, credits, captions)."""
-    return bool(_BOILERPLATE_LINE.match(line) or _CAPTION.search(line))
+    """True for a line that is never article text (ads, links, credits, captions, share buttons, prompts)."""
+    return bool(_BOILERPLATE_LINE.match(line) or _CAPTION.search(line) or _is_share_bar(line)
+                or _is_call_to_action(line))
 
 
 def _words(line: str) -> int:
@@ -98,6 +152,16 @@ def _looks_like_headline(line: str) -> bool:
     return 2 <= _words(line) <= 20 and not line.endswith((".", "?", "!", ":", "”", '"')) and not _DATELINE.match(line)
 
 
+def _is_paragraph(line: str, min_words: int) -> bool:
+    return _words(line) >= min_words and not is_boilerplate(line)
+
+
+def _footer_follows(kept: list[str], rest: list[str]) -> bool:
+    """At a footer line ("Editor:", "Tag:", ...): is the article over? Only after some article
+    text, and when no paragraph of article text comes later."""
+    return any(_is_paragraph(k, 8) for k in kept) and not any(_is_paragraph(r, 20) for r in rest)
+
+
 def clean_lines(text: str) -> list[str]:
     """The article's content lines, boilerplate removed, in order."""
     lines = [line for line in normalize_text(text).split("\n") if line]
@@ -105,8 +169,8 @@ def clean_lines(text: str) -> list[str]:
     for line in lines:
         seen[line] = seen.get(line, 0) + 1
     kept: list[str] = []
-    for line in lines:
-        if _FOOTER_START.match(line):
+    for i, line in enumerate(lines):
+        if _FOOTER_START.match(line) and _footer_follows(kept, lines[i + 1:]):
             break
         if is_boilerplate(line):
             continue
@@ -157,12 +221,27 @@ def _title_from_sentence(paragraph: str, max_words: int = 14) -> str:
     return " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
 
 
-def clean_article(raw: str, fallback_title: str = "") -> CleanArticle:
-    """Clean one article's raw text. The title is its first line when that reads as a headline."""
+def _same_line(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def clean_article(raw: str, fallback_title: str = "", title: str | None = None) -> CleanArticle:
+    """Clean one article's raw text.
+
+    The title is ``title`` when the source gives one (a leading line repeating it is
+    dropped), else the first line when that reads as a headline, else the start of
+    the first sentence.
+    """
     lines = clean_lines(raw)
+    title = " ".join(title.split()) if title and title.strip() else None
+    if title:
+        while lines and _same_line(lines[0], title):
+            lines = lines[1:]
     if not lines:
-        return CleanArticle(title=fallback_title, text="")
-    if _looks_like_headline(lines[0]) and len(lines) > 1:
+        return CleanArticle(title=title or fallback_title, text="")
+    if title:
+        body = lines
+    elif _looks_like_headline(lines[0]) and len(lines) > 1:
         title, body = lines[0], lines[1:]
     else:
         title, body = _title_from_sentence(lines[0]) or fallback_title, lines

@@ -154,6 +154,15 @@ class ChunkStore:
             raise IndexDirectoryError(_rebuild_hint(location))
         return cls(col, sentences, location)
 
+    @classmethod
+    def wipe(cls, *, path: Path | None = None, url: str | None = None, collection: str = "articles",
+             embed_model: str) -> None:
+        """Delete everything stored, whatever model built it (``tanya index --rebuild``).
+
+        On disk, only a folder that is a Tanya Berita index (or empty) is touched.
+        """
+        cls.open(path=path, url=url, collection=collection, embed_model=embed_model, reset=True)
+
     # Reading ----------------------------------------------------------------
     def count(self) -> int:
         return int(self._collection.count())
@@ -217,6 +226,11 @@ class ChunkStore:
         for rows in found.values():
             rows.sort(key=lambda row: row[0].index)
         return found
+
+    def chunk_metadatas(self) -> dict[str, dict[str, Any]]:
+        """Chunk id -> metadata of every chunk (no text or embedding read). Used by incremental indexing."""
+        got = self._collection.get(include=["metadatas"])
+        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [])}
 
     def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
         if not ids:

@@ -122,11 +122,11 @@ class Assistant:
         """Index article files (default: the articles folder). Unchanged articles are skipped."""
         targets = [Path(p) for p in paths] if paths else [self.settings.articles_dir]
         with self._lock:
-            if rebuild:
+            if rebuild:  # start clean, whatever model built the old index
                 self._store = self._open_store(reset=True)
-                if self._retriever is not None:
-                    self._retriever.store = self._store
-            report = index_articles(targets, self.store, self.embedder, chunk_size=self.settings.chunk_size,
+                self._retriever = None
+            # The embedding model is loaded only if an article needs embedding.
+            report = index_articles(targets, self.store, lambda: self.embedder, chunk_size=self.settings.chunk_size,
                                     chunk_overlap=self.settings.chunk_overlap, progress=progress)
             if self._retriever is not None:
                 self._retriever.refresh()

@@ -95,3 +95,47 @@ def test_find_dateline_picks_the_brand():
     assert find_dateline("SEOUL, KOMPAS.TV — Isi") == ("KOMPAS.TV", "Seoul")
     assert find_dateline("Bisnis.com, JAKARTA - Isi") == ("Bisnis.com", "Jakarta")
     assert find_dateline("Pemimpin Korea Utara berkata") == (None, None)
+
+
+# Boilerplate of other sites than the seeds' (see eval/boilerplate.py for the measured figures).
+@pytest.mark.parametrize("line", [
+    "Simak juga: Harga Beras Naik", "BACA:  Gempa Guncang Maluku", "Pilihan Editor: Timnas Menang",
+    "Artikel ini telah tayang di Kompas.com dengan judul \"Kim Pulang\"", "SCROLL TO CONTINUE WITH CONTENT",
+    "- Advertisement -", "Iklan", "Lanjutkan Membaca", "Bagikan: Facebook Twitter WhatsApp Salin Link",
+    "Bagikan artikel ini", "Ikuti berita terkini dari Tempo di Google News, klik di sini.",
+    "Dapatkan update berita pilihan dan breaking news setiap hari. Mari bergabung di Grup Telegram kami.",
+    "Download aplikasi kami untuk membaca berita tanpa iklan.", "Pewarta: Budi Santoso",
+    "Laporan Wartawan Tribunnews.com, Fransiskus Adhiyuda", "Copyright © 2023 Berita Contoh",
+    "Hak Cipta © 2023 Majalah Contoh. Seluruh hak dilindungi.", "Kim di Vostochny. (KCNA via REUTERS)",
+    "Warga melintas, Senin (18/9/2023). (ANTARA FOTO/Aditya Pradana Putra)", "Ilustrasi. (Foto: Shutterstock)",
+    "Komentar (0)", "Dengarkan berita ini", "Topik Terkait", "Halaman: 1 2 Selanjutnya",
+])
+def test_other_sites_boilerplate(line):
+    assert is_boilerplate(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Dapatkan bantuan sosial melalui aplikasi Cek Bansos, kata Menteri Sosial.",
+    "Akses aplikasi ini dibatasi pemerintah sejak Senin.",
+    "Hak cipta atas lagu itu dipegang oleh label rekaman sejak 1998.",
+    "Laporan wartawan BBC menyebut ribuan warga mengungsi.", "PBB dan Sanksi kepada Korut",
+    "Foto-foto itu beredar luas di media sosial sejak Minggu.", "Video itu diunggah ke YouTube pada Senin (18/9/2023).",
+    "Ikuti arahan petugas, kata Kapolda.", "Sumber daya alam Rusia melimpah.", "Lihat saja nanti, ujarnya.",
+    "Presiden Joko Widodo membagikan bantuan kepada warga.",
+])
+def test_news_sentences_like_boilerplate_are_kept(line):
+    assert not is_boilerplate(line)
+
+
+def test_footer_word_before_the_article_does_not_drop_it():
+    raw = ("Gabung ke Channel WhatsApp kami untuk update berita terbaru.\n\nJudul Berita Penting\n\n"
+           "KOMPAS.com, JAKARTA - Presiden menerima tamu negara di Istana pada Senin pagi, kata juru bicara.\n\n"
+           "Editor: Rina\n\nTag: politik")
+    article = clean_article(raw)
+    assert article.title == "Judul Berita Penting"
+    assert article.text == "KOMPAS.com, JAKARTA - Presiden menerima tamu negara di Istana pada Senin pagi, kata juru bicara."
+
+
+def test_given_title_is_not_repeated_in_text():
+    article = clean_article("Kim Pulang ke Korut\nIsi berita tentang Kim.", title="Kim  Pulang ke Korut")
+    assert (article.title, article.text) == ("Kim Pulang ke Korut", "Isi berita tentang Kim.")
