@@ -20,6 +20,8 @@ HEADLINE = [
     ("latency.ttft_p90_s", "Time to first token, p90 (s)"),
     ("latency.total_median_s", "Total time, median (s)"),
     ("latency.total_p90_s", "Total time, p90 (s)"),
+    ("latency.ttft_generated_median_s", "Time to first token when the model is asked, median (s)"),
+    ("latency.total_generated_median_s", "Total time when the model is asked, median (s)"),
     ("latency.prompt_tokens_median", "Prompt tokens, median"),
 ]
 LOWER_IS_BETTER = {"citation.dangling_rate", "abstention.false_rate"} | {k for k, _ in HEADLINE if k.startswith("latency")}

@@ -117,7 +117,10 @@ def aggregate(rows: list[dict]) -> dict:
                 "ttft_p90_s": percentile([r["ttft_s"] for r in answered], 0.9),
                 "total_median_s": med([r["total_s"] for r in answered]),
                 "total_p90_s": percentile([r["total_s"] for r in answered], 0.9),
-                "prompt_tokens_median": med([r["prompt_tokens"] for r in answered]),
+                # only the questions the model was asked (code abstentions answer at once)
+                "ttft_generated_median_s": med([r["ttft_s"] for r in answered if r["completion_tokens"]]),
+                "total_generated_median_s": med([r["total_s"] for r in answered if r["completion_tokens"]]),
+                "prompt_tokens_median": med([r["prompt_tokens"] for r in answered if r["prompt_tokens"]]),
                 "completion_tokens_median": med([r["completion_tokens"] for r in answered]),
             },
         })

@@ -54,3 +54,11 @@ def test_ask_from_given_passages_cites_only_them(tiny_bot):
     answer = tiny_bot.ask("Kapan sirkuit terpadu mulai dikembangkan?",
                           passages=["Sirkuit terpadu mulai dikembangkan pada tahun 1959."])
     assert all(c.doc_id == "given-1" for c in answer.citations)
+
+
+def test_retrieval_latency_benchmark_reports_every_mode(tiny_bot):
+    from eval.bench_retrieval import measure
+
+    results = measure(tiny_bot, ["Kapan Kim tiba di Rusia?", "Who gave Kim a vest?"], k=3, repeat=1)
+    assert set(results) == {"hybrid", "dense", "bm25"}
+    assert all(r["queries"] == 2 and 0 < r["p50_ms"] <= r["p95_ms"] for r in results.values())
