@@ -82,17 +82,6 @@ def exact_match(prediction: str, gold: str) -> float:
     return float(normalise_answer(prediction) == normalise_answer(gold))
 
 
-# Language ------------------------------------------------------------------------------------
-_QUOTED = re.compile(r"“[^”]*”")
-
-
-def answer_language(text: str, detect: Callable[[str], str]) -> str:
-    """The language an answer is written in: quotations of the (Indonesian) sources left out,
-    since a quote is the source's words, not the answer's language."""
-    own = strip_citations(_QUOTED.sub(" ", text))
-    return detect(own if len(own.split()) >= 2 else text)
-
-
 # Citations (ALCE: Gao et al., 2023) ------------------------------------------------------
 Supports = Callable[[str, str], bool]  # (sentence, passage text) -> supported?
 

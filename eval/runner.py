@@ -15,10 +15,10 @@ from pathlib import Path
 from eval.dataset import EvalItem
 from eval.judge import SupportJudge
 from eval.metrics import (
-    answer_language, citation_scores, facts_present, first_relevant_rank, mean, med, percentile, recall_at, reciprocal_rank, token_f1,
+    citation_scores, facts_present, first_relevant_rank, mean, med, percentile, recall_at, reciprocal_rank, token_f1,
 )
 from rag import Assistant, Final, Token
-from rag.language import detect_language
+from rag.language import answer_language, detect_language
 
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 
@@ -53,7 +53,7 @@ def evaluate_item(bot: Assistant, item: EvalItem, judge: SupportJudge, answers: 
     row.update({
         "answer": answer.text,
         "abstained": answer.abstained,
-        "answer_language": answer_language(answer.text, detect_language),
+        "answer_language": answer_language(answer.text),
         "citations": [asdict(c) for c in answer.citations],
         "notes": answer.notes,
         "facts": facts_present(answer.text, item.gold_facts) if item.answerable else None,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from rag.evidence import Source
-from rag.language import Language
+from rag.language import Language, detect_language
 from rag.prompting import NOT_FOUND
 from rag.retrieval import Passage
 from rag.support import numbers_in
@@ -70,12 +70,41 @@ def asks_for(question: str) -> str | None:
     return None
 
 
-def gives(text: str, kind: str | None) -> bool:
-    """Whether ``text`` holds the kind of thing asked for."""
+# "Berapa jam ...", "how far ...": the answer's number must come with this kind of unit.
+_UNITS = {
+    "distance": (r"\b(?:berapa jarak|berapa jauh|seberapa jauh|how far|what distance)\b", r"\b(?:km|kilometer|kilometres?|kilometers?|mil|miles?|meter|metres?)\b"),
+    "duration": (r"\b(?:berapa lama|how long|durasi|duration)\b",
+                 r"\b(?:hari|pekan|sepekan|minggu|bulan|tahun|jam|menit|days?|weeks?|months?|years?|hours?|minutes?)\b"),
+    "price": (r"\b(?:harga|biaya|price|cost|how much did)\b",
+              r"(?:\b(?:rp|rupiah|dolar|dollars?|usd|won|rubel|rubles?|roubles?|euro)\b|\$)"),
+    "hours": (r"\b(?:berapa jam|how many hours)\b", r"\b(?:jam|hours?)\b"),
+}
+# Indonesian puts the counted noun right after "berapa" ("berapa gerbong"); English adjectives get in the way.
+_COUNTED = re.compile(r"\b(?:berapa(?: banyak| jumlah)?)\s+([a-z]\w+)", re.I)
+_NOT_COUNT_NOUNS = frozenset("lama jauh jarak harga biaya jam hari kali persen banyak jumlah".split())
+
+
+def _unit_given(question: str, text: str) -> bool:
+    """Whether the answer's number is of the kind asked: hours for "berapa jam", km for "how far",
+    carriages for "berapa gerbong" (the counted word itself must appear in the answer)."""
+    lower = text.lower()
+    for ask, unit in _UNITS.values():
+        if re.search(ask, question, re.I) and not re.search(unit, lower):
+            return False
+    counted = _COUNTED.search(question)
+    if counted and counted.group(1).lower() not in _NOT_COUNT_NOUNS:
+        word = counted.group(1).lower()
+        return word in lower or (len(word) > 5 and word[:5] in lower) or detect_language(text) != detect_language(question)
+    return True
+
+
+def gives(text: str, kind: str | None, question: str = "") -> bool:
+    """Whether ``text`` holds the kind of thing asked for (in the unit asked for, given ``question``)."""
     if kind is None:
         return True
     if kind == "number":
-        return bool(_NUMBER.search(text) or numbers_in(text, loose=True) or _MAGNITUDES.search(text))
+        has_number = bool(_NUMBER.search(text) or numbers_in(text, loose=True) or _MAGNITUDES.search(text))
+        return has_number and (not question or _unit_given(question, text))
     if kind == "date":
         return bool(_NUMBER.search(text) or _DATE_WORDS.search(text))
     words = _WORD.findall(text)

@@ -16,7 +16,7 @@ from rag.citations import renumber, strip_citations
 from rag.errors import QuestionError
 from rag.evidence import Source, select_evidence
 from rag.followup import History, clean_rewrite, joined_question, looks_like_followup, previous_turns
-from rag.language import Language, detect_language
+from rag.language import Language, answer_language, detect_language
 from rag.llm import ChatModel, Message, load_chat_model
 from rag.prompting import build_messages, rewrite_messages, translate_messages
 from rag.retrieval import HybridRetriever, Passage, ScoredSentence
@@ -272,16 +272,22 @@ class Assistant:
         verified = verify_answer(raw, draft.sources, self.judge, draft.query)
         draft.notes.extend(verified.notes)
         sentences = verified.sentences
-        if sentences and draft.language != detect_language(" ".join(v.text for v in sentences)):
-            sentences = self._in_language(sentences, draft)
+        best = draft.sources[0]
+        quotable = best.score >= self.settings.fallback_min_score and gives(best.best, kind, draft.query)
+        if sentences and draft.language != answer_language(" ".join(v.text for v in sentences)):
+            translated = self._in_language(sentences, draft)
+            if translated or not quotable:
+                sentences = translated or sentences
+            else:
+                draft.notes.append("the answer is in the wrong language: answered with the best sentence, quoted")
+                sentences = [VerifiedSentence(_quote(best.best, draft.language), (0,))]
         if not sentences:
-            best = draft.sources[0]
-            if best.score < self.settings.fallback_min_score or not gives(best.best, kind):
+            if not quotable:
                 return self._abstain(draft, "no sentence of the model's answer is supported by the sources")
             draft.notes.append("the model's answer failed verification: answered with the best sentence, quoted")
             sentences = [VerifiedSentence(_quote(best.best, draft.language), (0,))]
         text = " ".join(v.text for v in sentences)
-        if not gives(text, kind):
+        if not gives(text, kind, draft.query):
             return self._abstain(draft, f"the answer gives no {kind}, which the question asks for")
         numbered, order = renumber([(v.text, list(v.sources)) for v in sentences])
         citations = [self._citation(n, draft.sources[i]) for n, i in enumerate(order, start=1)]
@@ -290,16 +296,17 @@ class Assistant:
                       notes=draft.notes)
 
     def _in_language(self, sentences: list[VerifiedSentence], draft: _Draft) -> list[VerifiedSentence]:
-        """Sentences the model wrote in the wrong language, translated by it and verified again."""
+        """Sentences the model wrote in the wrong language, translated by it and verified again
+        (empty when the translation fails)."""
         numbered, order = renumber([(v.text, list(v.sources)) for v in sentences])
         translated = self._generate(translate_messages(numbered, draft.language), 2 * self.settings.max_answer_tokens)
         subset = [draft.sources[i] for i in order]
         again = verify_answer(translated, subset, self.judge, draft.query)
-        if again.sentences and detect_language(" ".join(v.text for v in again.sentences)) == draft.language:
+        if again.sentences and answer_language(" ".join(v.text for v in again.sentences)) == draft.language:
             draft.notes.append(f"answer translated into {draft.language}")
             return [VerifiedSentence(v.text, tuple(order[j] for j in v.sources)) for v in again.sentences]
-        draft.notes.append(f"answer left in the model's language: the translation into {draft.language} failed")
-        return sentences
+        draft.notes.append(f"the translation into {draft.language} failed verification")
+        return []
 
     @staticmethod
     def _citation(number: int, source: Source) -> Citation:

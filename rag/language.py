@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Literal
 
@@ -31,3 +32,14 @@ def detect_language(text: str) -> Language:
     if 0.35 < english < 0.65 and id_hits != en_hits:  # lingua unsure: trust the function words
         return "en" if en_hits > id_hits else "id"
     return "en" if english > 0.5 else "id"
+
+
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+_MARKERS = re.compile(r"\[\d[\d,\s]*\]")
+
+
+def answer_language(text: str) -> Language:
+    """The language an answer is written in, quotations left out: a quote is the
+    (Indonesian) source's words, not the answer's language."""
+    own = _MARKERS.sub(" ", _QUOTED.sub(" ", text))
+    return detect_language(own if len(own.split()) >= 2 else text)

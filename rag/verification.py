@@ -71,5 +71,8 @@ def verify_answer(raw_answer: str, sources: list[Source], judge: SupportJudge,
             result.notes.append(f"sentence {n} dropped, no source supports it"
                                 + (f" ({'; '.join(why)})" if why else "") + f": {plain[:80]}")
             continue
+        if any(v.text == plain for v in result.sentences):
+            result.notes.append(f"sentence {n} dropped: a repeat")
+            continue
         result.sentences.append(VerifiedSentence(plain, tuple(kept)))
     return result

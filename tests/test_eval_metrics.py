@@ -2,7 +2,7 @@ import pytest
 
 from eval.judge import names_in, numbers_in
 from eval.metrics import (
-    answer_language, citation_scores, contains_evidence, facts_present, first_relevant_rank, normalise_answer, reciprocal_rank,
+    citation_scores, contains_evidence, facts_present, first_relevant_rank, normalise_answer, reciprocal_rank,
     token_f1,
 )
 
@@ -55,8 +55,9 @@ def test_judge_reads_numbers_and_names():
 
 
 def test_answer_language_ignores_quoted_source_text():
-    from rag.language import detect_language
+    from rag.language import answer_language
 
     quoted = "According to the sources (in Indonesian): “Kim dihadiahi lima drone peledak dan rompi antipeluru” [1]."
-    assert answer_language(quoted, detect_language) == "en"
-    assert answer_language("Kim menerima rompi antipeluru [1].", detect_language) == "id"
+    assert answer_language(quoted) == "en"
+    assert answer_language('Kim said his visit showed a "wujud nyata sikap WPK dan pemerintah DPRK" [1].') == "en"
+    assert answer_language("Kim menerima rompi antipeluru [1].") == "id"

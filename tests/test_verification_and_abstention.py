@@ -111,3 +111,23 @@ def test_follow_ups_are_recognised_and_rewrites_checked():
         == "When did Kim Jong Un leave Russia?"
     assert clean_rewrite("", "x y z") is None
     assert clean_rewrite("He left on Sunday [1].", "When did he leave?") is None
+
+
+@pytest.mark.parametrize("question,answer,ok", [
+    ("Berapa jumlah gerbong kereta yang membawa Kim?", "200 kilometer [1]", False),
+    ("Berapa jumlah gerbong kereta yang membawa Kim?", "Kereta itu terdiri dari 21 gerbong [1].", True),
+    ("Berapa jam pembicaraan Putin dan Kim berlangsung?", "Sekitar 8.000 km dari Moskow [1].", False),
+    ("Berapa jarak kosmodrom Vostochny dari Moskow?", "Sekitar 8.000 km [1].", True),
+    ("How long did the trip last?", "It lasted six days [1].", True),
+    ("How long did the trip last?", "Kim left on 17 September [1].", False),
+    ("Berapa harga drone itu?", "Kim menerima enam drone [1].", False),
+    ("Berapa drone yang diterima Kim?", "Kim menerima enam drone [1].", True),
+])
+def test_a_number_must_come_in_the_unit_asked_for(question, answer, ok):
+    assert gives(answer, "number", question) is ok
+
+
+def test_a_repeated_sentence_is_dropped(judge):
+    result = verify_answer("Oleg Kozhemyako memberi Kim rompi antipeluru [1]. Oleg Kozhemyako memberi Kim rompi "
+                           "antipeluru [1].", [VEST, TALKS], judge)
+    assert len(result.sentences) == 1 and any("repeat" in n for n in result.notes)
