@@ -24,3 +24,7 @@ __all__ = [
     "Answer", "ArticleError", "Assistant", "Citation", "Final", "IndexDirectoryError", "LLMError", "ModelError",
     "Passage", "QuestionError", "Settings", "SettingsError", "TanyaError", "Token", "load_settings",
 ]
+
+from rag.library import ArticleInfo, FileOutcome, RemovedArticle  # noqa: E402  (the library, for the UI)
+
+__all__ += ["ArticleInfo", "FileOutcome", "RemovedArticle"]
