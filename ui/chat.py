@@ -48,6 +48,18 @@ def ask(bot: Assistant, question: str, chat: list | None, answer_language: str, 
     if not question:
         yield (chat, "", *_buttons(False), t(ui_lang, "empty_question"))
         return
+    if session.answering:  # e.g. Enter pressed again while an answer is being written
+        yield (gr.update(), question, gr.update(), gr.update(), t(ui_lang, "busy"))
+        return
+    session.answering = True
+    try:
+        yield from _answer(bot, question, chat, answer_language, ui_lang, session)
+    finally:
+        session.answering = False
+
+
+def _answer(bot: Assistant, question: str, chat: list, answer_language: str, ui_lang: str,
+            session: Session) -> Iterator[tuple]:
     history = session.history()
     turn = session.start(question)
     chat += [{"role": "user", "content": render.question_html(question)},

@@ -64,7 +64,7 @@ def add(bot: Assistant, files: list[str] | None, lang: str, progress: gr.Progres
 
     try:
         outcomes = bot.add_files(paths, names=[p.name for p in paths], progress=report)
-        lines = [f"- {'✅' if o.ok else '❌'} {o.message}" for o in outcomes]
+        lines = [f"- {'✓' if o.ok else '✗'} {o.message}" for o in outcomes]
         message = "\n".join(lines)
     except Exception as exc:
         message = render.error_html(readable(exc, lang))

@@ -72,7 +72,7 @@ def _link(turn: Turn, key: str, label: str, css: str = "tb-cite") -> str:
 def linked_text(text: str, turn: Turn) -> str:
     """Answer text with every ``[n]`` (and ``[n, m]``) a link to its source."""
     def numbers(match: re.Match) -> str:
-        return "".join(_link(turn, n.strip(), f"[{n.strip()}]") for n in match.group(1).split(","))
+        return "".join(_link(turn, n.strip(), f"[{n.strip()}]", "tb-cite tb-num") for n in match.group(1).split(","))
 
     out, last = [], 0
     for match in CITATION.finditer(text):
@@ -105,7 +105,7 @@ def streaming_html(lang: str, text: str) -> str:
 def stopped_html(lang: str, text: str) -> str:
     body = f'<div class="tb-text">{_text(text)}</div>' if text.strip() else ""
     return _one_line(f'<div class="tb-answer tb-stopped">{body}'
-                     f'<div class="tb-badge">⏹ {escape(t(lang, "stopped"))}</div></div>')
+                     f'<div class="tb-badge">{escape(t(lang, "stopped"))}</div></div>')
 
 
 def error_html(message: str) -> str:
@@ -136,7 +136,7 @@ def _source_items(turn: Turn, keys: Iterable[str], lang: str) -> str:
     items = []
     for key in keys:
         s = turn.sources[key]
-        number = _link(turn, key, s.label) + " " if s.label else ""
+        number = _link(turn, key, s.label, "tb-cite tb-num") + " " if s.label else ""
         items.append(f'<li>{number}{_link(turn, key, s.title, "tb-cite tb-source-title")}'
                      f' <span class="tb-meta">{meta_line(s.publisher, s.date, lang)}</span>'
                      f'<div class="tb-snippet">“{escape(_snippet(s))}”</div></li>')
@@ -161,7 +161,7 @@ def answer_html(answer: Any, turn: Turn, lang: str) -> str:
     closest = [k for k in turn.sources if k.startswith("p")]
     parts = []
     if answer.abstained:
-        parts.append(f'<div class="tb-badge">🔍 {escape(t(lang, "abstain_label"))}</div>')
+        parts.append(f'<div class="tb-badge"><span class="tb-pill">{escape(t(lang, "abstain_label"))}</span></div>')
     parts.append(f'<div class="tb-text">{linked_text(answer.text, turn)}</div>')
     if citations:
         parts.append(f'<div class="tb-sources"><div class="tb-sources-title">{escape(t(lang, "sources"))}</div>'

@@ -42,6 +42,7 @@ class Session:
         self.turns: list[Turn] = []
         self._next_id = 1
         self.stop_requested = False
+        self.answering = False  # one answer at a time per tab
         self.settings: dict[str, Any] = {}  # overrides for Assistant.with_settings, e.g. {"top_k": 6}
 
     def start(self, question: str) -> Turn:
