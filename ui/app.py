@@ -78,7 +78,7 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
                 ui_lang = L(gr.Radio([("Bahasa Indonesia", "id"), ("English", "en")], value=lang0,
                                      label=t(lang0, "ui_language"), elem_id="tb-ui-language"), label="ui_language")
         if startup_problem:
-            L(gr.Markdown(f"**{t(lang0, 'startup_problem')}:** {startup_problem}", elem_classes="tb-banner"),
+            L(gr.Markdown(f"**{t(lang0, 'startup_problem')}:** {startup_problem}", elem_id="tb-banner"),
               value=lambda lang: f"**{t(lang, 'startup_problem')}:** {startup_problem}")
 
         with gr.Tabs():

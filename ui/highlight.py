@@ -32,10 +32,11 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
     return "".join(out), index
 
 
-def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _merge(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans, and spans with only whitespace between them, as one."""
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
+        if merged and (start <= merged[-1][1] or not text[merged[-1][1]:start].strip()):
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
@@ -61,4 +62,4 @@ def find_spans(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:
             at = squeezed.find(part)
             if at >= 0:
                 spans.append((index[at], index[at + len(part) - 1] + 1))
-    return _merge(spans)
+    return _merge(text, spans)

@@ -30,9 +30,9 @@ def _one_line(html: str) -> str:
     return html.replace("\r", "").replace("\n", "")
 
 
-def _text(text: str) -> str:
+def _text(text: str, strip: bool = True) -> str:
     """Escaped text with its line breaks, for inside a one-line HTML block."""
-    return "<br>".join(escape(line) for line in text.strip().split("\n"))
+    return "<br>".join(escape(line) for line in (text.strip() if strip else text).split("\n"))
 
 
 def format_date(iso: str | None, lang: str) -> str:
@@ -74,12 +74,12 @@ def linked_text(text: str, turn: Turn) -> str:
     def numbers(match: re.Match) -> str:
         return "".join(_link(turn, n.strip(), f"[{n.strip()}]", "tb-cite tb-num") for n in match.group(1).split(","))
 
-    out, last = [], 0
+    text, out, last = text.strip(), [], 0
     for match in CITATION.finditer(text):
-        out.append(_text(text[last:match.start()]))
+        out.append(_text(text[last:match.start()], strip=False))
         out.append(numbers(match))
         last = match.end()
-    out.append(_text(text[last:]))
+    out.append(_text(text[last:], strip=False))
     return "".join(out)
 
 
@@ -98,7 +98,8 @@ def reading_html(lang: str, seconds: int) -> str:
 
 def streaming_html(lang: str, text: str) -> str:
     return _one_line(
-        f'<div class="tb-answer tb-streaming"><div class="tb-text">{_text(text)}<span class="tb-cursor">▍</span></div>'
+        f'<div class="tb-answer tb-streaming">'
+        f'<div class="tb-text">{_text(text)}<span class="tb-cursor">▍</span></div>'
         f'<div class="tb-note">{escape(t(lang, "writing"))}</div></div>')
 
 
@@ -109,8 +110,8 @@ def stopped_html(lang: str, text: str) -> str:
 
 
 def error_html(message: str) -> str:
-    return _one_line(f'<div class="tb-answer tb-error" role="alert"><div class="tb-badge">⚠ </div>'
-                     f'<div class="tb-text">{_text(message)}</div></div>')
+    return _one_line(f'<div class="tb-answer tb-error" role="alert">'
+                     f'<div class="tb-text"><strong>⚠</strong> {_text(message)}</div></div>')
 
 
 def register_sources(turn: Turn, answer: Any) -> None:
@@ -192,15 +193,15 @@ def _marked(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def article_html(source: Source, article: str | None, lang: str, *, doc_id: str | None = None) -> str:
+def article_html(source: Source, article: str | None, lang: str) -> str:
     """An article with the source's passage highlighted (``article`` None: the article is gone)."""
-    head = (f'<div class="tb-article-head">'
-            + (f'<div class="tb-kicker">{escape(source.label)}</div>' if source.label else "")
-            + f'<h3>{escape(source.title)}</h3>'
-            f'<div class="tb-meta">{meta_line(source.publisher, source.date, lang, doc_id or source.doc_id)}</div></div>')
+    kicker = f'<div class="tb-kicker">{escape(source.label)}</div>' if source.label else ""
+    head = (f'<div class="tb-article-head">{kicker}<h3>{escape(source.title)}</h3>'
+            f'<div class="tb-meta">{meta_line(source.publisher, source.date, lang, source.doc_id)}</div></div>')
     passage = f'<blockquote class="tb-passage">{_text(" ".join(source.quotes) or source.text)}</blockquote>'
     if article is None:
-        return f'<div class="tb-article">{head}<div class="tb-note">{escape(t(lang, "article_gone"))}</div>{passage}</div>'
+        gone = escape(t(lang, "article_gone"))
+        return f'<div class="tb-article">{head}<div class="tb-note">{gone}</div>{passage}</div>'
     spans = find_spans(article, source.quotes or (source.text,)) if (source.quotes or source.text) else []
     if spans:
         note = f'<div class="tb-note">{escape(t(lang, "cited_passage"))}</div>'
