@@ -174,3 +174,14 @@ def test_with_settings_reports_a_missing_model(lib_bot, tmp_path):
     with pytest.raises(ModelError, match="not found"):
         lib_bot.with_settings(llm=str(tmp_path / "missing.gguf"))
     assert lib_bot.settings.llm == "smollm2-135m"
+
+
+def test_with_settings_loads_another_model_once_and_shares_the_index(lib_bot):
+    from rag.model_files import smollm2_path
+
+    other = str(smollm2_path())  # the same file under another name: a second model instance
+    fast = lib_bot.with_settings(llm=other)
+    assert fast.settings.llm == other and fast.llm is not lib_bot.llm
+    assert fast.retriever is lib_bot.retriever and fast.store is lib_bot.store
+    fast_top2 = lib_bot.with_settings(llm=other, top_k=2)
+    assert fast_top2.llm is fast.llm and fast_top2.settings.top_k == 2
