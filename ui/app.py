@@ -185,11 +185,12 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
         table.select(on_select, inputs=[ui_lang], outputs=[preview, remove_choice],
                      api_visibility="private", concurrency_limit=None)
         add_btn.click(partial(library_tab.add, bot), inputs=[files, ui_lang],
-                      outputs=[add_result, *library_outputs, files], api_name="add_files", concurrency_id="library")
+                      outputs=[add_result, *library_outputs, files], api_name="add_files", concurrency_id="library",
+                      show_progress_on=files)
         confirm = {lang: TEXTS[lang]["remove_confirm"] for lang in TEXTS}
         remove_btn.click(partial(library_tab.remove, bot), inputs=[remove_choice, ui_lang],
                          outputs=[remove_result, *library_outputs, preview], js=library_tab.confirm_js(confirm),
-                         api_name="remove_article", concurrency_id="library")
+                         api_name="remove_article", concurrency_id="library", show_progress_on=remove_result)
 
         # Events: settings ---------------------------------------------------------------------------------
         settings.select(partial(settings_tab.describe, bot), inputs=[ui_lang, session], outputs=settings_table,
