@@ -183,7 +183,8 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
             return library_tab.preview(bot, lang, evt)
 
         table.select(on_select, inputs=[ui_lang], outputs=[preview, remove_choice],
-                     api_visibility="private", concurrency_limit=None)
+                     api_visibility="private", concurrency_limit=None).then(
+            None, js="() => { const p = document.querySelector('#tb-preview'); if (p) p.scrollTop = 0; }")
         add_btn.click(partial(library_tab.add, bot), inputs=[files, ui_lang],
                       outputs=[add_result, *library_outputs, files], api_name="add_files", concurrency_id="library",
                       show_progress_on=files)
