@@ -25,3 +25,7 @@ __all__ = [
     "Answer", "ArticleError", "Assistant", "Citation", "FilterError", "Final", "IndexDirectoryError", "LLMError", "ModelError",
     "Passage", "QuestionError", "Settings", "SettingsError", "TanyaError", "Token", "load_settings",
 ]
+
+from rag.library import ArticleInfo, FileOutcome, RemovedArticle  # noqa: E402  (the library, for the UI)
+
+__all__ += ["ArticleInfo", "FileOutcome", "RemovedArticle"]

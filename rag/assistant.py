@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from index import Article, ChunkStore, Embedder, IndexReport, index_articles, index_documents, load_embedder
 from index.sentences import split_sentences
@@ -23,6 +23,9 @@ from rag.retrieval import HybridRetriever, Passage, ScoredSentence
 from rag.settings import Settings, load_settings
 from rag.support import SupportJudge
 from rag.verification import VerifiedSentence, verify_answer
+
+if TYPE_CHECKING:
+    from rag.library import ArticleInfo, FileOutcome, RemovedArticle
 
 
 @dataclass(frozen=True)
@@ -314,6 +317,73 @@ class Assistant:
                         passage_id=source.passage_ids[0] if source.passage_ids else "", publisher=source.publisher,
                         date=source.date, quotes=source.sentences)
 
+
+    # Library and per-session settings (for the UI) -----------------------------------
+    def articles(self) -> list[ArticleInfo]:
+        """Every indexed article (title, publisher, date, number of chunks), by title."""
+        from rag import library
+
+        return library.list_articles(self.store)
+
+    def article_text(self, doc_id: str) -> str:
+        """The cleaned full text of an indexed article (what its cited passages are quoted from)."""
+        from rag import library
+
+        return library.article_text(self.store, doc_id)
+
+    def remove_article(self, doc_id: str) -> RemovedArticle:
+        """Remove an article from the index; answers stop using it at once. Its file, if it is in the
+        articles folder, is moved to ``$TANYA_HOME/removed`` so that re-indexing does not re-add it."""
+        from rag import library
+
+        with self._lock:
+            removed = library.remove_article(self.store, doc_id, articles_dir=self.settings.articles_dir,
+                                             removed_dir=self.settings.home / "removed")
+            if self._retriever is not None:
+                self._retriever.refresh()
+        return removed
+
+    def add_files(self, paths: Sequence[Path | str], *, names: Sequence[str] | None = None,
+                  progress: Callable[[int, int, str], None] | None = None) -> list[FileOutcome]:
+        """Copy article files into the articles folder and index them; answers use them at once.
+
+        Each file is checked first (type, size, readable text): a bad file is refused
+        with a reason and nothing else changes. ``names`` are the files' own names when
+        ``paths`` are temporary copies (uploads).
+        """
+        from rag import library
+
+        return library.add_files(paths, articles_dir=self.settings.articles_dir,
+                                 known=self.store.document_hashes(), names=names, progress=progress,
+                                 index=lambda files: self.index(files, progress=False))
+
+    def with_settings(self, **overrides: Any) -> "Assistant":
+        """This assistant with some settings changed (e.g. ``top_k``, ``llm``), for one user's session.
+
+        It shares this assistant's index, embedder, lock and, when ``llm`` is unchanged,
+        its language model; a different ``llm`` is loaded now (raising :class:`ModelError`
+        if it is missing) and kept for later calls.
+        """
+        import copy
+
+        overrides = {k: v for k, v in overrides.items() if getattr(self.settings, k, object()) != v}
+        if not overrides:
+            return self
+        variants: dict[tuple, Assistant] = self.__dict__.setdefault("_variants", {})
+        key = tuple(sorted(overrides.items()))
+        with self._lock:
+            if key not in variants:
+                settings = load_settings(**{**self.settings.model_dump(), **overrides})
+                self.retriever  # load the shared parts before copying them
+                if settings.llm == self.settings.llm and settings.llm_base_url == self.settings.llm_base_url:
+                    self.llm
+                variant = copy.copy(self)
+                variant.settings = settings
+                if "llm" in overrides or "llm_base_url" in overrides:
+                    same_model = [v for v in variants.values() if v.settings.llm == settings.llm and v._llm]
+                    variant._llm = same_model[0]._llm if same_model else load_chat_model(settings)
+                variants[key] = variant
+        return variants[key]
 
 def _quote(sentence: str, language: Language) -> str:
     """The extractive answer: a source sentence, quoted, framed in the question's language."""

@@ -60,3 +60,33 @@ def tiny_bot(tmp_path_factory, models_dir, seed_articles, embedder):
                                   threads=2, max_answer_tokens=48))
     bot._embedder = embedder  # share the loaded model across fixtures
     return bot
+
+
+@pytest.fixture(scope="session")
+def ui_bot(tmp_path_factory, models_dir, seed_articles, embedder):
+    """An Assistant of its own for the UI tests (they add and remove articles), tiny model, seed articles."""
+    from rag import Assistant, load_settings
+
+    articles = tmp_path_factory.mktemp("ui-articles")
+    for f in seed_articles.glob("*.txt"):
+        shutil.copy(f, articles / f.name)
+    bot = Assistant(load_settings(home=tmp_path_factory.mktemp("ui-home"), models_dir=models_dir,
+                                  articles_dir=articles, llm="smollm2-135m", threads=2, max_answer_tokens=48))
+    bot._embedder = embedder
+    bot.retriever  # index before serving
+    return bot
+
+
+@pytest.fixture(scope="session")
+def ui_url(ui_bot):
+    """The page, launched once for the session on a free local port."""
+    import socket
+
+    from ui.app import launch
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = launch(ui_bot, "127.0.0.1", port, block=False, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()

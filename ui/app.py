@@ -1,18 +1,29 @@
-"""The chat page: questions in, streamed answers out, with their numbered sources.
+"""The page: chat, library and settings tabs over `rag.Assistant`, served on this machine only.
 
-Only presentation lives here; every answer comes from `rag.Assistant`.
+Only presentation lives in ``ui/``; every answer, article and setting comes from `rag`.
+The page loads nothing from other hosts (fonts and scripts are served by this
+server) and sends no analytics.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import os
-from typing import Any, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable
 
-from rag import Assistant, Final, TanyaError, Token
+import gradio as gr
+
+from rag import Assistant, TanyaError
+from rag.library import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from ui import chat, library_tab, render, settings_tab
+from ui.session import Session
+from ui.texts import TEXTS, preferred_language, t
 
 log = logging.getLogger("tanya.ui")
+
+STATIC = Path(__file__).resolve().parent / "static"
 
 EXAMPLES = [
     "Siapa yang memberikan rompi antipeluru kepada Kim Jong Un?",
@@ -21,92 +32,224 @@ EXAMPLES = [
     "What did Putin and Kim discuss?",
 ]
 
-
-def sources_markdown(answer) -> str:
-    """The answer's numbered sources, each with its cited passage."""
-    if answer.abstained:
-        return "_The sources do not contain the answer. / Sumber tidak memuat jawabannya._"
-    parts = []
-    for c in answer.citations:
-        origin = ", ".join(x for x in (c.publisher, c.date) if x)
-        parts.append(f"**[{c.number}] {html.escape(c.title)}**" + (f" — {html.escape(origin)}" if origin else "")
-                     + f"  \n`{c.doc_id}`\n\n> {html.escape(c.text)}")
-    return "\n\n".join(parts) or "_No sources._"
-
-
-def message_text(content: Any) -> str:
-    """A chat message's text (Gradio sends a string or a list of parts)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(message_text(part) for part in content)
-    if isinstance(content, dict):
-        return str(content.get("text", ""))
-    return ""
+#: After the source panel changes: bring the highlighted passage into view.
+SCROLL_TO_MARK_JS = """() => { setTimeout(() => {
+  const panel = document.querySelector('#tb-source-panel');
+  const mark = panel && panel.querySelector('#tb-first-mark');
+  if (!mark) return;
+  const top = mark.getBoundingClientRect().top - panel.getBoundingClientRect().top + panel.scrollTop;
+  panel.scrollTo({top: Math.max(0, top - panel.clientHeight / 3), behavior: 'smooth'});
+  const box = panel.getBoundingClientRect();  // on a narrow screen the panel is below the chat
+  if (box.top < 0 || box.top > window.innerHeight - 80) panel.scrollIntoView({block: 'start', behavior: 'smooth'});
+}, 50); }"""
 
 
-def respond(bot: Assistant, message: str, chat: list[dict[str, Any]]) -> Iterator[tuple[list, str]]:
-    """Stream one answer into the chat; then show the checked answer and its sources."""
-    history = [{"role": m["role"], "content": message_text(m.get("content"))}
-               for m in chat if m.get("role") in ("user", "assistant")]
-    chat = chat + [{"role": "user", "content": message}, {"role": "assistant", "content": "_Membaca sumber… / Reading the sources…_"}]
-    yield chat, ""
-    try:
-        text = ""
-        for event in bot.events(message, history):
-            if isinstance(event, Token):
-                text += event.text
-                chat[-1] = {"role": "assistant", "content": text}
-                yield chat, ""
-            elif isinstance(event, Final):
-                answer = event.answer
-                content = f"_{answer.text}_" if answer.abstained else answer.text
-                chat[-1] = {"role": "assistant", "content": content}
-                yield chat, sources_markdown(answer)
-    except TanyaError as exc:
-        chat[-1] = {"role": "assistant", "content": f"⚠️ {exc}"}
-        yield chat, ""
-    except Exception:  # the page shows a message; the log keeps the details
-        log.exception("answering %r failed", message)
-        chat[-1] = {"role": "assistant", "content": "⚠️ Something went wrong while answering; see the server log."}
-        yield chat, ""
+class Labels:
+    """Components whose text depends on the interface language, and how to relabel them."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[Any, dict[str, Callable[[str], Any]]]] = []
+
+    def add(self, component: Any, **props: str | Callable[[str], Any]) -> Any:
+        """``props``: component property -> text key, or a function of the language."""
+        self._items.append((component, {p: (v if callable(v) else partial(t, key=v)) for p, v in props.items()}))
+        return component
+
+    @property
+    def components(self) -> list[Any]:
+        return [c for c, _ in self._items]
+
+    def updates(self, lang: str) -> list[Any]:
+        return [gr.update(**{p: f(lang) for p, f in props.items()}) for _, props in self._items]
 
 
-def build_app(bot: Assistant):
-    import gradio as gr
-
+def build_app(bot: Assistant, startup_problem: str | None = None):
+    """The Gradio Blocks of the page (launch it with :func:`launch`)."""
+    labels = Labels()
+    L = labels.add
+    lang0 = "id"
     with gr.Blocks(title="Tanya Berita", analytics_enabled=False) as app:
-        gr.Markdown("# Tanya Berita\nTanyakan apa saja tentang artikel berita. / Ask the news articles anything.")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Chat", height=480)
-                question = gr.Textbox(label="Pertanyaan / Question", placeholder="Siapa yang …?", autofocus=True)
-                with gr.Row():
-                    ask = gr.Button("Tanya / Ask", variant="primary")
-                    clear = gr.Button("Percakapan baru / New conversation")
-                gr.Examples(EXAMPLES, inputs=question)
-            with gr.Column(scale=2):
-                sources = gr.Markdown("_Sources appear here._", label="Sumber / Sources")
+        session = gr.State(Session())
+        with gr.Row(equal_height=True, elem_classes="tb-header"):
+            with gr.Column(scale=4):
+                L(gr.Markdown(f"# Tanya Berita\n{t(lang0, 'tagline')}"),
+                  value=lambda lang: f"# Tanya Berita\n{t(lang, 'tagline')}")
+            with gr.Column(scale=1, min_width=320):
+                ui_lang = L(gr.Radio([("Bahasa Indonesia", "id"), ("English", "en")], value=lang0,
+                                     label=t(lang0, "ui_language"), elem_id="tb-ui-language"), label="ui_language")
+        if startup_problem:
+            L(gr.Markdown(f"**{t(lang0, 'startup_problem')}:** {startup_problem}", elem_id="tb-banner"),
+              value=lambda lang: f"**{t(lang, 'startup_problem')}:** {startup_problem}")
 
-        def on_ask(message: str, chat: list):
-            if not message or not message.strip():
-                yield chat, "_Ketik pertanyaan dulu. / Type a question first._", ""
-                return
-            for new_chat, srcs in respond(bot, message, chat or []):
-                yield new_chat, srcs or gr.update(), ""
+        with gr.Tabs():
+            # Chat ------------------------------------------------------------------------------
+            with L(gr.Tab(t(lang0, "tab_chat"), id="chat", elem_id="tb-tab-chat"), label="tab_chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=380):
+                        chatbot = L(gr.Chatbot(label=t(lang0, "chat_label"), placeholder=t(lang0, "chat_placeholder"),
+                                               height=540, buttons=[], feedback_options=None, latex_delimiters=[],
+                                               elem_id="tb-chat", autoscroll=True),
+                                    label="chat_label", placeholder="chat_placeholder")
+                        with gr.Row(equal_height=True):
+                            question = L(gr.Textbox(label=t(lang0, "question_label"), lines=1, max_lines=5, scale=6,
+                                                    placeholder=t(lang0, "question_placeholder"), autofocus=True,
+                                                    elem_id="tb-question"),
+                                         label="question_label", placeholder="question_placeholder")
+                            ask_btn = L(gr.Button(t(lang0, "ask"), variant="primary", scale=1, min_width=100,
+                                                  elem_id="tb-ask"), value="ask")
+                            stop_btn = L(gr.Button(t(lang0, "stop"), variant="stop", scale=1, min_width=100,
+                                                   visible=False, elem_id="tb-stop"), value="stop")
+                        notice = gr.Markdown("", elem_id="tb-notice")
+                        with gr.Row(equal_height=True):
+                            answer_lang = L(gr.Radio(_answer_language_choices(lang0), value="auto", scale=3,
+                                                     label=t(lang0, "answer_language"), elem_id="tb-answer-language"),
+                                            label="answer_language", choices=_answer_language_choices)
+                            new_btn = L(gr.Button(t(lang0, "new_conversation"), scale=1, min_width=160,
+                                                  elem_id="tb-new"), value="new_conversation")
+                        examples = gr.Examples(EXAMPLES, inputs=question, label=t(lang0, "examples"))
+                        L(examples.dataset, label="examples")
+                    with gr.Column(scale=2, min_width=320):
+                        L(gr.Markdown(f"### {t(lang0, 'source_label')}"),
+                          value=lambda lang: f"### {t(lang, 'source_label')}")
+                        source_panel = gr.HTML(render.hint_html(t(lang0, "source_hint")), elem_id="tb-source-panel")
+                cite_request = gr.Textbox(visible="hidden", elem_id="tb-cite-request")
 
-        ask.click(on_ask, [question, chatbot], [chatbot, sources, question], api_name="ask")
-        question.submit(on_ask, [question, chatbot], [chatbot, sources, question], api_name=False)
-        clear.click(lambda: ([], "_Sources appear here._"), None, [chatbot, sources], api_name="new_conversation")
+            # Library -----------------------------------------------------------------------------
+            with L(gr.Tab(t(lang0, "tab_library"), id="library", elem_id="tb-tab-library"),
+                   label="tab_library") as library:
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=420):
+                        lib_summary = gr.Markdown("", elem_id="tb-library-summary")
+                        table = gr.Dataframe(headers=[t(lang0, c) for c in library_tab.COLUMNS], interactive=False,
+                                             wrap=True, max_height=380, elem_id="tb-library-table",
+                                             column_widths=["36%", "16%", "17%", "13%", "18%"])
+                        with gr.Row(equal_height=False):
+                            with gr.Column():
+                                files = L(gr.File(label=library_tab.upload_label(lang0), file_count="multiple",
+                                                  file_types=sorted(SUPPORTED_SUFFIXES), type="filepath", height=150,
+                                                  elem_id="tb-upload"), label=library_tab.upload_label)
+                                add_btn = L(gr.Button(t(lang0, "add_files"), variant="primary", elem_id="tb-add"),
+                                            value="add_files")
+                                add_result = gr.Markdown("", elem_id="tb-add-result")
+                            with gr.Column():
+                                remove_choice = L(gr.Dropdown(label=t(lang0, "remove_label"), choices=[],
+                                                              elem_id="tb-remove-choice"), label="remove_label")
+                                remove_btn = L(gr.Button(t(lang0, "remove"), variant="stop", elem_id="tb-remove"),
+                                               value="remove")
+                                remove_result = gr.Markdown("", elem_id="tb-remove-result")
+                    with gr.Column(scale=2, min_width=320):
+                        L(gr.Markdown(f"### {t(lang0, 'preview_label')}"),
+                          value=lambda lang: f"### {t(lang, 'preview_label')}")
+                        preview = gr.HTML(render.hint_html(t(lang0, "preview_hint")), elem_id="tb-preview")
+
+            # Settings -----------------------------------------------------------------------------
+            with L(gr.Tab(t(lang0, "tab_settings"), id="settings", elem_id="tb-tab-settings"),
+                   label="tab_settings") as settings:
+                with gr.Row(equal_height=True):
+                    top_k = L(gr.Slider(*settings_tab.TOP_K_RANGE, step=1, value=bot.settings.top_k,
+                                        label=t(lang0, "top_k"), elem_id="tb-top-k"), label="top_k")
+                    model = L(gr.Radio(settings_tab.model_choices(bot, lang0), value=bot.settings.llm,
+                                       label=t(lang0, "model_choice"), interactive=not bot.settings.llm_base_url,
+                                       elem_id="tb-model"),
+                              label="model_choice", choices=partial(settings_tab.model_choices, bot))
+                apply_btn = L(gr.Button(t(lang0, "apply"), variant="primary", elem_id="tb-apply"), value="apply")
+                settings_status = gr.Markdown(t(lang0, "server_llm", url=bot.settings.llm_base_url)
+                                              if bot.settings.llm_base_url else "", elem_id="tb-settings-status")
+                L(gr.Markdown(f"### {t(lang0, 'settings_current')}"),
+                  value=lambda lang: f"### {t(lang, 'settings_current')}")
+                settings_table = gr.Markdown("", elem_id="tb-settings-table")
+
+        # Events: chat ---------------------------------------------------------------------------------
+        ask_io = dict(fn=partial(chat.ask, bot), inputs=[question, chatbot, answer_lang, ui_lang, session],
+                      outputs=[chatbot, question, ask_btn, stop_btn, notice], show_progress="hidden",
+                      concurrency_limit=None)  # answers wait for the model in the engine, showing a clock
+        ask_btn.click(**ask_io, api_name="ask")
+        question.submit(**ask_io, api_visibility="private")
+        stop_btn.click(chat.stop, inputs=[session], outputs=None, api_name="stop", concurrency_limit=None,
+                       show_progress="hidden")
+        new_btn.click(chat.new_conversation, inputs=[ui_lang, session], outputs=[chatbot, source_panel, notice],
+                      api_name="new_conversation")
+        chatbot.clear(chat.new_conversation, inputs=[ui_lang, session], outputs=[chatbot, source_panel, notice],
+                      api_visibility="private")
+        cite_request.change(partial(chat.open_source, bot), inputs=[cite_request, ui_lang, session],
+                            outputs=source_panel, api_name="open_source", concurrency_limit=None,
+                            show_progress="hidden").then(None, js=SCROLL_TO_MARK_JS)
+
+        # Events: library -------------------------------------------------------------------------------
+        library_outputs = [lib_summary, table, remove_choice]
+        library.select(partial(library_tab.view, bot), inputs=[ui_lang], outputs=library_outputs,
+                       api_name="library", concurrency_limit=None)
+        def on_select(lang: str, evt: gr.SelectData) -> tuple[str, Any]:
+            return library_tab.preview(bot, lang, evt)
+
+        table.select(on_select, inputs=[ui_lang], outputs=[preview, remove_choice],
+                     api_visibility="private", concurrency_limit=None).then(
+            None, js="() => { const p = document.querySelector('#tb-preview'); if (p) p.scrollTop = 0; }")
+        add_btn.click(partial(library_tab.add, bot), inputs=[files, ui_lang],
+                      outputs=[add_result, *library_outputs, files], api_name="add_files", concurrency_id="library",
+                      show_progress_on=files)
+        confirm = {lang: TEXTS[lang]["remove_confirm"] for lang in TEXTS}
+        remove_btn.click(partial(library_tab.remove, bot), inputs=[remove_choice, ui_lang],
+                         outputs=[remove_result, *library_outputs, preview], js=library_tab.confirm_js(confirm),
+                         api_name="remove_article", concurrency_id="library", show_progress_on=remove_result)
+
+        # Events: settings ---------------------------------------------------------------------------------
+        settings.select(partial(settings_tab.describe, bot), inputs=[ui_lang, session], outputs=settings_table,
+                        api_visibility="private")
+        apply_btn.click(partial(settings_tab.apply, bot), inputs=[top_k, model, ui_lang, session],
+                        outputs=[settings_status, settings_table, model], api_name="apply_settings")
+
+        # Events: interface language ------------------------------------------------------------------------
+        panels = [source_panel, preview, lib_summary, table, remove_choice, settings_table]
+
+        def relabel(lang: str, sess: Session) -> list[Any]:
+            return [*labels.updates(lang), render.hint_html(t(lang, "source_hint")),
+                    render.hint_html(t(lang, "preview_hint")), *library_tab.view(bot, lang),
+                    settings_tab.describe(bot, lang, sess)]
+
+        def on_load(sess: Session, request: gr.Request) -> list[Any]:
+            lang = preferred_language(request.headers.get("accept-language") if request else None)
+            return [lang, *relabel(lang, sess)]
+
+        ui_lang.input(relabel, inputs=[ui_lang, session], outputs=[*labels.components, *panels],
+                      api_visibility="private")
+        app.load(on_load, inputs=[session], outputs=[ui_lang, *labels.components, *panels],
+                 api_visibility="private")
     return app
 
 
-def serve(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, **launch: Any) -> None:
-    """Serve the chat page (never shared beyond ``host``)."""
-    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-    logging.basicConfig(level=logging.INFO)
-    bot.retriever  # index and load the models before the first visitor waits on them
-    bot.llm
+def _answer_language_choices(lang: str) -> list[tuple[str, str]]:
+    return [(t(lang, "lang_auto"), "auto"), (t(lang, "lang_id"), "id"), (t(lang, "lang_en"), "en")]
+
+
+def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True,
+           startup_problem: str | None = None, quiet: bool = False):
+    """Serve the page on ``host:port``; with ``block=False`` return the running app (``app.close()`` stops it)."""
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # also set by ui/__init__.py
+    app = build_app(bot, startup_problem).queue(default_concurrency_limit=1)
+    app.launch(
+        server_name=host, server_port=port, share=False, prevent_thread_lock=not block, quiet=quiet,
+        show_error=False,  # failures are shown as messages by the handlers; details go to the log
+        head=f"<script>{(STATIC / 'tanya.js').read_text(encoding='utf-8')}</script>",
+        css=(STATIC / "tanya.css").read_text(encoding="utf-8"),
+        theme=gr.themes.Default(),  # its fonts are served locally: no font CDN
+        max_file_size=MAX_FILE_BYTES, footer_links=["api"], enable_monitoring=False, run_history=False,
+        mcp_server=False, pwa=False, ssr_mode=False,
+    )
+    return app
+
+
+def serve(bot: Assistant, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Load the index and model, then serve the page until interrupted (never shared beyond ``host``)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    problem = None
+    try:  # index and load the models before the first visitor waits on them
+        bot.retriever
+        bot.llm
+    except TanyaError as exc:  # the page says so; questions will show the same message
+        problem = str(exc)
+        log.error("start-up: %s", exc)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("serving on %s: other machines on the network can reach this page", host)
     print(f"Tanya Berita: http://{host}:{port}", flush=True)
-    build_app(bot).queue(default_concurrency_limit=1).launch(server_name=host, server_port=port, share=False,
-                                                           show_error=False, **launch)
+    launch(bot, host, port, block=True, startup_problem=problem)

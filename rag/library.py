@@ -1,0 +1,282 @@
+"""The library: which articles are indexed, their text, and adding or removing them.
+
+Plain functions over the chunk store; `Assistant` exposes them as ``articles()``,
+``article_text()``, ``add_files()`` and ``remove_article()``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Literal, Sequence
+
+from index import ChunkStore, IndexReport, StoredChunk, load_article
+from index.articles import MAX_ARTICLE_BYTES, SUPPORTED_SUFFIXES
+from rag.errors import ArticleError
+
+__all__ = [
+    "ArticleInfo", "FileOutcome", "MAX_FILE_BYTES", "RemovedArticle", "SUPPORTED_SUFFIXES", "add_files",
+    "article_text", "list_articles", "remove_article",
+]
+
+#: Largest article file accepted (bytes); the index refuses larger ones.
+MAX_FILE_BYTES = MAX_ARTICLE_BYTES
+
+#: Reports progress: (files done, files in all, name of the file now being read).
+ProgressCallback = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """One indexed article, as the library lists it."""
+
+    doc_id: str
+    title: str
+    publisher: str | None
+    date: str | None
+    chunks: int
+    source_path: str | None = None
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What adding one file did. ``status`` "refused" means nothing was changed for it."""
+
+    name: str
+    status: Literal["added", "updated", "unchanged", "refused"]
+    message: str
+    doc_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "refused"
+
+
+@dataclass(frozen=True)
+class RemovedArticle:
+    """What removing an article did: its chunks left the index; its file, if it was in the
+    articles folder, was moved to ``moved_to`` so that re-indexing the folder does not bring it back."""
+
+    doc_id: str
+    title: str
+    chunks: int
+    moved_to: Path | None = None
+
+
+# Reading -------------------------------------------------------------------------------
+def _info(doc_id: str, chunks: list[StoredChunk]) -> ArticleInfo:
+    meta = chunks[0].metadata
+    return ArticleInfo(doc_id=doc_id, title=str(meta.get("title") or doc_id), publisher=meta.get("publisher") or None,
+                       date=meta.get("date") or None, chunks=len(chunks), source_path=meta.get("source_path") or None)
+
+
+def _chunks_by_doc(store: ChunkStore, doc_id: str | None = None) -> dict[str, list[StoredChunk]]:
+    groups: dict[str, list[StoredChunk]] = {}
+    for chunk in store.all_chunks({"doc_id": doc_id} if doc_id else None):
+        groups.setdefault(chunk.doc_id, []).append(chunk)
+    for chunks in groups.values():
+        chunks.sort(key=lambda c: (int(c.metadata.get("position", 0)), c.id))
+    return groups
+
+
+def list_articles(store: ChunkStore) -> list[ArticleInfo]:
+    """Every indexed article, by title."""
+    infos = [_info(doc_id, chunks) for doc_id, chunks in _chunks_by_doc(store).items()]
+    return sorted(infos, key=lambda a: (a.title.lower(), a.doc_id))
+
+
+def article_info(store: ChunkStore, doc_id: str) -> ArticleInfo:
+    chunks = _chunks_by_doc(store, doc_id).get(doc_id)
+    if not chunks:
+        raise ArticleError(f"The article {doc_id} is not in the library (it may have been removed).")
+    return _info(doc_id, chunks)
+
+
+def _overlap(left: str, right: str) -> int:
+    """Length of the longest end of ``left`` that starts ``right`` (chunks overlap by a few sentences)."""
+    for size in range(min(len(left), len(right), 4000), 0, -1):
+        if left.endswith(right[:size]):
+            return size
+    return 0
+
+
+def join_chunks(texts: Sequence[str]) -> str:
+    """The text of consecutive overlapping chunks, each overlap kept once."""
+    out = ""
+    for text in texts:
+        size = _overlap(out, text) if out else 0
+        out = out + text[size:] if size >= 20 else (out + "\n\n" + text if out else text)
+    return out
+
+
+def article_text(store: ChunkStore, doc_id: str) -> str:
+    """The cleaned full text of an indexed article.
+
+    Read again from its file when the file is unchanged since indexing; otherwise
+    (moved, edited, deleted) pieced together from its indexed chunks, so that the
+    text always holds the passages that answers cite.
+    """
+    chunks = _chunks_by_doc(store, doc_id).get(doc_id)
+    if not chunks:
+        raise ArticleError(f"The article {doc_id} is not in the library (it may have been removed).")
+    meta = chunks[0].metadata
+    path = meta.get("source_path")
+    if path:
+        try:
+            article = load_article(Path(path))
+        except ArticleError:
+            article = None
+        if article is not None and article.content_hash == meta.get("content_hash"):
+            return article.text
+    return join_chunks([c.text for c in chunks])
+
+
+# Removing --------------------------------------------------------------------------------
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+def _free_path(folder: Path, name: str) -> Path:
+    stem, suffix = Path(name).stem, Path(name).suffix
+    candidate, n = folder / name, 2
+    while candidate.exists():
+        candidate, n = folder / f"{stem}-{n}{suffix}", n + 1
+    return candidate
+
+
+def remove_article(store: ChunkStore, doc_id: str, *, articles_dir: Path, removed_dir: Path) -> RemovedArticle:
+    """Drop an article's chunks from the index. If its file is in ``articles_dir``, move it to
+    ``removed_dir`` (kept, not deleted) so that indexing the folder again does not re-add it."""
+    info = article_info(store, doc_id)
+    removed = store.delete_document(doc_id)
+    moved_to = None
+    source = Path(info.source_path) if info.source_path else None
+    if source is not None and source.is_file() and _inside(source, articles_dir):
+        try:
+            removed_dir.mkdir(parents=True, exist_ok=True)
+            moved_to = _free_path(removed_dir, source.name)
+            shutil.move(str(source), moved_to)
+        except OSError:
+            moved_to = None
+    return RemovedArticle(doc_id=doc_id, title=info.title, chunks=removed, moved_to=moved_to)
+
+
+# Adding ------------------------------------------------------------------------------------
+_UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
+
+
+def safe_name(name: str) -> str:
+    """A file name that is safe in the articles folder: no folders, no odd characters, not hidden."""
+    base = Path(name.replace("\\", "/")).name
+    stem, suffix = Path(base).stem, Path(base).suffix.lower()
+    stem = _UNSAFE.sub("_", stem).strip("._-")[:100] or "article"
+    return stem + suffix
+
+
+def _destination(name: str, data: bytes, content_hash: str, articles_dir: Path,
+                 known: dict[str, str]) -> tuple[Path, bool]:
+    """Where an upload goes: its own name unless a different file or indexed article already has it
+    (then ``name-2``, ``name-3``...). Returns the path and whether it exists already with these bytes."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    n = 1
+    while True:
+        candidate = articles_dir / (stem + suffix if n == 1 else f"{stem}-{n}{suffix}")
+        n += 1
+        if candidate.exists():
+            try:
+                if candidate.is_file() and candidate.read_bytes() == data:
+                    return candidate, True
+            except OSError:
+                pass
+            continue
+        indexed = known.get(candidate.stem)
+        if indexed is not None and indexed != content_hash:
+            continue  # another article with this id is indexed from elsewhere
+        return candidate, False
+
+
+def _check_upload(path: Path, name: str) -> tuple[bytes, str]:
+    """The upload's bytes and content hash, or :class:`ArticleError` saying why it cannot be indexed."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ArticleError(f"{name}: files of type {suffix or '(none)'} cannot be indexed; "
+                           f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}.")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ArticleError(f"{name}: the upload cannot be read ({exc.strerror or exc}).") from None
+    if size == 0:
+        raise ArticleError(f"{name} is empty.")
+    if size > MAX_FILE_BYTES:
+        raise ArticleError(f"{name} is {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB per article.")
+    try:
+        load_article(path)  # the checks indexing makes: readable text, an article left after cleaning
+    except ArticleError as exc:
+        raise ArticleError(str(exc).replace(str(path), name)) from None
+    data = path.read_bytes()
+    return data, hashlib.sha256(data).hexdigest()[:16]
+
+
+def add_files(paths: Sequence[Path | str], *, articles_dir: Path, known: dict[str, str],
+              index: Callable[[list[Path]], IndexReport], names: Sequence[str] | None = None,
+              progress: ProgressCallback | None = None) -> list[FileOutcome]:
+    """Check each file, copy it into ``articles_dir`` and index it with ``index``.
+
+    ``known`` maps indexed doc ids to content hashes. ``names`` are the files' own
+    names when ``paths`` are temporary copies (uploads). A file that cannot be
+    indexed is refused with a reason and changes nothing; an existing different file
+    or article with the same name is never overwritten: the new one gets another name.
+    """
+    paths = [Path(p) for p in paths]
+    names = list(names) if names is not None else [p.name for p in paths]
+    outcomes: list[FileOutcome] = []
+    for i, (path, original) in enumerate(zip(paths, names)):
+        if progress:
+            progress(i, len(paths), original)
+        name = safe_name(original)
+        try:
+            outcomes.append(_add_one(path, original, name, articles_dir, known, index))
+        except ArticleError as exc:
+            outcomes.append(FileOutcome(name=original, status="refused", message=str(exc)))
+    if progress:
+        progress(len(paths), len(paths), "")
+    return outcomes
+
+
+def _add_one(path: Path, original: str, name: str, articles_dir: Path, known: dict[str, str],
+             index: Callable[[list[Path]], IndexReport]) -> FileOutcome:
+    data, content_hash = _check_upload(path, name)
+    duplicate = next((doc for doc, h in known.items() if h == content_hash), None)
+    if duplicate is not None:
+        return FileOutcome(name=original, status="unchanged", doc_id=duplicate,
+                           message=f"{original} is already in the library (as {duplicate}); nothing changed.")
+    try:
+        articles_dir.mkdir(parents=True, exist_ok=True)
+        dest, present = _destination(name, data, content_hash, articles_dir, known)
+        if not present:
+            partial = dest.with_name(f".{dest.name}.partial")  # hidden: a folder scan skips it
+            partial.write_bytes(data)
+            os.replace(partial, dest)
+    except OSError as exc:
+        raise ArticleError(f"Cannot save {original} into the articles folder {articles_dir} "
+                           f"({exc.strerror or exc}); set TANYA_ARTICLES_DIR to a folder you can write.") from None
+    report = index([dest])
+    if report.skipped:
+        if not present:
+            dest.unlink(missing_ok=True)
+        raise ArticleError(report.skipped[0][1].replace(str(dest), original))
+    doc_id = dest.stem
+    known[doc_id] = content_hash
+    renamed = f" (a different article is already called {name}, so it was saved as {dest.name})" \
+        if dest.name != name else ""
+    status = "updated" if report.updated else "unchanged" if report.unchanged else "added"
+    verb = {"added": "added", "updated": "updated", "unchanged": "already indexed"}[status]
+    return FileOutcome(name=original, status=status, doc_id=doc_id, message=f"{original}: {verb}{renamed}.")

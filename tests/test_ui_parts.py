@@ -1,0 +1,139 @@
+"""The page's pure parts: finding a passage in its article, answer HTML, the stoppable stream, texts."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from ui.highlight import find_spans
+from ui.render import answer_html, linked_text, parse_cite_request, plain_text, register_sources
+from ui.session import Session, Source, Turn
+from ui.streaming import BackgroundStream
+from ui.texts import TEXTS, preferred_language
+
+ARTICLE = ("Judul\n\nKalimat pertama tentang Kim.   Kalimat kedua\nyang terpotong baris.\n\n"
+           "Paragraf lain tentang Putin dan pertemuan mereka di Vostochny.")
+
+
+def _spanned(text, spans):
+    return [text[a:b] for a, b in spans]
+
+
+def test_find_spans_ignores_whitespace_differences():
+    spans = find_spans(ARTICLE, ["Kalimat kedua yang terpotong baris."])
+    assert _spanned(ARTICLE, spans) == ["Kalimat kedua\nyang terpotong baris."]
+
+
+def test_find_spans_falls_back_to_sentences_and_merges():
+    passage = "Kalimat pertama tentang Kim. Kalimat kedua yang terpotong baris. Kalimat yang tidak ada di artikel."
+    assert _spanned(ARTICLE, find_spans(ARTICLE, [passage])) == [
+        "Kalimat pertama tentang Kim.   Kalimat kedua\nyang terpotong baris."]
+    assert find_spans(ARTICLE, ["Tidak ada sama sekali di sini, sungguh."]) == []
+    assert find_spans(ARTICLE, ["", "   "]) == []
+
+
+def _answer(text, citations=(), abstained=False, passages=()):
+    return SimpleNamespace(text=text, citations=list(citations), abstained=abstained, passages=list(passages))
+
+
+def _citation(n, doc="d1", title="Judul <b>", quotes=()):
+    return SimpleNamespace(number=n, doc_id=doc, title=title, text=f"Bagian {n} yang dikutip.", publisher="Bisnis.com",
+                           date="2023-09-18", quotes=quotes)
+
+
+def test_every_citation_becomes_a_link_and_html_is_escaped():
+    turn = Turn(id=7, question="q")
+    answer = _answer("Kim <pulang> [1]. Putin juga [1, 2].", [_citation(1), _citation(2, doc="d2")])
+    register_sources(turn, answer)
+    text = linked_text(answer.text, turn)
+    assert text.count('href="#tb-cite-7-1"') == 2 and text.count('href="#tb-cite-7-2"') == 1
+    assert "&lt;pulang&gt;" in text and "<pulang>" not in text
+    html = answer_html(answer, turn, "en")
+    assert "\n" not in html and 'class="tb-answer tb-answered"' in html and "Judul &lt;b&gt;" in html
+    assert "18 September 2023" not in html and "September 18, 2023" in html
+
+
+def test_an_unknown_number_stays_plain_text():
+    turn = Turn(id=1, question="q")
+    assert linked_text("Tanpa sumber [3].", turn) == "Tanpa sumber [3]."
+
+
+def test_abstention_links_the_closest_passages():
+    passages = [SimpleNamespace(id=f"d#{i}", doc_id="d", title="T", text=f"Teks {i}", publisher=None, date=None)
+                for i in range(5)]
+    turn = Turn(id=2, question="q")
+    answer = _answer("Sumber tidak menyebutkan.", abstained=True, passages=passages)
+    register_sources(turn, answer)
+    assert list(turn.sources) == ["p1", "p2", "p3"]
+    html = answer_html(answer, turn, "id")
+    assert 'class="tb-answer tb-abstain"' in html and "Tidak ditemukan di sumber" in html
+    assert html.count('href="#tb-cite-2-p') == 3  # one link (its title) per passage
+
+
+def test_plain_text_copy_has_the_sources():
+    answer = _answer("Oleg memberi rompi [1].", [_citation(1, title="Pulang ke Korut", quotes=("Oleg memberi Kim rompi.",))])
+    assert plain_text(answer, "en") == ("Oleg memberi rompi [1].\n\nSources:\n"
+                                        "[1] Pulang ke Korut (Bisnis.com, September 18, 2023) [d1]\n"
+                                        "    “Oleg memberi Kim rompi.”")
+
+
+@pytest.mark.parametrize("value,parsed", [("3:1:1700000", (3, "1")), ("12:p2", (12, "p2")), ("x:1", None),
+                                          ("3:<script>", None), ("", None), (None, None)])
+def test_parse_cite_request(value, parsed):
+    assert parse_cite_request(value) == parsed
+
+
+def test_session_history_leaves_out_unfinished_answers():
+    session = Session()
+    first = session.start("satu")
+    first.answer = "jawaban"
+    session.start("dua")  # stopped, no answer
+    assert session.history() == [("satu", "jawaban")]
+    first.sources["1"] = Source(doc_id="d", title="T", text="x")
+    assert session.source(first.id, "1").doc_id == "d" and session.source(99, "1") is None
+
+
+def test_background_stream_releases_the_lock_in_its_own_thread_when_stopped():
+    lock = threading.RLock()  # like the engine's: only its owner thread may release it
+    closed = threading.Event()
+
+    def events():
+        with lock:
+            try:
+                for i in range(1000):
+                    time.sleep(0.01)
+                    yield i
+            finally:
+                closed.set()
+
+    stream = BackgroundStream(events)
+    got = []
+    for item in stream.poll(0.05):
+        if item is not None:
+            got.append(item)
+        if len(got) == 3:
+            stream.stop()
+            break
+    assert stream.join(5) and closed.is_set()
+    assert lock.acquire(timeout=1)  # free again, from another thread
+    lock.release()
+
+
+def test_background_stream_hands_errors_to_the_reader():
+    def events():
+        yield 1
+        raise ValueError("boom")
+
+    stream = BackgroundStream(events)
+    with pytest.raises(ValueError, match="boom"):
+        [item for item in stream.poll(0.05) if item is not None]
+
+
+def test_both_languages_have_every_text():
+    assert TEXTS["id"].keys() == TEXTS["en"].keys()
+    assert preferred_language("en-US,en;q=0.9,id;q=0.8") == "en"
+    assert preferred_language("id-ID,id;q=0.9,en;q=0.8") == "id"
+    assert preferred_language(None) == "id" and preferred_language("fr-FR") == "id"

@@ -1,0 +1,213 @@
+"""HTML for the page: chat messages (answers, abstentions, errors), sources and the article view.
+
+Chat messages are single-line HTML blocks, so the chat's Markdown renderer passes
+them through untouched. Links to sources look like ``#tb-cite-<turn>-<key>``;
+ui/static/tanya.js turns a click on one into a request for the source panel.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date as Date
+from html import escape
+from typing import Any, Iterable
+
+from ui.highlight import find_spans
+from ui.session import Source, Turn
+from ui.texts import t
+
+CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+SNIPPET_CHARS = 220
+CLOSEST_PASSAGES = 3
+
+_MONTHS = {
+    "id": "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember".split(),
+    "en": "January February March April May June July August September October November December".split(),
+}
+
+
+def _one_line(html: str) -> str:
+    return html.replace("\r", "").replace("\n", "")
+
+
+def _text(text: str, strip: bool = True) -> str:
+    """Escaped text with its line breaks, for inside a one-line HTML block."""
+    return "<br>".join(escape(line) for line in (text.strip() if strip else text).split("\n"))
+
+
+def format_date(iso: str | None, lang: str) -> str:
+    if not iso:
+        return ""
+    try:
+        d = Date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    month = _MONTHS.get(lang, _MONTHS["id"])[d.month - 1]
+    return f"{d.day} {month} {d.year}" if lang == "id" else f"{month} {d.day}, {d.year}"
+
+
+def meta_line(publisher: str | None, date: str | None, lang: str, *extra: str) -> str:
+    return " · ".join(escape(x) for x in (publisher, format_date(date, lang), *extra) if x)
+
+
+def cite_href(turn_id: int, key: str) -> str:
+    return f"#tb-cite-{turn_id}-{key}"
+
+
+def parse_cite_request(value: str | None) -> tuple[int, str] | None:
+    """``"<turn>:<key>[:<nonce>]"`` (what the page sends when a source link is clicked) -> (turn, key)."""
+    parts = (value or "").split(":")
+    if len(parts) < 2 or not parts[0].isdigit() or not re.fullmatch(r"p?\d{1,3}", parts[1]):
+        return None
+    return int(parts[0]), parts[1]
+
+
+def _link(turn: Turn, key: str, label: str, css: str = "tb-cite") -> str:
+    source = turn.sources.get(key)
+    if source is None:
+        return escape(label)
+    return f'<a class="{css}" href="{cite_href(turn.id, key)}" title="{escape(source.title)}">{escape(label)}</a>'
+
+
+def linked_text(text: str, turn: Turn) -> str:
+    """Answer text with every ``[n]`` (and ``[n, m]``) a link to its source."""
+    def numbers(match: re.Match) -> str:
+        return "".join(_link(turn, n.strip(), f"[{n.strip()}]", "tb-cite tb-num") for n in match.group(1).split(","))
+
+    text, out, last = text.strip(), [], 0
+    for match in CITATION.finditer(text):
+        out.append(_text(text[last:match.start()], strip=False))
+        out.append(numbers(match))
+        last = match.end()
+    out.append(_text(text[last:], strip=False))
+    return "".join(out)
+
+
+# Chat messages -------------------------------------------------------------------------
+def question_html(question: str) -> str:
+    return _one_line(f'<div class="tb-question">{_text(question)}</div>')
+
+
+def reading_html(lang: str, seconds: int) -> str:
+    clock = f" {seconds} s" if seconds else ""
+    return _one_line(
+        f'<div class="tb-answer tb-pending"><span class="tb-spinner" aria-hidden="true"></span>'
+        f'<span class="tb-status">{escape(t(lang, "reading"))}{clock}</span>'
+        f'<div class="tb-note">{escape(t(lang, "reading_hint"))}</div></div>')
+
+
+def streaming_html(lang: str, text: str) -> str:
+    return _one_line(
+        f'<div class="tb-answer tb-streaming">'
+        f'<div class="tb-text">{_text(text)}<span class="tb-cursor">▍</span></div>'
+        f'<div class="tb-note">{escape(t(lang, "writing"))}</div></div>')
+
+
+def stopped_html(lang: str, text: str) -> str:
+    body = f'<div class="tb-text">{_text(text)}</div>' if text.strip() else ""
+    return _one_line(f'<div class="tb-answer tb-stopped">{body}'
+                     f'<div class="tb-badge">{escape(t(lang, "stopped"))}</div></div>')
+
+
+def error_html(message: str) -> str:
+    return _one_line(f'<div class="tb-answer tb-error" role="alert">'
+                     f'<div class="tb-text"><strong>⚠</strong> {_text(message)}</div></div>')
+
+
+def register_sources(turn: Turn, answer: Any) -> None:
+    """Give the turn its link targets: ``"n"`` for citation [n], ``"p1"``... for the closest passages
+    of an abstention."""
+    turn.sources = {str(c.number): Source.of(c, label=f"[{c.number}]") for c in answer.citations}
+    if answer.abstained:
+        seen = set()
+        for passage in answer.passages:
+            if passage.id in seen or len(seen) >= CLOSEST_PASSAGES:
+                continue
+            seen.add(passage.id)
+            turn.sources[f"p{len(seen)}"] = Source.of(passage)
+
+
+def _snippet(source: Source) -> str:
+    text = " ".join(source.quotes) if source.quotes else source.text
+    text = " ".join(text.split())
+    return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+def _source_items(turn: Turn, keys: Iterable[str], lang: str) -> str:
+    items = []
+    for key in keys:
+        s = turn.sources[key]
+        number = _link(turn, key, s.label, "tb-cite tb-num") + " " if s.label else ""
+        items.append(f'<li>{number}{_link(turn, key, s.title, "tb-cite tb-source-title")}'
+                     f' <span class="tb-meta">{meta_line(s.publisher, s.date, lang)}</span>'
+                     f'<div class="tb-snippet">“{escape(_snippet(s))}”</div></li>')
+    return "".join(items)
+
+
+def plain_text(answer: Any, lang: str) -> str:
+    """The answer and its sources as plain text, for the clipboard."""
+    lines = [answer.text.strip()]
+    if answer.citations:
+        lines += ["", t(lang, "sources") + ":"]
+        for c in answer.citations:
+            origin = ", ".join(x for x in (c.publisher, format_date(c.date, lang)) if x)
+            lines.append(f"[{c.number}] {c.title}" + (f" ({origin})" if origin else "") + f" [{c.doc_id}]")
+            lines.append(f"    “{_snippet(Source.of(c))}”")
+    return "\n".join(lines)
+
+
+def answer_html(answer: Any, turn: Turn, lang: str) -> str:
+    """A checked answer (or abstention) with clickable citations, its sources and a copy link."""
+    citations = [k for k in turn.sources if not k.startswith("p")]
+    closest = [k for k in turn.sources if k.startswith("p")]
+    parts = []
+    if answer.abstained:
+        parts.append(f'<div class="tb-badge"><span class="tb-pill">{escape(t(lang, "abstain_label"))}</span></div>')
+    parts.append(f'<div class="tb-text">{linked_text(answer.text, turn)}</div>')
+    if citations:
+        parts.append(f'<div class="tb-sources"><div class="tb-sources-title">{escape(t(lang, "sources"))}</div>'
+                     f'<ul>{_source_items(turn, citations, lang)}</ul></div>')
+    if closest:
+        parts.append(f'<div class="tb-sources tb-closest"><div class="tb-sources-title">{escape(t(lang, "closest"))}'
+                     f'</div><ul>{_source_items(turn, closest, lang)}</ul></div>')
+    copy = escape(plain_text(answer, lang)).replace("\n", "&#10;")
+    parts.append(f'<div class="tb-actions"><a class="tb-copy" href="#tb-copy-{turn.id}">'
+                 f'{escape(t(lang, "copy"))}</a><span class="tb-copytext">{copy}</span></div>')
+    kind = "tb-abstain" if answer.abstained else "tb-answered"
+    return _one_line(f'<div class="tb-answer {kind}" id="tb-turn-{turn.id}">{"".join(parts)}</div>')
+
+
+# The source panel and the library preview --------------------------------------------------
+def hint_html(message: str) -> str:
+    return f'<div class="tb-panel-hint">{escape(message)}</div>'
+
+
+def _marked(text: str, spans: list[tuple[int, int]]) -> str:
+    out, last = [], 0
+    for i, (start, end) in enumerate(spans):
+        out.append(escape(text[last:start]))
+        first = ' id="tb-first-mark"' if i == 0 else ""
+        out.append(f'<mark class="tb-mark"{first}>{escape(text[start:end])}</mark>')
+        last = end
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+def article_html(source: Source, article: str | None, lang: str) -> str:
+    """An article with the source's passage highlighted (``article`` None: the article is gone)."""
+    kicker = f'<div class="tb-kicker">{escape(source.label)}</div>' if source.label else ""
+    head = (f'<div class="tb-article-head">{kicker}<h3>{escape(source.title)}</h3>'
+            f'<div class="tb-meta">{meta_line(source.publisher, source.date, lang, source.doc_id)}</div></div>')
+    passage = f'<blockquote class="tb-passage">{_text(" ".join(source.quotes) or source.text)}</blockquote>'
+    if article is None:
+        gone = escape(t(lang, "article_gone"))
+        return f'<div class="tb-article">{head}<div class="tb-note">{gone}</div>{passage}</div>'
+    spans = find_spans(article, source.quotes or (source.text,)) if (source.quotes or source.text) else []
+    if spans:
+        note = f'<div class="tb-note">{escape(t(lang, "cited_passage"))}</div>'
+    elif source.text:
+        note = f'<div class="tb-note">{escape(t(lang, "passage_not_found"))}</div>{passage}'
+    else:
+        note = ""
+    return (f'<div class="tb-article">{head}{note}'
+            f'<div class="tb-article-text">{_marked(article, spans)}</div></div>')

@@ -1,0 +1,67 @@
+"""What one browser tab remembers: its conversation, the sources behind each answer, its settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Source:
+    """A passage an answer rests on, as the source panel shows it."""
+
+    doc_id: str
+    title: str
+    text: str
+    publisher: str | None = None
+    date: str | None = None
+    quotes: tuple[str, ...] = ()
+    label: str = ""  # "[1]" for a citation, "" for a passage that was only found nearby
+
+    @classmethod
+    def of(cls, item: Any, label: str = "") -> "Source":
+        """From a `rag.Citation` or a `rag.Passage`."""
+        return cls(doc_id=item.doc_id, title=item.title or item.doc_id, text=item.text, publisher=item.publisher,
+                   date=item.date, quotes=tuple(getattr(item, "quotes", ()) or ()), label=label)
+
+
+@dataclass
+class Turn:
+    """One question and its answer. ``answer`` stays None until a checked answer arrives."""
+
+    id: int
+    question: str
+    answer: str | None = None
+    sources: dict[str, Source] = field(default_factory=dict)  # link key ("1", "p1") -> source
+
+
+class Session:
+    """Per-tab state, kept by Gradio in a ``gr.State`` (copied once per tab, then shared by its events)."""
+
+    def __init__(self) -> None:
+        self.turns: list[Turn] = []
+        self._next_id = 1
+        self.stop_requested = False
+        self.answering = False  # one answer at a time per tab
+        self.settings: dict[str, Any] = {}  # overrides for Assistant.with_settings, e.g. {"top_k": 6}
+
+    def start(self, question: str) -> Turn:
+        turn = Turn(id=self._next_id, question=question)
+        self._next_id += 1
+        self.turns.append(turn)
+        self.stop_requested = False
+        return turn
+
+    def history(self) -> list[tuple[str, str]]:
+        """The conversation so far, as (question, checked answer) pairs; unfinished answers are left out."""
+        return [(t.question, t.answer) for t in self.turns if t.answer is not None]
+
+    def source(self, turn_id: int, key: str) -> Source | None:
+        for turn in self.turns:
+            if turn.id == turn_id:
+                return turn.sources.get(key)
+        return None
+
+    def clear(self) -> None:
+        self.turns.clear()
+        self.stop_requested = False

@@ -1,0 +1,49 @@
+// Tanya Berita page behaviour: source links and "copy answer". Loaded in <head>; no network requests.
+(() => {
+  // Ask the server for a source: the hidden "cite request" box carries "<turn>:<key>:<nonce>".
+  function requestSource(turn, key) {
+    const box = document.querySelector("#tb-cite-request textarea, #tb-cite-request input");
+    if (!box) return;
+    box.value = `${turn}:${key}:${Date.now()}`;
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    const area = document.createElement("textarea");  // plain-http fallback (e.g. served on a LAN address)
+    area.value = text;
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+    return Promise.resolve();
+  }
+
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest("a.tb-cite, a.tb-copy");
+    if (!link) return;
+    const href = link.getAttribute("href") || "";
+    let m = href.match(/^#tb-cite-(\d+)-(p?\d+)$/);
+    if (m) {
+      event.preventDefault();
+      event.stopPropagation();
+      document.querySelectorAll("a.tb-cite.tb-active").forEach((a) => a.classList.remove("tb-active"));
+      document.querySelectorAll(`a.tb-cite[href="${href}"]`).forEach((a) => a.classList.add("tb-active"));
+      requestSource(m[1], m[2]);
+      return;
+    }
+    m = href.match(/^#tb-copy-(\d+)$/);
+    if (m) {
+      event.preventDefault();
+      event.stopPropagation();
+      const holder = link.parentElement && link.parentElement.querySelector(".tb-copytext");
+      if (!holder) return;
+      copyText(holder.textContent).then(() => {
+        link.classList.add("tb-copied");
+        setTimeout(() => link.classList.remove("tb-copied"), 2000);
+      });
+    }
+  }, true);
+})();
