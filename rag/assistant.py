@@ -73,7 +73,10 @@ class Assistant:
         self._retriever: HybridRetriever | None = None
         self._llm: ChatModel | None = None
         self._judge: SupportJudge | None = None
-        self._lock = threading.RLock()  # one generation at a time: the CPU is the bottleneck
+        self._lock = threading.RLock()  # one change to the index (or to the loaded parts) at a time
+        # One generation at a time: the CPU is the bottleneck. A plain Lock, because a streaming
+        # generator may be closed (and the lock released) from another thread than the one it began in.
+        self._generation = threading.Lock()
 
     # Components, loaded lazily --------------------------------------------------
     @property
@@ -194,7 +197,7 @@ class Assistant:
             return
 
         messages = build_messages(draft.query, draft.sources, draft.language)
-        with self._lock:
+        with self._generation:
             pieces = []
             for piece in self.llm.stream(messages, max_tokens=s.max_answer_tokens, temperature=s.temperature):
                 pieces.append(piece)
@@ -227,7 +230,7 @@ class Assistant:
 
     # Steps of an answer -------------------------------------------------------------
     def _generate(self, messages: list[Message], max_tokens: int) -> str:
-        with self._lock:
+        with self._generation:
             return "".join(self.llm.stream(messages, max_tokens=max_tokens, temperature=0.0)).strip()
 
     def _standalone(self, question: str, turns: list[tuple[str, str]], notes: list[str]) -> str:
