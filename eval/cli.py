@@ -20,6 +20,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--judge", action="store_true", help="measure the support judge against the hand-labelled pairs")
     p.add_argument("--vanilla", type=Path, metavar="RUN",
                    help="run the vanilla llama-index baseline on the questions of run folder RUN and add it to its report")
+    p.add_argument("--rescore", type=Path, metavar="RUN",
+                   help="score a run's stored answers again with the current judge (no model calls)")
     p.add_argument("--every", type=int, default=1, help="with --vanilla: only every N-th question of the run")
     p.add_argument("--benchmark", choices=["facqa", "idk-mrc"], help="run an external benchmark instead of our set")
     p.add_argument("--data", type=Path, help="the benchmark's folder (default ../shared/benchmarks/<name>)")
@@ -93,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     judge = SupportJudge(bot.embedder)
     if args.judge:
         print(json.dumps(agreement(judge, load_support_pairs()), indent=2))
+        return 0
+    if args.rescore:
+        from eval.runner import rescore
+
+        rescore(args.rescore, judge)
+        print(f"Rescored {args.rescore}: report.json and report.md rewritten")
         return 0
     items = load_questions(args.questions or QUESTIONS)
     if args.vanilla:

@@ -154,3 +154,25 @@ def run_eval(bot: Assistant, items: list[EvalItem], out: Path, judge: SupportJud
 
     write_markdown(report, rows, out)
     return report
+
+
+def rescore(run: Path, judge: SupportJudge) -> dict:
+    """Score a run's stored answers again (citations with the current judge; language) and rewrite
+    its report: for changes to the judge or metrics, without asking the model again."""
+    rows = [json.loads(line) for line in (run / "results.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    for row in rows:
+        if "answer" not in row:
+            continue
+        cited = {c["number"]: c["text"] for c in row["citations"]}
+        row["citation"] = citation_scores(row["answer"], cited, lambda s, p: judge.judge(s, p).supported)
+        row["answer_language"] = answer_language(row["answer"])
+    (run / "results.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    old = json.loads((run / "report.json").read_text(encoding="utf-8"))
+    report = report_with_splits(rows)
+    report["meta"] = {**old.get("meta", {}), "rescored": time.strftime("%Y-%m-%d %H:%M"),
+                      "judge_thresholds": f"{judge.threshold} same-language, {judge.cross_threshold} cross-lingual"}
+    (run / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    from eval.report import write_markdown
+
+    write_markdown(report, rows, run)
+    return report

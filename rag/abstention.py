@@ -148,11 +148,17 @@ def evidence_gap(question: str, passages: list[Passage], sources: list[Source], 
     return None
 
 
+def as_quotation(sentence: str) -> str:
+    """A source sentence ready to go inside “...”: outer quotes off, inner double quotes made single."""
+    inner = sentence.strip().strip("“”\"' ").rstrip(".")
+    return inner.replace("“", "‘").replace("”", "’").replace('"', "'")
+
+
 def cover_message(language: Language, source: Source | None) -> tuple[str, bool]:
     """The abstention's text, and whether it cites ``source`` as [1] (the closest sentence, quoted)."""
     message = ABSTAIN_MESSAGES[language]
     if source is None or not source.best:
         return message, False
-    origin = ", ".join(x for x in (source.publisher, source.date) if x) or source.title
-    quote = source.best.strip("“”\"' ")
+    origin = ", ".join(x for x in (source.publisher, source.date) if x) or f"“{source.title}”"
+    quote = as_quotation(source.best)
     return f"{message} " + COVER_MESSAGES[language].format(origin=origin, quote=quote), True

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from index import Article, ChunkStore, Embedder, IndexReport, index_articles, index_documents, load_embedder
 from index.sentences import split_sentences
-from rag.abstention import asks_for, cover_message, evidence_gap, gives, is_refusal
+from rag.abstention import as_quotation, asks_for, cover_message, evidence_gap, gives, is_refusal
 from rag.answer import Answer, Citation
 from rag.citations import renumber, strip_citations
 from rag.errors import QuestionError
@@ -391,4 +391,4 @@ class Assistant:
 def _quote(sentence: str, language: Language) -> str:
     """The extractive answer: a source sentence, quoted, framed in the question's language."""
     frame = {"id": "Menurut sumber: “{}”", "en": "According to the sources (in Indonesian): “{}”"}[language]
-    return frame.format(strip_citations(sentence).strip("“”\"' ").rstrip("."))
+    return frame.format(as_quotation(strip_citations(sentence)))

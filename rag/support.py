@@ -107,6 +107,23 @@ def _name_present(name: str, passage_lower: str) -> bool:
     return any(f in passage_lower or (len(f) > 5 and f[:5] in passage_lower) for f in forms)
 
 
+_QUOTE = re.compile(r"“([^”]+)”")
+#: A quotation this long (in words), found word for word in the passage, is that passage's claim.
+MIN_QUOTE_WORDS = 5
+
+
+def quoted_from(sentence: str, passage: str) -> bool:
+    """Whether ``sentence`` is framing around a verbatim quotation of ``passage``
+    (every “...” in it of at least MIN_QUOTE_WORDS words appears there, and there is one)."""
+    quotes = _QUOTE.findall(sentence)
+    if not quotes:
+        return False
+    flat = " ".join(passage.replace("“", "'").replace("”", "'").replace('"', "'").replace("‘", "'")
+                    .replace("’", "'").split()).lower()
+    return all(len(q.split()) >= MIN_QUOTE_WORDS
+               and " ".join(q.replace("‘", "'").replace("’", "'").split()).lower().rstrip(".") in flat for q in quotes)
+
+
 @dataclass(frozen=True)
 class Verdict:
     supported: bool
@@ -150,6 +167,9 @@ class SupportJudge:
         return float(sims.max())
 
     def judge(self, sentence: str, passage: str) -> Verdict:
+        quoted = quoted_from(sentence, passage)
+        if quoted:  # "According to the sources: “<the passage's own words>”" is supported by it
+            return Verdict(True, 1.0, (), ())
         lower = passage.lower()
         missing_numbers = tuple(sorted(numbers_in(sentence) - numbers_in(passage, loose=True)))
         missing_names = tuple(sorted(n for n in names_in(sentence) if not _name_present(n, lower)))

@@ -131,3 +131,21 @@ def test_a_repeated_sentence_is_dropped(judge):
     result = verify_answer("Oleg Kozhemyako memberi Kim rompi antipeluru [1]. Oleg Kozhemyako memberi Kim rompi "
                            "antipeluru [1].", [VEST, TALKS], judge)
     assert len(result.sentences) == 1 and any("repeat" in n for n in result.notes)
+
+
+def test_a_verbatim_quote_of_the_source_is_supported_whatever_frames_it(judge):
+    framed = "According to the sources (in Indonesian): “Oleg Kozhemyako bahkan memberi Kim rompi antipeluru” [1]."
+    assert judge.judge(framed, VEST.text).supported
+    assert not judge.judge("According to the sources: “Oleg Kozhemyako memberi Kim sepuluh tank”.", VEST.text).supported
+
+
+def test_a_quotation_keeps_inner_quotes_apart_and_the_abstention_reads_as_english():
+    from rag.abstention import as_quotation
+    from rag.language import answer_language
+
+    assert as_quotation('“Kereta berangkat diiringi lagu “Farewell of Slavianka”.”') == \
+        "Kereta berangkat diiringi lagu ‘Farewell of Slavianka’"
+    untitled = Source(1, "a", "Pemimpin Korea Utara Kim Jong Un dan Menteri Pertahanan Rusia membahas isu-isu",
+                      ("Kim bertemu Shoigu.",), 0.9, "Kim bertemu Shoigu pada Sabtu (16/9/2023) di Vladivostok.")
+    text, _ = cover_message("en", untitled)
+    assert answer_language(text) == "en"
