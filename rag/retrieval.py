@@ -181,7 +181,7 @@ class HybridRetriever:
                  filters: dict[str, str] | None = None, mode: str = "hybrid") -> list[Passage]:
         """The ``k`` best passages for ``question``, best first, near-duplicates left out.
 
-        ``mode`` "dense" or "bm25" uses one retriever alone (the eval's baselines).
+        ``mode`` "dense" or "bm25" uses one retriever alone, as it is (the eval's baselines).
         """
         if mode not in ("hybrid", "dense", "bm25"):
             raise ValueError(f"unknown retrieval mode {mode!r}")
@@ -210,8 +210,8 @@ class HybridRetriever:
         for cid in order:
             if len(chosen) == k or cid not in vectors:
                 break
-            if not any(near_duplicate(vectors[cid], vectors[c], chunks[cid].text, chunks[c].text,
-                                      self.duplicate_threshold) for c in chosen):
+            if mode != "hybrid" or not any(near_duplicate(vectors[cid], vectors[c], chunks[cid].text,
+                                                          chunks[c].text, self.duplicate_threshold) for c in chosen):
                 chosen.append(cid)
         sentences = self.store.sentences(chosen)
         passages = []
