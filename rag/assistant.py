@@ -252,10 +252,12 @@ class Assistant:
         if not texts:
             raise QuestionError("No passage text was given to answer from.")
         query_vector = self.embedder.embed_queries([query])[0]
-        passages = []
-        for i, text in enumerate(texts):
-            sentences = split_sentences(text) or [text]
-            scores = self.embedder.embed_passages(sentences) @ query_vector
+        split = [split_sentences(text) or [text] for text in texts]
+        all_scores = self.embedder.embed_passages([s for sentences in split for s in sentences]) @ query_vector
+        passages, start = [], 0
+        for i, (text, sentences) in enumerate(zip(texts, split)):
+            scores = all_scores[start:start + len(sentences)]
+            start += len(sentences)
             scored = tuple(ScoredSentence(t, float(v), n) for n, (t, v) in enumerate(zip(sentences, scores)))
             passages.append(Passage(id=f"given#{i}", doc_id=f"given-{i + 1}", text=text, score=float(max(scores)),
                                     title=f"Passage {i + 1}", dense_score=float(max(scores)), sentences=scored))
