@@ -62,3 +62,10 @@ def test_retrieval_latency_benchmark_reports_every_mode(tiny_bot):
     results = measure(tiny_bot, ["Kapan Kim tiba di Rusia?", "Who gave Kim a vest?"], k=3, repeat=1)
     assert set(results) == {"hybrid", "dense", "bm25"}
     assert all(r["queries"] == 2 and 0 < r["p50_ms"] <= r["p95_ms"] for r in results.values())
+
+
+def test_words_key_makes_copies_of_a_passage_equal():
+    from eval.benchmarks import words_key
+
+    assert words_key("Pelatih ganda putra, Christian Hadinata.") == words_key("pelatih ganda putra Christian  Hadinata")
+    assert words_key("Harga naik 5 persen.") != words_key("Harga naik 6 persen.")
