@@ -66,3 +66,18 @@ def test_malformed_config_file(monkeypatch, tmp_path):
 def test_settings_is_one_typed_object():
     assert isinstance(load_settings(), Settings)
     assert isinstance(load_settings(home="~/x").home, Path) and "~" not in str(load_settings(home="~/x").home)
+
+
+@pytest.mark.parametrize("variable", ["TANYA_CHROMA_URL", "TANYA_LLM_BASE_URL"])
+@pytest.mark.parametrize("value", ["localhost:8000", "chroma.example:8000", "ftp://host", "http://host:99999"])
+def test_a_server_address_must_be_an_http_url(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=f"{variable}.*http://host:port"):
+        load_settings()
+
+
+def test_server_addresses_are_kept_and_blank_means_none(monkeypatch):
+    monkeypatch.setenv("TANYA_CHROMA_URL", "https://chroma.example")
+    monkeypatch.setenv("TANYA_LLM_BASE_URL", " ")
+    s = load_settings()
+    assert s.chroma_url == "https://chroma.example" and s.llm_base_url is None
