@@ -27,9 +27,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _answers(url: str) -> bool:
+def _answers(url: str, headers: dict[str, str]) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=2) as response:
             return response.status == 200
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
         return False
@@ -56,18 +56,19 @@ def stop(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
 
 @contextlib.contextmanager
 def running_server(command: list[str], *, ready_url: str, log: Path, timeout_s: float = 90.0,
-                   env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
-    """Run ``command`` until the block ends, once ``ready_url`` answers 200; its output goes to ``log``.
+                   headers: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+    """Run ``command`` until the block ends, once ``ready_url`` answers 200 (asked with ``headers``);
+    its output goes to ``log``.
 
     Raises RuntimeError (with the log's tail) if it exits or does not answer within ``timeout_s``.
     The process is stopped when the block ends, however it ends.
     """
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + timeout_s
-        while not _answers(ready_url):
+        while not _answers(ready_url, headers or {}):
             if proc.poll() is not None:
                 raise RuntimeError(f"{command[0]} exited with status {proc.returncode} before answering "
                                    f"{ready_url}:\n{_tail(log)}")

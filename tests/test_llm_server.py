@@ -16,6 +16,7 @@ QUESTION = "Siapa yang memberikan rompi antipeluru kepada Kim Jong Un?"
 EVIDENCE = ("Gubernur wilayah Primorye, Oleg Kozhemyako, bahkan memberi Kim Jong Un rompi antipeluru dan "
             "drone buatan Rusia sebagai hadiah perpisahan.")
 MODEL_NAME = "smollm2"
+API_KEY = "sk-test-key"
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +29,10 @@ def llm_url(tmp_path_factory):
     # No --chat_format: the server uses the chat template stored in the GGUF file, as the local model does.
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path()), "--model_alias", MODEL_NAME,
                "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2",
-               "--n_threads_batch", "2"]
+               "--n_threads_batch", "2", "--api_key", API_KEY]
     url = f"http://127.0.0.1:{port}/v1"
-    with running_server(command, ready_url=f"{url}/models", log=folder / "llama-server.log", timeout_s=120):
+    with running_server(command, ready_url=f"{url}/models", headers={"Authorization": f"Bearer {API_KEY}"},
+                        log=folder / "llama-server.log", timeout_s=120):
         yield url
 
 
@@ -41,7 +43,7 @@ def _assistant(home, base_url: str, models_dir, seed_articles, embedder):
     with pytest.MonkeyPatch.context() as env:
         env.setenv("TANYA_LLM_BASE_URL", base_url)
         env.setenv("TANYA_LLM_MODEL", MODEL_NAME)
-        env.setenv("TANYA_LLM_API_KEY", "sk-test")
+        env.setenv("TANYA_LLM_API_KEY", API_KEY)
         settings = load_settings(home=home, models_dir=models_dir, articles_dir=seed_articles, threads=2,
                                  max_answer_tokens=48)
     bot = Assistant(settings)
@@ -94,9 +96,17 @@ def test_answers_from_given_passages_through_the_server(bot):
 def test_the_llm_judge_returns_a_verdict(llm_url):
     from eval.judge import LLMJudge, Verdict
 
-    verdict = LLMJudge(llm_url, MODEL_NAME).judge("Oleg Kozhemyako memberi Kim rompi antipeluru.", EVIDENCE)
+    verdict = LLMJudge(llm_url, MODEL_NAME, API_KEY).judge("Oleg Kozhemyako memberi Kim rompi antipeluru.", EVIDENCE)
     assert isinstance(verdict, Verdict) and isinstance(verdict.supported, bool)
     assert verdict.similarity in (0.0, 1.0) and verdict.similarity == float(verdict.supported)
+
+
+@pytest.mark.slow
+def test_a_wrong_api_key_is_a_clear_llm_error(bot):
+    from rag.errors import LLMError
+
+    with pytest.raises(LLMError, match="refused the API key: set TANYA_LLM_API_KEY"):
+        bot.with_settings(llm_api_key="wrong-key").ask(QUESTION, passages=[EVIDENCE])
 
 
 @pytest.mark.slow
