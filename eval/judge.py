@@ -11,22 +11,24 @@ from rag.support import (  # noqa: F401  (re-exported: the eval's judge is the a
 
 
 class LLMJudge:
-    """An OpenAI-compatible LLM as the judge (optional: only where such an endpoint is configured)."""
+    """An OpenAI-compatible LLM as the judge (optional: only where such an endpoint is configured).
+
+    It talks to the server as the answer step does (rag/llm.py's ServerLLM), so a server that
+    fails raises the same :class:`rag.errors.LLMError`, saying what to do.
+    """
 
     PROMPT = ("Passage:\n{passage}\n\nSentence:\n{sentence}\n\nDoes the passage fully support every claim of the "
               "sentence (the languages may differ)? Answer only YES or NO.")
 
-    def __init__(self, base_url: str, model: str, api_key: str = "not-needed") -> None:
-        from llama_index.llms.openai_like import OpenAILike
+    def __init__(self, base_url: str, model: str, api_key: str = "not-needed", context_window: int = 4096) -> None:
+        from rag.llm import ServerLLM
 
-        self._llm = OpenAILike(model=model, api_base=base_url, api_key=api_key, is_chat_model=True, max_tokens=3)
+        self._llm = ServerLLM(base_url, model=model, api_key=api_key, context_window=context_window)
 
     def judge(self, sentence: str, passage: str) -> Verdict:
-        from llama_index.core.llms import ChatMessage
-
-        reply = self._llm.chat([ChatMessage(role="user", content=self.PROMPT.format(passage=passage,
-                                                                                    sentence=sentence))])
-        yes = str(reply.message.content).strip().upper().startswith("YES")
+        prompt = self.PROMPT.format(passage=passage, sentence=sentence)
+        reply = "".join(self._llm.stream([{"role": "user", "content": prompt}], max_tokens=3, temperature=0.0))
+        yes = reply.strip().upper().startswith("YES")
         return Verdict(yes, 1.0 if yes else 0.0, (), ())
 
 

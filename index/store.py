@@ -121,8 +121,10 @@ class ChunkStore:
                 from urllib.parse import urlparse
 
                 parsed = urlparse(url)
-                client = chromadb.HttpClient(host=parsed.hostname or "localhost", port=parsed.port or 8000,
-                                             ssl=parsed.scheme == "https", settings=chroma_settings)
+                https = parsed.scheme == "https"
+                client = chromadb.HttpClient(host=parsed.hostname or "localhost",
+                                             port=parsed.port or (443 if https else 8000), ssl=https,
+                                             settings=chroma_settings)
                 location = url
             else:
                 assert path is not None
@@ -142,8 +144,13 @@ class ChunkStore:
         except IndexDirectoryError:
             raise
         except Exception as exc:
-            where = url or path
-            raise IndexDirectoryError(f"Cannot open the index at {where}: {exc}") from exc
+            if url:
+                raise IndexDirectoryError(
+                    f"Cannot open the index on the Chroma server at {url} ({exc}). Start the server "
+                    "(`chroma run --path DIR --port PORT`) and check TANYA_CHROMA_URL, or unset TANYA_CHROMA_URL "
+                    "to keep the index on this machine."
+                ) from exc
+            raise IndexDirectoryError(f"Cannot open the index at {path}: {exc}") from exc
         stored_model = (col.metadata or {}).get("embed_model")
         if stored_model and stored_model != embed_model:
             raise IndexDirectoryError(

@@ -365,9 +365,9 @@ class Assistant:
     def with_settings(self, **overrides: Any) -> "Assistant":
         """This assistant with some settings changed (e.g. ``top_k``, ``llm``), for one user's session.
 
-        It shares this assistant's index, embedder, lock and, when ``llm`` is unchanged,
-        its language model; a different ``llm`` is loaded now (raising :class:`ModelError`
-        if it is missing) and kept for later calls.
+        It shares this assistant's index, embedder, lock and, when ``llm`` (and the LLM
+        server settings) are unchanged, its language model; a different one is loaded now
+        (raising :class:`ModelError` if it is missing) and kept for later calls.
         """
         import copy
 
@@ -380,15 +380,22 @@ class Assistant:
             if key not in variants:
                 settings = load_settings(**{**self.settings.model_dump(), **overrides})
                 self.retriever  # load the shared parts before copying them
-                if settings.llm == self.settings.llm and settings.llm_base_url == self.settings.llm_base_url:
+                same_llm = _llm_key(settings) == _llm_key(self.settings)
+                if same_llm:
                     self.llm
                 variant = copy.copy(self)
                 variant.settings = settings
-                if "llm" in overrides or "llm_base_url" in overrides:
-                    same_model = [v for v in variants.values() if v.settings.llm == settings.llm and v._llm]
+                if not same_llm:
+                    same_model = [v for v in variants.values() if _llm_key(v.settings) == _llm_key(settings) and v._llm]
                     variant._llm = same_model[0]._llm if same_model else load_chat_model(settings)
                 variants[key] = variant
         return variants[key]
+
+
+def _llm_key(settings: Settings) -> tuple:
+    """The settings that choose the language model: a local file, or a model on a server."""
+    return settings.llm, settings.llm_base_url, settings.llm_model, settings.llm_api_key
+
 
 def _quote(sentence: str, language: Language) -> str:
     """The extractive answer: a source sentence, quoted, framed in the question's language."""

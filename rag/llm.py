@@ -81,6 +81,31 @@ class LocalLlama:
             self.last_stats = stats
 
 
+#: Longest wait for a server's reply (a slow CPU server reads a long prompt for tens of seconds).
+SERVER_TIMEOUT_S = 120.0
+
+
+def server_failure(base_url: str, model: str, exc: Exception) -> str:
+    """What went wrong with the OpenAI-compatible server at ``base_url``, and what to do about it."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return (f"The language model server at {base_url} did not answer within {SERVER_TIMEOUT_S:.0f} s. "
+                "Check that it is not overloaded, or unset TANYA_LLM_BASE_URL to use the local model.")
+    if isinstance(exc, openai.APIConnectionError):
+        return (f"Cannot reach the language model server at {base_url} ({exc}). Is it running, and is "
+                "TANYA_LLM_BASE_URL right (it usually ends in /v1)? Start the server, or unset "
+                "TANYA_LLM_BASE_URL to use the local model.")
+    if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+        return f"The language model server at {base_url} refused the API key: set TANYA_LLM_API_KEY. ({exc})"
+    if isinstance(exc, openai.NotFoundError):
+        return (f"The server at {base_url} has no model {model!r}, or no OpenAI API at that address: set "
+                f"TANYA_LLM_MODEL to a model it serves (listed at {base_url.rstrip('/')}/models) and check "
+                f"that TANYA_LLM_BASE_URL ends in /v1. ({exc})")
+    return (f"The language model server at {base_url} failed: {exc}. See the server's log; or unset "
+            "TANYA_LLM_BASE_URL to use the local model.")
+
+
 class ServerLLM:
     """Any OpenAI-compatible chat server (vLLM, Ollama, llama.cpp's server), via llama-index."""
 
@@ -88,7 +113,9 @@ class ServerLLM:
         from llama_index.llms.openai_like import OpenAILike
 
         self._llm = OpenAILike(model=model, api_base=base_url, api_key=api_key, is_chat_model=True,
-                               context_window=context_window, timeout=120.0, max_retries=1)
+                               context_window=context_window, timeout=SERVER_TIMEOUT_S, max_retries=1)
+        self.base_url = base_url
+        self.model = model
         self.name = f"{model} @ {base_url}"
         self.last_stats = GenerationStats()
 
@@ -106,7 +133,7 @@ class ServerLLM:
                     stats.completion_tokens += 1
                     yield response.delta
         except Exception as exc:
-            raise LLMError(f"The LLM server at {self.name} failed: {exc}") from exc
+            raise LLMError(server_failure(self.base_url, self.model, exc)) from exc
         finally:
             stats.total_s = time.perf_counter() - start
             self.last_stats = stats

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -110,6 +111,22 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
+
+    @field_validator("chroma_url", "llm_base_url", mode="after")
+    @classmethod
+    def _server_url(cls, value: str | None) -> str | None:
+        """A server address must be a whole http(s) URL: "localhost:8000" would be read as a scheme."""
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(f"{value!r} is not a server address: write it as http://host:port")
+        try:
+            parsed.port
+        except ValueError:
+            raise ValueError(f"{value!r} has an unusable port: write it as http://host:port") from None
+        return value
 
     @classmethod
     def settings_customise_sources(

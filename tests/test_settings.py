@@ -66,3 +66,44 @@ def test_malformed_config_file(monkeypatch, tmp_path):
 def test_settings_is_one_typed_object():
     assert isinstance(load_settings(), Settings)
     assert isinstance(load_settings(home="~/x").home, Path) and "~" not in str(load_settings(home="~/x").home)
+
+
+@pytest.mark.parametrize("variable", ["TANYA_CHROMA_URL", "TANYA_LLM_BASE_URL"])
+@pytest.mark.parametrize("value", ["localhost:8000", "chroma.example:8000", "ftp://host", "http://host:99999"])
+def test_a_server_address_must_be_an_http_url(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=f"{variable}.*http://host:port"):
+        load_settings()
+
+
+def test_server_addresses_are_kept_and_blank_means_none(monkeypatch):
+    monkeypatch.setenv("TANYA_CHROMA_URL", "https://chroma.example")
+    monkeypatch.setenv("TANYA_LLM_BASE_URL", " ")
+    s = load_settings()
+    assert s.chroma_url == "https://chroma.example" and s.llm_base_url is None
+
+
+
+def _readme_settings_table() -> tuple[set[str], set[str]]:
+    """The variables the README's settings table names in its first column: those written out
+    in full, and those its `TANYA_X` / `_Y` shorthand may stand for."""
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    full: set[str] = set()
+    shorthand: set[str] = set()
+    for cell in re.findall(r"^\| (`TANYA_[^|]+) \|", table, flags=re.MULTILINE):
+        names = re.findall(r"`(_?[A-Z0-9_]+)`", cell)
+        full.update(n for n in names if n.startswith("TANYA_"))
+        for suffix in (n for n in names if n.startswith("_")):  # `_EN` after `TANYA_BM25_WEIGHT_ID`, `_CROSS`
+            shorthand.update({names[0].rsplit("_", 1)[0] + suffix, names[0] + suffix})
+    return full, shorthand
+
+
+def test_the_readme_settings_table_matches_the_settings():
+    fields = {f"TANYA_{name.upper()}" for name in Settings.model_fields}
+    full, shorthand = _readme_settings_table()
+    assert not full - fields, f"in the README's settings table but not in rag/settings.py: {sorted(full - fields)}"
+    missing = fields - full - shorthand
+    assert not missing, f"missing from the README's settings table: {sorted(missing)}"
