@@ -23,6 +23,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rescore", type=Path, metavar="RUN",
                    help="score a run's stored answers again with the current judge (no model calls)")
     p.add_argument("--every", type=int, default=1, help="with --vanilla: only every N-th question of the run")
+    p.add_argument("--llm-judge", metavar="URL",
+                   help="also judge support with the LLM of this OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1): "
+                        "with --judge, its agreement with the labels; in a run or --rescore, it scores the citations")
+    p.add_argument("--llm-judge-model", default="default", help="with --llm-judge: the server's model name")
+    p.add_argument("--llm-judge-key", default="not-needed", help="with --llm-judge: the server's API key")
     p.add_argument("--benchmark", choices=["facqa", "idk-mrc"], help="run an external benchmark instead of our set")
     p.add_argument("--data", type=Path, help="the benchmark's folder (default ../shared/benchmarks/<name>)")
     p.add_argument("--split", default="test", help="benchmark split (default test)")
@@ -86,16 +91,23 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from eval.dataset import QUESTIONS, load_questions, load_support_pairs
-    from eval.judge import SupportJudge, agreement
+    from eval.judge import LLMJudge, SupportJudge, agreement, llm_agreement
     from rag import Assistant
 
     if args.benchmark:
         return _benchmark(args)
     bot = Assistant()
     judge = SupportJudge(bot.embedder)
+    llm_judge = LLMJudge(args.llm_judge, args.llm_judge_model, args.llm_judge_key) if args.llm_judge else None
     if args.judge:
-        print(json.dumps(agreement(judge, load_support_pairs()), indent=2))
+        pairs = load_support_pairs()
+        result = {"local_judge": agreement(judge, pairs)}
+        if llm_judge:
+            result["llm_judge"] = {"server": args.llm_judge, "model": args.llm_judge_model,
+                                   **llm_agreement(llm_judge, pairs)}
+        print(json.dumps(result, indent=2))
         return 0
+    judge = llm_judge or judge
     if args.rescore:
         from eval.runner import rescore
 

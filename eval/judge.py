@@ -24,12 +24,38 @@ class LLMJudge:
         from rag.llm import ServerLLM
 
         self._llm = ServerLLM(base_url, model=model, api_key=api_key, context_window=context_window)
+        self.base_url, self.model = base_url, model
 
     def judge(self, sentence: str, passage: str) -> Verdict:
         prompt = self.PROMPT.format(passage=passage, sentence=sentence)
         reply = "".join(self._llm.stream([{"role": "user", "content": prompt}], max_tokens=3, temperature=0.0))
         yes = reply.strip().upper().startswith("YES")
         return Verdict(yes, 1.0 if yes else 0.0, (), ())
+
+
+def describe(judge: Judge) -> str:
+    """Which judge scored a run, for its report."""
+    if isinstance(judge, LLMJudge):
+        return f"LLM judge: {judge.model} at {judge.base_url}"
+    return f"local judge: similarity {judge.threshold} same-language, {judge.cross_threshold} cross-lingual"
+
+
+def llm_agreement(judge: Judge, pairs) -> dict:
+    """Agreement of a judge that takes no thresholds (the LLM judge) with the hand labels."""
+    rows = [(p, judge.judge(p.sentence, p.passage).supported) for p in pairs]
+    by_kind: dict[str, list[bool]] = {}
+    for p, said in rows:
+        by_kind.setdefault(p.kind, []).append(said == p.supported)
+    tp = sum(said and p.supported for p, said in rows)
+    fp = sum(said and not p.supported for p, said in rows)
+    fn = sum(not said and p.supported for p, said in rows)
+    return {
+        "pairs": len(rows),
+        "agreement": sum(said == p.supported for p, said in rows) / max(1, len(rows)),
+        "precision": tp / max(1, tp + fp),
+        "recall": tp / max(1, tp + fn),
+        "agreement_by_kind": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_kind.items())},
+    }
 
 
 def agreement(judge: SupportJudge, pairs) -> dict:

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from eval.dataset import EvalItem
-from eval.judge import SupportJudge
+from eval.judge import Judge, describe
 from eval.metrics import (
     citation_scores, facts_present, first_relevant_rank, mean, med, percentile, recall_at, reciprocal_rank, token_f1,
 )
@@ -23,7 +23,7 @@ from rag.language import answer_language, detect_language
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 
 
-def evaluate_item(bot: Assistant, item: EvalItem, judge: SupportJudge, answers: bool = True) -> dict:
+def evaluate_item(bot: Assistant, item: EvalItem, judge: Judge, answers: bool = True) -> dict:
     """Everything measured about one question."""
     row: dict = {"id": item.id, "lang": item.lang, "type": item.type, "question": item.question,
                  "answerable": item.answerable, "gold_answer": item.gold_answer}
@@ -134,7 +134,7 @@ def report_with_splits(rows: list[dict]) -> dict:
     return report
 
 
-def run_eval(bot: Assistant, items: list[EvalItem], out: Path, judge: SupportJudge, *, answers: bool = True,
+def run_eval(bot: Assistant, items: list[EvalItem], out: Path, judge: Judge, *, answers: bool = True,
              progress: bool = True, meta: dict | None = None) -> dict:
     """Evaluate ``items`` and write the run folder ``out``; returns the report."""
     from tqdm import tqdm
@@ -148,7 +148,7 @@ def run_eval(bot: Assistant, items: list[EvalItem], out: Path, judge: SupportJud
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             fh.flush()
     report = report_with_splits(rows)
-    report["meta"] = {**(meta or {}), "judge_thresholds": f"{judge.threshold} same-language, {judge.cross_threshold} cross-lingual"}
+    report["meta"] = {**(meta or {}), "judge": describe(judge)}
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     from eval.report import write_markdown
 
@@ -156,7 +156,7 @@ def run_eval(bot: Assistant, items: list[EvalItem], out: Path, judge: SupportJud
     return report
 
 
-def rescore(run: Path, judge: SupportJudge) -> dict:
+def rescore(run: Path, judge: Judge) -> dict:
     """Score a run's stored answers again (citations with the current judge; language) and rewrite
     its report: for changes to the judge or metrics, without asking the model again."""
     rows = [json.loads(line) for line in (run / "results.jsonl").read_text(encoding="utf-8").splitlines() if line]
@@ -170,7 +170,7 @@ def rescore(run: Path, judge: SupportJudge) -> dict:
     old = json.loads((run / "report.json").read_text(encoding="utf-8"))
     report = report_with_splits(rows)
     report["meta"] = {**old.get("meta", {}), "rescored": time.strftime("%Y-%m-%d %H:%M"),
-                      "judge_thresholds": f"{judge.threshold} same-language, {judge.cross_threshold} cross-lingual"}
+                      "judge": describe(judge)}
     (run / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     from eval.report import write_markdown
 

@@ -61,3 +61,30 @@ def test_answer_language_ignores_quoted_source_text():
     assert answer_language(quoted) == "en"
     assert answer_language('Kim said his visit showed a "wujud nyata sikap WPK dan pemerintah DPRK" [1].') == "en"
     assert answer_language("Kim menerima rompi antipeluru [1].") == "id"
+
+
+def test_llm_agreement_counts_agreement_precision_and_recall_per_kind():
+    from eval.dataset import SupportPair
+    from eval.judge import Verdict, llm_agreement
+
+    class SaysYesToNumbers:  # a stand-in judge: "supported" whenever the sentence has a digit
+        def judge(self, sentence, passage):
+            yes = any(c.isdigit() for c in sentence)
+            return Verdict(yes, float(yes), (), ())
+
+    def pair(i, sentence, supported, kind):
+        return SupportPair(id=str(i), sentence=sentence, sentence_lang="id", doc_id="d", passage="p",
+                           supported=supported, kind=kind)
+
+    pairs = [pair(1, "Jaraknya 8.000 km.", True, "direct"), pair(2, "Jaraknya 9.000 km.", False, "near_miss"),
+             pair(3, "Kim naik kereta.", True, "direct"), pair(4, "Kim naik pesawat.", False, "unrelated")]
+    result = llm_agreement(SaysYesToNumbers(), pairs)
+    assert result["pairs"] == 4 and result["agreement"] == 0.5
+    assert result["precision"] == 0.5 and result["recall"] == 0.5
+    assert result["agreement_by_kind"] == {"direct": 0.5, "near_miss": 0.0, "unrelated": 1.0}
+
+
+def test_a_run_report_names_its_judge():
+    from eval.judge import LLMJudge, describe
+
+    assert describe(LLMJudge("http://127.0.0.1:9/v1", "qwen")) == "LLM judge: qwen at http://127.0.0.1:9/v1"

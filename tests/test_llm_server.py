@@ -102,6 +102,17 @@ def test_the_llm_judge_returns_a_verdict(llm_url):
 
 
 @pytest.mark.slow
+def test_the_llm_judge_is_measured_against_the_hand_labels(llm_url):
+    from eval.dataset import load_support_pairs
+    from eval.judge import LLMJudge, llm_agreement
+
+    pairs = load_support_pairs()[:4]
+    result = llm_agreement(LLMJudge(llm_url, MODEL_NAME, API_KEY), pairs)
+    assert result["pairs"] == 4 and 0.0 <= result["agreement"] <= 1.0
+    assert set(result["agreement_by_kind"]) == {p.kind for p in pairs}
+
+
+@pytest.mark.slow
 def test_a_wrong_api_key_is_a_clear_llm_error(bot):
     from rag.errors import LLMError
 
