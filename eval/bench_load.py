@@ -158,14 +158,15 @@ def run_user(url: str, user: int, questions: list[tuple[str, str]], start: threa
              timeout: float, results: list[AnswerTiming]) -> None:
     from gradio_client import Client
 
-    client = None
+    client, problem = None, ""
     try:
         client = Client(url, verbose=False)
-    finally:
-        start.wait()  # everyone starts together, connected or not
+    except Exception as exc:  # noqa: BLE001 - reported with this user's answers
+        problem = f"could not connect: {type(exc).__name__}: {exc}"
+    start.wait()  # everyone starts together, connected or not
     for question, lang in questions:
         if client is None:
-            results.append(AnswerTiming(user, question, lang, 0.0, outcome="error", error="could not connect"))
+            results.append(AnswerTiming(user, question, lang, 0.0, outcome="error", error=problem))
             continue
         results.append(ask_once(client, user, question, lang, clock[0], timeout))
 
@@ -232,6 +233,7 @@ def _s(value: float | None) -> str:
 def format_report(timings: list[AnswerTiming], summary: dict, meta: dict) -> str:
     lines = [f"Concurrency: {meta['users']} users at once, {meta['questions']} questions each (Indonesian and "
              f"English), model {meta['llm']}, {meta['threads']} threads on {meta['cpus']} CPUs; page {meta['url']}",
+             f"(load average when the run began: {meta.get('load_average', '?')}, other work included)",
              "", "seconds from asking:  first words = the answer starts to appear; total = the checked answer is shown",
              f"{'user':>4s} {'back/asked':>10s} {'answered':>8s} {'abstained':>9s} {'errors':>6s} "
              f"{'first p50':>9s} {'first p95':>9s} {'total p50':>9s} {'total p95':>9s}"]
@@ -295,8 +297,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_warmup:  # the model's first prompt fills its cache: not what a later visitor waits for
             from gradio_client import Client
 
-            ask_once(Client(url, verbose=False), 0, pick_questions(1, 1)[0][0][0], "id", time.monotonic(),
-                     args.timeout)
+            # A question nobody asks in the run: an identical prompt would be read from the model's cache.
+            warmup, lang = pick_questions(args.users + 1, args.questions)[-1][0]
+            ask_once(Client(url, verbose=False), 0, warmup, lang, time.monotonic(), args.timeout)
+        load = os.getloadavg()[0]  # other work on the machine shares the CPU too
         timings = run_load(url, args.users, args.questions, args.timeout)
     finally:
         if app is not None:
@@ -304,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarize(timings)
     meta = {"users": args.users, "questions": args.questions, "url": url, "cpus": os.cpu_count(),
             "llm": bot.settings.llm if bot else (args.llm or "(the page's)"),
-            "threads": bot.settings.threads if bot else "?"}
+            "threads": bot.settings.threads if bot else "?", "load_average": round(load, 1)}
     if args.json:
         print(json.dumps({"meta": meta, "summary": summary, "answers": [asdict(t) for t in timings]}, indent=2))
     else:

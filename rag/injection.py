@@ -10,7 +10,7 @@ Most injected sentences never get near the model anyway: only sentences close to
 question are shown. This check is for the article written to be retrieved, whose own
 text echoes the question. It recognises the common forms in Indonesian and English
 (ignore / forget / override instructions; answer every question with ...; reply
-only ...; you are now an AI ...; the system prompt). A news sentence that quotes such
+only ...; you are now an AI ...; a note to the AI). A news sentence that quotes such
 an order is left out too: it is the price of never showing one to the model.
 """
 
@@ -26,15 +26,13 @@ _QUOTED = r"\s*(?:with\s+|dengan\s+)?(?:only\s+|hanya\s+)?[\"'“‘:«]"  # ...
 PATTERNS = [re.compile(p, re.IGNORECASE | re.UNICODE) for p in (
     # English: the imperative only ("ignore", not "ignored"), aimed at instructions or prompts
     rf"\b(?:ignore|disregard|forget|override|bypass)\b{_WITHIN}\b{_RULES}",
-    r"\b(?:previous|prior|above|earlier|preceding)\s+(?:instructions?|prompts?)\b",
-    rf"\b(?:reply|respond|answer|say|output|print)\s+(?:only|always|just|solely|exclusively){_QUOTED}",
-    r"\b(?:every|each|all|any)\s+(?:other\s+)?(?:questions?|quer(?:y|ies)|requests?|prompts?)\s+(?:with|by)\b",
-    r"\bsystem\s+prompt\b",
+    rf"\b(?:reply|respond|answer|output|print)\s+(?:only|always|just|solely|exclusively){_QUOTED}",
+    r"\b(?:answer|reply\s+to|respond\s+to)\s+(?:every|each|all|any)\s+(?:other\s+)?"
+    r"(?:questions?|quer(?:y|ies)|requests?|prompts?|messages?)\s+(?:with|by)\b",
     r"\b(?:you|u)\s+(?:are|r)\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|chatbot|language\s+model|llm)\b",
     # Indonesian: the imperative only ("abaikan", not "mengabaikan")
     rf"\b(?:abaikan|lupakan|acuhkan|hiraukan|langgar)\b{_WITHIN}\b{_ATURAN}",
     rf"\bjangan\s+(?:ikuti|patuhi|turuti|hiraukan|pedulikan)\b{_WITHIN}\b{_ATURAN}",
-    r"\b(?:prompt|pesan)\s+sistem\b",
     r"\b(?:jawab|jawablah|balas|balaslah|tanggapi)\s+(?:setiap|semua|seluruh|tiap|segala)\s+"
     r"(?:pertanyaan|permintaan|pesan|perintah)\b",
     rf"\b(?:hanya|cukup|selalu)\s+(?:jawab|balas|tulis|katakan|ucapkan)(?:lah|kan)?{_QUOTED}",
