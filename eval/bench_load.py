@@ -256,12 +256,12 @@ def format_report(timings: list[AnswerTiming], summary: dict, meta: dict) -> str
 
 
 # Serving the page for the run ---------------------------------------------------------------------------
-def serve_throwaway(llm: str | None) -> tuple[str, Any, Any]:
-    """The page on a free local port over a throw-away index of the bundled articles; (url, app, assistant)."""
+def serve_throwaway(llm: str | None, work: Path) -> tuple[str, Any, Any]:
+    """The page on a free local port over a throw-away index of the bundled articles in ``work``;
+    (url, app, assistant)."""
     from rag import Assistant, load_settings
     from ui.app import launch
 
-    work = Path(tempfile.mkdtemp(prefix="tanya-load-"))
     shutil.copytree(REPO / "data" / "articles", work / "articles")
     overrides: dict[str, Any] = {"home": work / "home", "articles_dir": work / "articles",
                                  "models_dir": load_settings().models_path}
@@ -291,9 +291,10 @@ def main(argv: list[str] | None = None) -> int:
 
     app = bot = None
     url = args.url
-    if url is None:
-        url, app, bot = serve_throwaway(args.llm)
+    work = Path(tempfile.mkdtemp(prefix="tanya-load-"))
     try:
+        if url is None:
+            url, app, bot = serve_throwaway(args.llm, work)
         if not args.no_warmup:  # the model's first prompt fills its cache: not what a later visitor waits for
             from gradio_client import Client
 
@@ -305,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if app is not None:
             app.close()
+        shutil.rmtree(work, ignore_errors=True)
     summary = summarize(timings)
     meta = {"users": args.users, "questions": args.questions, "url": url, "cpus": os.cpu_count(),
             "llm": bot.settings.llm if bot else (args.llm or "(the page's)"),
