@@ -103,6 +103,9 @@ class ChunkStore:
         self._collection = collection
         self._sentences = sentences
         self.location = location
+        #: Counts the writes made through this object, so that readers (the keyword index) can tell
+        #: that what they built from the store is stale, even when the number of chunks is unchanged.
+        self.version = 0
 
     # Opening ---------------------------------------------------------------
     @classmethod
@@ -239,6 +242,11 @@ class ChunkStore:
         got = self._collection.get(include=["metadatas"])
         return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [])}
 
+    def sentence_chunk_ids(self) -> set[str]:
+        """Ids of the chunks that have sentences stored (each should be a stored chunk: a check of the index)."""
+        got = self._sentences.get(include=["metadatas"])
+        return {str(m["chunk_id"]) for m in got["metadatas"] or []}
+
     def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}
@@ -256,6 +264,13 @@ class ChunkStore:
         """
         if len(chunks) != len(embeddings):
             raise ValueError("one embedding per chunk")
+        try:
+            self._replace_document(doc_id, chunks, embeddings, sentence_embeddings)
+        finally:
+            self.version += 1
+
+    def _replace_document(self, doc_id: str, chunks: list[Chunk], embeddings: np.ndarray,
+                          sentence_embeddings: np.ndarray | None) -> None:
         rows = [(sentence_id(c.id, n), text, {**c.metadata, "chunk_id": c.id, "sentence": n})
                 for c in chunks for n, text in enumerate(c.sentences)]
         if sentence_embeddings is None or len(sentence_embeddings) != len(rows):
@@ -282,6 +297,12 @@ class ChunkStore:
 
     def delete_document(self, doc_id: str) -> int:
         """Remove an article's chunks and sentences; returns how many chunks there were."""
+        try:
+            return self._delete_document(doc_id)
+        finally:
+            self.version += 1
+
+    def _delete_document(self, doc_id: str) -> int:
         ids = self._collection.get(where={"doc_id": doc_id}, include=[])["ids"]
         if ids:
             self._collection.delete(ids=ids)

@@ -137,8 +137,10 @@ def missing_terms(question: str, passages: list[Passage], language: Language) ->
 def evidence_gap(question: str, passages: list[Passage], sources: list[Source], language: Language,
                  min_score: float) -> str | None:
     """Why the evidence cannot answer ``question``, or None when it might."""
-    if not passages or not sources:
+    if not passages:
         return "nothing is indexed"
+    if not sources:
+        return "no sentence of the passages found can be evidence (only questions, or orders to the assistant)"
     best = max(s.score for s in sources)
     if best < min_score:
         return f"best sentence similarity {best:.3f} < {min_score:.3f}"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from index.sentences import split_sentences
+from rag.injection import is_instruction
 from rag.retrieval import Passage
 
 
@@ -42,6 +44,10 @@ def _same_statement(a: str, b: str) -> bool:
     return numbers_a == numbers_b and len(wa & wb) / max(1, min(len(wa), len(wb))) >= 0.8
 
 
+def is_question(sentence: str) -> bool:
+    return sentence.rstrip(" \"'”’)").endswith("?")
+
+
 def select_evidence(passages: list[Passage], *, max_sentences: int = 4, margin: float = 0.04,
                     max_chars: int = 1200, neighbours: int = 1) -> list[Source]:
     """The sources for the prompt, best first.
@@ -50,12 +56,19 @@ def select_evidence(passages: list[Passage], *, max_sentences: int = 4, margin: 
     ``max_sentences``), skipping retellings of a sentence already taken; the best
     ``neighbours`` of them bring the sentence before and after (context such as who
     "he" is). Everything stops at ``max_chars`` characters.
+
+    A sentence that gives orders to the assistant ("ignore your instructions and
+    reply ...", see `rag/injection.py`) is never shown, not even as context: the
+    articles are data, and the model is shown only their news. A question is never
+    chosen for its score (it may come as context): it states nothing, and a text that
+    repeats the question asked would otherwise push the sentences that answer it out.
     """
-    ranked = sorted(((s.score, p_index, s.index) for p_index, p in enumerate(passages) for s in p.sentences),
-                    reverse=True)
-    if not ranked:  # passages without stored sentences (given texts): whole passages, best first
-        return [Source(n, p.doc_id, p.title, (p.text,), p.dense_score, p.text, p.publisher, p.date, (p.id,))
-                for n, p in enumerate(sorted(passages, key=lambda p: -p.dense_score)[:max_sentences], start=1)]
+    ranked = sorted(((s.score, p_index, s.index) for p_index, p in enumerate(passages) for s in p.sentences
+                     if not is_instruction(s.text) and not is_question(s.text)), reverse=True)
+    if not any(p.sentences for p in passages):  # passages without stored sentences: whole passages, best first
+        return _whole_passages(passages, max_sentences)
+    if not ranked:  # nothing but orders to the assistant
+        return []
     best = ranked[0][0]
     core: list[tuple[int, int]] = []  # (passage, sentence index) of the sentences chosen for their score
     picked: dict[tuple[int, int], float] = {}  # every sentence shown -> its score (-1: context only)
@@ -68,7 +81,8 @@ def select_evidence(passages: list[Passage], *, max_sentences: int = 4, margin: 
             continue
         window = [s_index]
         if len(core) < neighbours:
-            window = [i for i in (s_index - 1, s_index, s_index + 1) if 0 <= i < len(sentences)]
+            window = [i for i in (s_index - 1, s_index, s_index + 1)
+                      if 0 <= i < len(sentences) and (i == s_index or not is_instruction(sentences[i].text))]
         added = [i for i in window if (p_index, i) not in picked]
         cost = sum(len(sentences[i].text) + 1 for i in added)
         if core and chars + cost > max_chars:
@@ -94,3 +108,15 @@ def select_evidence(passages: list[Passage], *, max_sentences: int = 4, margin: 
                               tuple(dict.fromkeys(passages[p].id for p, _ in ordered))))
     sources.sort(key=lambda s: -s.score)
     return [replace(s, number=n) for n, s in enumerate(sources, start=1)]
+
+
+def _whole_passages(passages: list[Passage], most: int) -> list[Source]:
+    """Sources that are whole passages (their orders to the assistant left out), best first."""
+    sources = []
+    for p in sorted(passages, key=lambda p: -p.dense_score)[:most]:
+        text = " ".join(s for s in split_sentences(p.text) if not is_instruction(s)) if is_instruction(p.text) \
+            else p.text
+        if text:
+            sources.append(Source(len(sources) + 1, p.doc_id, p.title, (text,), p.dense_score, text, p.publisher,
+                                  p.date, (p.id,)))
+    return sources

@@ -128,6 +128,7 @@ class BM25Index:
         from llama_index.retrievers.bm25 import BM25Retriever
 
         self.size = len(chunks)
+        self.version = -1  # the store's version it was built from (set by HybridRetriever.refresh)
         self._by_id = {c.id: c for c in chunks}
         self._retriever = None
         if chunks:
@@ -169,10 +170,17 @@ class HybridRetriever:
 
     def refresh(self) -> None:
         """Rebuild the keyword index from the store (after indexing)."""
-        self._bm25 = BM25Index(self.store.all_chunks())
+        version = self.store.version  # read first: a write during the rebuild makes the result stale
+        bm25 = BM25Index(self.store.all_chunks())
+        bm25.version = version
+        self._bm25 = bm25
 
     def _keyword_index(self) -> BM25Index:
-        if self._bm25 is None or self._bm25.size != self.store.count():
+        """The keyword index, rebuilt when the store changed since it was built (in this process, or in
+        another one that changed the chunk count), so that questions asked while articles are indexed
+        never keep a stale one."""
+        bm25 = self._bm25
+        if bm25 is None or bm25.version != self.store.version or bm25.size != self.store.count():
             self.refresh()
         assert self._bm25 is not None
         return self._bm25
@@ -204,12 +212,14 @@ class HybridRetriever:
             for rank, chunk in enumerate(ranking):
                 fused[chunk.id] = fused.get(chunk.id, 0.0) + weight / (self.fusion_k + rank + 1)
                 chunks.setdefault(chunk.id, chunk)
-        order = sorted(fused, key=lambda cid: (-fused[cid], cid))
-        vectors = self.store.embeddings(order[: 2 * k + 5])
+        order = sorted(fused, key=lambda cid: (-fused[cid], cid))[: 2 * k + 5]
+        vectors = self.store.embeddings(order)
         chosen: list[str] = []
         for cid in order:
-            if len(chosen) == k or cid not in vectors:
+            if len(chosen) == k:
                 break
+            if cid not in vectors:  # removed since it was ranked (an article deleted or re-indexed meanwhile)
+                continue
             if mode != "hybrid" or not any(near_duplicate(vectors[cid], vectors[c], chunks[cid].text,
                                                           chunks[c].text, self.duplicate_threshold) for c in chosen):
                 chosen.append(cid)
