@@ -132,9 +132,10 @@ def measure_size(corpus: Path, home: Path, data: Path, *, reuse: bool, questions
     return result
 
 
-def project(results: list[dict]) -> None:
-    """For sizes whose embeddings were reused: the embedding time of a full run, from the measured per-text cost."""
-    full = [r for r in results if not r["reused_embeddings"]]
+def project(results: list[dict], earlier: list[dict] = ()) -> None:
+    """For sizes whose embeddings were reused: the embedding time of a full run, from the per-text cost measured
+    on the largest size embedded in full (in this run, or in ``earlier`` results)."""
+    full = [r for r in list(earlier) + results if not r["reused_embeddings"]]
     if not full:
         return
     base = max(full, key=lambda r: r["chunks"])
@@ -223,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="sizes above this reuse sentence vectors instead of embedding everything (see above)")
     p.add_argument("--questions", type=int, default=40, help="FacQA test questions timed for retrieval")
     p.add_argument("--answers", type=int, default=5, help="questions answered by the language model (0: skip)")
+    p.add_argument("--embed-cost-from", type=Path, default=None,
+                   help="a scale.json whose sizes embedded in full give the per-text cost for the projection")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--data", type=Path, default=DEFAULT_ROOT, help="the benchmarks folder (facqa/, idk_mrc/)")
     p.add_argument("--work", type=Path, default=DEFAULT_WORK, help="scratch folder for corpora and indexes")
@@ -245,10 +248,12 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m eval.bench_scale " + " ".join(argv if argv is not None else sys.argv[1:])
     passages = benchmark_passages(args.data)
     args.out.mkdir(parents=True, exist_ok=True)
+    earlier = (json.loads(args.embed_cost_from.read_text(encoding="utf-8"))["results"]
+               if args.embed_cost_from else [])
     results = []
     for size in sorted(args.sizes):
         results.append(run_size(size, args, passages))
-        project(results)
+        project(results, earlier)
         (args.out / "scale.json").write_text(json.dumps({"command": command, "date": date.today().isoformat(),
                                                          "cpus": os.cpu_count(), "results": results}, indent=2)
                                              + "\n", encoding="utf-8")
