@@ -150,24 +150,25 @@ def project(results: list[dict], earlier: list[dict] = ()) -> None:
 
 def markdown(results: list[dict], command: str) -> str:
     lines = [f"Measured {date.today().isoformat()}: `{command}`", "",
-             "| chunks | sentences | ingestion chunks/s | embedding s / other s | disk MB | vectors MB | "
+             "| chunks | sentences | ingestion chunks/s | embedding s / other s (CPU s) | disk MB | vectors MB | "
              "peak RSS MB (models / +ingest / +retrieval) | BM25 build s | retrieval p50 / p95 ms | "
-             "answer p50 / p95 s |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "answer p50 / p95 s | load avg |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
         i, rss = r["ingest"], r["rss_mb"]
         if r["reused_embeddings"]:
             speed = (f"{i.get('projected_chunks_per_s', float('nan')):.1f} projected\\*" if "projected_chunks_per_s" in i
                      else "n/a\\*")
-            embed = f"{i['embed_s']:.0f} (reused\\*) / {i['other_s']:.0f}"
+            embed = f"{i['embed_s']:.0f} (reused\\*) / {i['other_s']:.0f} ({i.get('cpu_s', 0):.0f})"
         else:
             speed = f"{i['chunks_per_s']:.1f}"
-            embed = f"{i['embed_s']:.0f} / {i['other_s']:.0f}"
+            embed = f"{i['embed_s']:.0f} / {i['other_s']:.0f} ({i.get('cpu_s', 0):.0f})"
         answer = (f"{r['answers']['p50_s']:.1f} / {r['answers']['p95_s']:.1f}" if "answers" in r else "skipped")
         lines.append(f"| {r['chunks']:,} | {r['sentences']:,} | {speed} | {embed} | {r['disk_mb']:.0f} | "
                      f"{r['vector_mb']:.0f} | {rss['models_loaded']:.0f} / {rss['after_ingestion']:.0f} / "
                      f"{rss['after_retrieval']:.0f} | {r['keyword_index_s']:.1f} | "
-                     f"{r['retrieval']['p50_ms']:.0f} / {r['retrieval']['p95_ms']:.0f} | {answer} |")
+                     f"{r['retrieval']['p50_ms']:.0f} / {r['retrieval']['p95_ms']:.0f} | {answer} | "
+                     f"{r.get('load_avg', float('nan')):.1f} |")
     reused = [r for r in results if r["reused_embeddings"]]
     if reused:
         lines += ["", "\\* Not embedded in full: each distinct sentence was embedded for real once and its vector "
