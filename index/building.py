@@ -10,6 +10,10 @@ file, its line or url) and by a hash of what is stored for it:
   duplicate of it;
 - every chunk records the hash and the chunk count of its document, so a document
   half written when indexing was killed is found and written again on the next run;
+- documents are embedded and written in batches of about :data:`EMBED_BATCH` texts
+  (chunks and their sentences, across documents): one call to the model and one write
+  to each collection a batch. The progress bar counts files whose documents are all
+  written, so a file shown as done survives a kill.
 - unreadable files are reported and skipped; what was indexed from them stays.
 """
 
@@ -21,14 +25,16 @@ from pathlib import Path
 from typing import Callable, Union
 
 from index.articles import Article, load_articles, scan_paths
-from index.chunking import chunk_article
+from index.chunking import Chunk, chunk_article
 from index.embedding import Embedder
 from index.errors import ArticleError
 from index.readers import SUPPORTED_SUFFIXES, SkippedRecord
-from index.store import ChunkStore
+from index.store import ChunkStore, DocumentWrite
 
 #: An embedder, or a function that loads one: then the model is loaded only if something needs embedding.
 EmbedderSource = Union[Embedder, Callable[[], Embedder]]
+#: Texts (chunks and sentences) embedded in one call and written in one batch.
+EMBED_BATCH = 128
 
 
 @dataclass
@@ -52,6 +58,15 @@ class IndexReport:
         lines += [f"  skipped {path}: {reason}" for path, reason in self.skipped]
         lines += [f"  note {doc_id}: {note}" for doc_id, note in self.notes]
         return "\n".join(lines)
+
+
+@dataclass
+class _Pending:
+    """A document chunked and waiting to be embedded and written with the next batch."""
+
+    doc_id: str
+    chunks: list[Chunk]
+    texts: int
 
 
 @dataclass
@@ -111,8 +126,11 @@ class _Run:
     """One indexing run over a store."""
 
     def __init__(self, store: ChunkStore, embedder: EmbedderSource, chunk_size: int, chunk_overlap: int,
-                 report: IndexReport) -> None:
+                 report: IndexReport, embed_batch: int = EMBED_BATCH) -> None:
         self.store, self._embedder, self.report = store, embedder, report
+        self.embed_batch = embed_batch
+        self.pending: list[_Pending] = []
+        self.written_callbacks: list[Callable[[], None]] = []  # called after each batch is written
         self.chunk_size, self.chunk_overlap = chunk_size, chunk_overlap
         self.chunking = f"{chunk_size}/{chunk_overlap}"
         self.states = document_states(store)
@@ -131,6 +149,8 @@ class _Run:
 
     # Removing -----------------------------------------------------------------------------------------------
     def remove(self, doc_id: str, why: str) -> None:
+        if any(p.doc_id == doc_id for p in self.pending):
+            self.flush()
         self.store.delete_document(doc_id)
         state = self.states.pop(doc_id, None)
         if state is not None and self.by_text.get(state.text_hash) == doc_id:
@@ -191,11 +211,9 @@ class _Run:
                 self.remove(holder, f"{self.states[holder].source_path} is gone; the same article is now "
                                     f"indexed as {doc_id}")
         chunks = chunk_article(article, self.chunk_size, self.chunk_overlap)
-        sentences = [s for c in chunks for s in c.sentences]
-        embeddings = self.embedder.embed_passages([c.text for c in chunks] + sentences)
-        # chunk metadata: hash and count, checked next run
-        self.store.replace_document(doc_id, chunks, embeddings[:len(chunks)], embeddings[len(chunks):])
-        self.report.chunks_written += len(chunks)
+        # (the same id twice in one run: the later version replaces the earlier, as when written one by one)
+        self.pending = [p for p in self.pending if p.doc_id != doc_id]
+        self.pending.append(_Pending(doc_id, chunks, len(chunks) + sum(len(c.sentences) for c in chunks)))
         (self.report.updated if state is not None else self.report.added).append(doc_id)
         if article.note:
             self.report.notes.append((doc_id, article.note))
@@ -205,7 +223,29 @@ class _Run:
             chunks=len(chunks), expected_chunks=len(chunks))
         self.confirmed.add(doc_id)
         self.by_text[article.text_hash] = doc_id
+        if sum(p.texts for p in self.pending) >= self.embed_batch:
+            self.flush()
         return doc_id
+
+    def flush(self) -> None:
+        """Embed the pending documents' chunks and sentences in one call, and write them all."""
+        if not self.pending:
+            return
+        texts: list[str] = []
+        spans = []
+        for p in self.pending:
+            sentences = [s for c in p.chunks for s in c.sentences]
+            spans.append((len(texts), len(p.chunks), len(sentences)))
+            texts += [c.text for c in p.chunks] + sentences
+        vectors = self.embedder.embed_passages(texts)
+        writes = [DocumentWrite(p.doc_id, p.chunks, vectors[start:start + n], vectors[start + n:start + n + m])
+                  for p, (start, n, m) in zip(self.pending, spans)]
+        # chunk metadata: hash and count, checked next run
+        self.store.replace_documents(writes)
+        self.report.chunks_written += sum(len(p.chunks) for p in self.pending)
+        self.pending = []
+        for callback in self.written_callbacks:
+            callback()
 
     def index_file(self, path: Path) -> None:
         """Every article of one file; then drop what was indexed from this file and is no longer in it."""
@@ -242,34 +282,50 @@ class _Run:
 
 
 def index_articles(paths: list[Path], store: ChunkStore, embedder: EmbedderSource, *, chunk_size: int = 160,
-                   chunk_overlap: int = 24, progress: bool = True) -> IndexReport:
+                   chunk_overlap: int = 24, progress: bool = True, embed_batch: int = EMBED_BATCH) -> IndexReport:
     """Index every supported article file under ``paths`` into ``store`` (see the module doc)."""
     scan = scan_paths(paths)
     report = IndexReport(skipped=list(scan.skipped))
-    run = _Run(store, embedder, chunk_size, chunk_overlap, report)
+    run = _Run(store, embedder, chunk_size, chunk_overlap, report, embed_batch)
     run.remove_gone(scan.folders, {str(f) for f in scan.files})
     _index_items(run, scan.files, progress)
     return report
 
 
 def index_documents(documents: list[Path | Article], store: ChunkStore, embedder: EmbedderSource, *,
-                    chunk_size: int = 160, chunk_overlap: int = 24, progress: bool = True) -> IndexReport:
+                    chunk_size: int = 160, chunk_overlap: int = 24, progress: bool = True,
+                    embed_batch: int = EMBED_BATCH) -> IndexReport:
     """Index article files or already-made :class:`Article` records (benchmarks, other sources).
 
     Records keep the ``doc_id`` they are given; nothing is removed.
     """
     report = IndexReport()
-    _index_items(_Run(store, embedder, chunk_size, chunk_overlap, report), documents, progress)
+    _index_items(_Run(store, embedder, chunk_size, chunk_overlap, report, embed_batch), documents, progress)
     return report
 
 
 def _index_items(run: _Run, items: list[Path | Article], progress: bool) -> None:
     from tqdm import tqdm
 
-    bar = tqdm(items, desc="Indexing", unit="file", disable=not progress)
-    for item in bar:
-        if isinstance(item, Article):
-            run.index_article(item, check_identity=False)
-            continue
-        bar.set_postfix_str(Path(item).name[:40])
-        run.index_file(Path(item).resolve())
+    bar = tqdm(total=len(items), desc="Indexing", unit="file", disable=not progress)
+    done = [0]  # items read whose documents are not all written yet
+
+    def advance() -> None:
+        bar.update(done[0])
+        done[0] = 0
+
+    run.written_callbacks.append(advance)
+    try:
+        for item in items:
+            if isinstance(item, Article):
+                run.index_article(item, check_identity=False)
+            else:
+                bar.set_postfix_str(Path(item).name[:40])
+                run.index_file(Path(item).resolve())
+            done[0] += 1
+            if not run.pending:
+                advance()
+        run.flush()
+        advance()
+    finally:
+        bar.close()

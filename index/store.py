@@ -52,6 +52,16 @@ class StoredSentence:
     score: float = 0.0
 
 
+@dataclass(frozen=True)
+class DocumentWrite:
+    """One document's chunks and their embeddings, to be written by :meth:`ChunkStore.replace_documents`."""
+
+    doc_id: str
+    chunks: list[Chunk]
+    embeddings: np.ndarray  # one row per chunk
+    sentence_embeddings: np.ndarray | None  # one row per sentence of the chunks, in order
+
+
 def sentence_id(chunk_id: str, index: int) -> str:
     return f"{chunk_id}/{index:02d}"
 
@@ -188,6 +198,12 @@ class ChunkStore:
                   for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
         return sorted(chunks, key=lambda c: c.id)
 
+    def chunk_texts(self) -> tuple[list[str], list[str]]:
+        """Ids and texts of every chunk, sorted by id (no metadata read): what a keyword index needs."""
+        got = self._collection.get(include=["documents"])
+        pairs = sorted(zip(got["ids"], got["documents"]))
+        return [i for i, _ in pairs], [d or "" for _, d in pairs]
+
     def get_chunks(self, ids: list[str]) -> list[StoredChunk]:
         """The chunks with these ids, in the order given (unknown ids left out)."""
         if not ids:
@@ -256,44 +272,60 @@ class ChunkStore:
     # Writing ----------------------------------------------------------------
     def replace_document(self, doc_id: str, chunks: list[Chunk], embeddings: np.ndarray,
                          sentence_embeddings: np.ndarray | None = None) -> None:
-        """Make ``chunks`` the whole content of ``doc_id``: upsert them, then drop its stale chunks.
+        """Make ``chunks`` the whole content of ``doc_id`` (see :meth:`replace_documents`)."""
+        self.replace_documents([DocumentWrite(doc_id, chunks, embeddings, sentence_embeddings)])
 
-        ``sentence_embeddings`` has one row per sentence of the chunks, in order. Sentences
-        are written before chunks, and the chunks carry the document's content hash, so a
-        run killed half-way leaves the document looking unindexed and the next run redoes it.
+    def replace_documents(self, writes: list["DocumentWrite"]) -> None:
+        """Make each write's chunks the whole content of its document: upsert, then drop stale rows.
+
+        One call to each collection for all the documents. ``sentence_embeddings`` has one
+        row per sentence of the chunks, in order. All sentences are written before any
+        chunk, and the chunks carry their document's content hash and chunk count, so a
+        run killed half-way leaves those documents looking unindexed or incomplete, and
+        the next run redoes them.
         """
-        if len(chunks) != len(embeddings):
-            raise ValueError("one embedding per chunk")
+        for w in writes:
+            if len(w.chunks) != len(w.embeddings):
+                raise ValueError("one embedding per chunk")
         try:
-            self._replace_document(doc_id, chunks, embeddings, sentence_embeddings)
+            self._replace_documents(writes)
         finally:
-            self.version += 1
+            self.version += 1  # readers (the keyword index) rebuild after any write, even a failed one
 
-    def _replace_document(self, doc_id: str, chunks: list[Chunk], embeddings: np.ndarray,
-                          sentence_embeddings: np.ndarray | None) -> None:
-        rows = [(sentence_id(c.id, n), text, {**c.metadata, "chunk_id": c.id, "sentence": n})
-                for c in chunks for n, text in enumerate(c.sentences)]
-        if sentence_embeddings is None or len(sentence_embeddings) != len(rows):
-            raise ValueError("one embedding per sentence of the chunks")
+    def _replace_documents(self, writes: list["DocumentWrite"]) -> None:
+        rows: list[tuple[str, str, dict]] = []
+        sentence_vectors: list[np.ndarray] = []
+        for w in writes:
+            doc_rows = [(sentence_id(c.id, n), text, {**c.metadata, "chunk_id": c.id, "sentence": n})
+                        for c in w.chunks for n, text in enumerate(c.sentences)]
+            if w.sentence_embeddings is None or len(w.sentence_embeddings) != len(doc_rows):
+                raise ValueError("one embedding per sentence of the chunks")
+            rows += doc_rows
+            sentence_vectors.append(np.asarray(w.sentence_embeddings, dtype=np.float32).reshape(len(doc_rows), -1))
+        doc_ids = [w.doc_id for w in writes]
         if rows:
             self._sentences.upsert(ids=[r[0] for r in rows], documents=[r[1] for r in rows],
-                                   metadatas=[r[2] for r in rows],
-                                   embeddings=np.asarray(sentence_embeddings, dtype=np.float32).tolist())
-        keep_sentences = {r[0] for r in rows}
-        stale = [i for i in self._sentences.get(where={"doc_id": doc_id}, include=[])["ids"] if i not in keep_sentences]
-        if stale:
-            self._sentences.delete(ids=stale)
+                                   metadatas=[r[2] for r in rows], embeddings=np.concatenate(sentence_vectors))
+        self._delete_stale(self._sentences, doc_ids, {r[0] for r in rows})
+        chunks = [c for w in writes for c in w.chunks]
         if chunks:
             self._collection.upsert(
                 ids=[c.id for c in chunks],
                 documents=[c.text for c in chunks],
                 metadatas=[c.metadata for c in chunks],
-                embeddings=np.asarray(embeddings, dtype=np.float32).tolist(),
+                embeddings=np.concatenate([np.asarray(w.embeddings, dtype=np.float32).reshape(len(w.chunks), -1)
+                                           for w in writes]),
             )
-        keep = {c.id for c in chunks}
-        stale = [i for i in self._collection.get(where={"doc_id": doc_id}, include=[])["ids"] if i not in keep]
+        self._delete_stale(self._collection, doc_ids, {c.id for c in chunks})
+
+    @staticmethod
+    def _delete_stale(collection: Any, doc_ids: list[str], keep: set[str]) -> None:
+        if not doc_ids:
+            return
+        where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": doc_ids}}
+        stale = [i for i in collection.get(where=where, include=[])["ids"] if i not in keep]
         if stale:
-            self._collection.delete(ids=stale)
+            collection.delete(ids=stale)
 
     def delete_document(self, doc_id: str) -> int:
         """Remove an article's chunks and sentences; returns how many chunks there were."""

@@ -82,7 +82,8 @@ class Assistant:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = load_embedder(self.settings.embed_model, self.settings.models_path, self.settings.threads)
+            self._embedder = load_embedder(self.settings.embed_model, self.settings.models_path, self.settings.threads,
+                                          self.settings.embed_backend)
         return self._embedder
 
     @property

@@ -120,37 +120,49 @@ def near_duplicate(a: np.ndarray, b: np.ndarray, text_a: str, text_b: str, thres
 
 
 class BM25Index:
-    """llama-index's BM25 retriever over the stored chunks, with the Indonesian Snowball stemmer."""
+    """BM25 (bm25s, Lucene's formula, k1=1.5, b=0.75) over the stored chunks' texts, with the Indonesian
+    Snowball stemmer and stopwords: the same scores as llama-index's ``BM25Retriever`` with those settings.
 
-    def __init__(self, chunks: list[StoredChunk]) -> None:
+    Built once from the chunk texts alone (no metadata held); a search scores every chunk
+    with sparse-matrix arithmetic and keeps the best ``k``: the cost per query grows with the
+    chunks that share a word with the question, not with Python objects per chunk.
+    """
+
+    def __init__(self, ids: list[str], texts: list[str]) -> None:
+        import bm25s
         import Stemmer
-        from llama_index.core.schema import TextNode
-        from llama_index.retrievers.bm25 import BM25Retriever
 
-        self.size = len(chunks)
+        self.size = len(ids)
         self.version = -1  # the store's version it was built from (set by HybridRetriever.refresh)
-        self._by_id = {c.id: c for c in chunks}
-        self._retriever = None
-        if chunks:
-            nodes = [TextNode(id_=c.id, text=c.text) for c in chunks]
-            # `language` is handed to bm25s as its stopword list.
-            self._retriever = BM25Retriever.from_defaults(
-                nodes=nodes, stemmer=Stemmer.Stemmer("indonesian"), language=INDONESIAN_STOPWORDS,
-                similarity_top_k=len(nodes))
+        self._ids = np.asarray(ids, dtype=object)
+        self._position = {chunk_id: n for n, chunk_id in enumerate(ids)}
+        self._stemmer = Stemmer.Stemmer("indonesian")
+        self._bm25 = None
+        if ids:
+            tokens = bm25s.tokenize(texts, stopwords=INDONESIAN_STOPWORDS, stemmer=self._stemmer, show_progress=False)
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(tokens, show_progress=False)
 
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[StoredChunk, float]]:
-        if self._retriever is None:
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """The ids of the ``k`` best chunks (positive scores only) with their scores, best first."""
+        import bm25s
+
+        if self._bm25 is None:
             return []
-        results = []
-        for hit in self._retriever.retrieve(query):
-            if hit.score is None or hit.score <= 0:
-                continue
-            chunk = self._by_id.get(hit.node.node_id)
-            if chunk is not None and (allowed is None or chunk.id in allowed):
-                results.append((chunk, float(hit.score)))
-            if len(results) >= k:
-                break
-        return results
+        tokens = bm25s.tokenize(query, stemmer=self._stemmer, return_ids=False, show_progress=False)[0]
+        ids = self._bm25.get_tokens_ids(tokens)
+        if not ids:
+            return []
+        scores = self._bm25.get_scores_from_ids(ids)
+        if allowed is not None:
+            mask = np.zeros(self.size, dtype=bool)
+            mask[[self._position[i] for i in allowed if i in self._position]] = True
+            scores = np.where(mask, scores, 0.0)
+        candidates = np.flatnonzero(scores > 0)
+        if len(candidates) > k:
+            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        best = sorted(candidates, key=lambda n: (-scores[n], n))
+        return [(str(self._ids[n]), float(scores[n])) for n in best]
 
 
 class HybridRetriever:
@@ -171,7 +183,7 @@ class HybridRetriever:
     def refresh(self) -> None:
         """Rebuild the keyword index from the store (after indexing)."""
         version = self.store.version  # read first: a write during the rebuild makes the result stale
-        bm25 = BM25Index(self.store.all_chunks())
+        bm25 = BM25Index(*self.store.chunk_texts())
         bm25.version = version
         self._bm25 = bm25
 
@@ -203,7 +215,7 @@ class HybridRetriever:
             rankings.append((self._by_best_sentence(query_vector, n, where), self.sentence_weight))
         if mode != "dense":
             allowed = self.store.ids(where) if where else None
-            keyword = [chunk for chunk, _ in self._keyword_index().search(question, n, allowed)]
+            keyword = self.store.get_chunks([cid for cid, _ in self._keyword_index().search(question, n, allowed)])
             rankings.append((keyword, self.bm25_weights.get(language, 1.0) if mode == "hybrid" else 1.0))
 
         fused: dict[str, float] = {}

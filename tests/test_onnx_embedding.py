@@ -1,0 +1,36 @@
+"""The ONNX backend gives the torch model's vectors (exported once into the models folder, ~1 min)."""
+
+import numpy as np
+import pytest
+
+from index import load_embedder
+from index.errors import ModelError
+
+TEXTS = ["Siapa yang memberikan rompi antipeluru kepada Kim Jong Un?",
+         "Gubernur wilayah Primorsky memberi Kim rompi antipeluru dan enam drone pada Sabtu (16/9/2023).",
+         "When did Kim leave Russia?", "Harga beras naik."]
+
+
+@pytest.fixture(scope="module")
+def onnx_embedder(models_dir):
+    return load_embedder("multilingual-e5-small", models_dir, threads=2, backend="onnx")
+
+
+def test_onnx_vectors_match_torch(onnx_embedder, embedder):
+    for embed in ("embed_passages", "embed_queries"):
+        got, expected = getattr(onnx_embedder, embed)(TEXTS), getattr(embedder, embed)(TEXTS)
+        assert got.shape == expected.shape == (4, 384) and got.dtype == np.float32
+        assert float((got * expected).sum(axis=1).min()) > 0.999
+
+
+def test_onnx_batches_and_order_do_not_change_vectors(onnx_embedder):
+    many = TEXTS * 5
+    together = onnx_embedder.embed_passages(many)
+    alone = np.vstack([onnx_embedder.embed_passages([t]) for t in TEXTS])
+    assert np.allclose(together[:4], alone, atol=1e-5) and np.allclose(together[4:8], alone, atol=1e-5)
+    assert onnx_embedder.embed_passages([]).shape == (0, 384)
+
+
+def test_unknown_backend_is_refused(models_dir):
+    with pytest.raises(ModelError, match="torch, onnx"):
+        load_embedder("multilingual-e5-small", models_dir, backend="tensorflow")
