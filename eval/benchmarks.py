@@ -25,9 +25,14 @@ from eval.metrics import exact_match, mean, med, token_f1
 from index import Article
 from rag import Assistant
 from rag.citations import strip_citations
+from rag.errors import TanyaError
 from rag.language import detect_language
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks"
+
+
+class BenchmarkError(TanyaError, ValueError):
+    """The benchmark's data or run folder is not usable; the message says what to pass instead."""
 
 
 def detokenize(tokens: list[str]) -> str:
@@ -51,7 +56,7 @@ class FacQAItem:
 def load_facqa(folder: Path, split: str) -> list[FacQAItem]:
     path = folder / f"{split}.csv"
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: pass --data with the FacQA folder (train/valid/test.csv).")
+        raise BenchmarkError(f"{path} not found: pass --data with the FacQA folder (train/valid/test.csv).")
     items = []
     with path.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
@@ -64,6 +69,38 @@ def load_facqa(folder: Path, split: str) -> list[FacQAItem]:
 def words_key(text: str) -> str:
     """A passage's words, without case, spacing or punctuation: copies of one passage share it."""
     return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def done_rows(path: Path, key: str, needs: str) -> dict[str, dict]:
+    """Rows an earlier, interrupted run already wrote to ``path``, by ``key``; they are not asked again.
+
+    A run appends and flushes one line per question, so a killed run loses at most the
+    line it was writing. That cut line, and rows without the field this run needs (a
+    retrieval-only row when answers are wanted), are dropped from the file and asked again.
+    """
+    if not path.is_file():
+        return {}
+    rows, dropped = [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            dropped = True
+            continue
+        if not isinstance(row, dict) or key not in row:
+            raise BenchmarkError(f"{path} holds rows of another kind of run (no {key!r}); "
+                             "pass another --out, or move that folder away.")
+        if needs in row:
+            rows.append(row)
+        else:
+            dropped = True
+    if dropped:
+        write_rows(path, rows)
+    return {str(row[key]): row for row in rows}
+
+
+def write_rows(path: Path, rows: list[dict]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 
 def facqa_articles(folder: Path) -> list[Article]:
@@ -86,10 +123,17 @@ def run_facqa(bot: Assistant, folder: Path, out: Path, *, split: str = "test", l
     key_of = {a.doc_id: words_key(a.text) for a in articles}
     items = load_facqa(folder, split)[:limit] if limit else load_facqa(folder, split)
     out.mkdir(parents=True, exist_ok=True)
+    path = out / "facqa.jsonl"
+    done = done_rows(path, "n", "answer" if answers else "ranks")
+    if done and progress:
+        print(f"{path}: continuing, {len(done)} questions already done.")
     rows = []
-    with (out / "facqa.jsonl").open("w", encoding="utf-8") as fh:
-        for item in tqdm(items, desc=f"FacQA {split}", unit="question", disable=not progress):
-            row: dict = {"question": item.question, "gold": item.answer, "passage_id": item.passage_id,
+    with path.open("a", encoding="utf-8") as fh:
+        for n, item in enumerate(tqdm(items, desc=f"FacQA {split}", unit="question", disable=not progress)):
+            if str(n) in done:
+                rows.append(done[str(n)])
+                continue
+            row: dict = {"n": n, "question": item.question, "gold": item.answer, "passage_id": item.passage_id,
                          "ranks": {}, "strict_ranks": {}, "retrieved": {}}
             gold_key = key_of[item.passage_id]
             for mode in ("hybrid", "dense", "bm25"):
@@ -101,9 +145,11 @@ def run_facqa(bot: Assistant, folder: Path, out: Path, *, split: str = "test", l
                 answer = bot.ask(item.question)
                 text = "" if answer.abstained else strip_citations(answer.text)
                 row.update({"answer": answer.text, "abstained": answer.abstained,
-                            "em": exact_match(text, item.answer), "f1": token_f1(text, item.answer)})
+                            "em": exact_match(text, item.answer), "f1": token_f1(text, item.answer),
+                            "seconds": answer.stats.total_s})
             rows.append(row)
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            fh.flush()
     def recall(key: str, mode: str, k: int) -> float:
         return mean([float(r[key][mode] is not None and r[key][mode] <= k) for r in rows])
 
@@ -114,6 +160,8 @@ def run_facqa(bot: Assistant, folder: Path, out: Path, *, split: str = "test", l
     if answers:
         report["answer"] = {"exact_match": mean([r["em"] for r in rows]), "f1": mean([r["f1"] for r in rows]),
                             "abstained_rate": mean([float(r["abstained"]) for r in rows])}
+        seconds = [r["seconds"] for r in rows if r.get("seconds") is not None]
+        report["latency"] = {"median_s": med(seconds) if seconds else None}
     (out / "facqa-report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report
 
@@ -124,7 +172,7 @@ def run_idk_mrc(bot: Assistant, folder: Path, out: Path, *, split: str = "test",
 
     path = folder / f"{split}.json"
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: pass --data with the IDK-MRC folder (valid/test.json).")
+        raise BenchmarkError(f"{path} not found: pass --data with the IDK-MRC folder (valid/test.json).")
     data = json.loads(path.read_text(encoding="utf-8"))
     pairs = [(para["context"], qa) for para in data for qa in para["qas"]]
     # Interleave answerable and unanswerable questions so that --limit keeps the mix.
@@ -134,9 +182,16 @@ def run_idk_mrc(bot: Assistant, folder: Path, out: Path, *, split: str = "test",
     if limit:
         mixed = mixed[:limit]
     out.mkdir(parents=True, exist_ok=True)
+    path = out / "idk_mrc.jsonl"
+    done = done_rows(path, "id", "answer")
+    if done and progress:
+        print(f"{path}: continuing, {len(done)} questions already answered.")
     rows = []
-    with (out / "idk_mrc.jsonl").open("w", encoding="utf-8") as fh:
+    with path.open("a", encoding="utf-8") as fh:
         for context, qa in tqdm(mixed, desc=f"IDK-MRC {split}", unit="question", disable=not progress):
+            if qa["id"] in done:
+                rows.append(done[qa["id"]])
+                continue
             answer = bot.ask(qa["question"], passages=[context])
             text = "" if answer.abstained else strip_citations(answer.text)
             golds = [a["text"] for a in qa.get("answers") or []]
@@ -146,6 +201,7 @@ def run_idk_mrc(bot: Assistant, folder: Path, out: Path, *, split: str = "test",
                    "seconds": answer.stats.total_s}
             rows.append(row)
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            fh.flush()
     unanswerable = [r for r in rows if r["impossible"]]
     answerable_rows = [r for r in rows if not r["impossible"]]
     report = {"benchmark": "idk_mrc", "split": split, "questions": len(rows),
