@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.metrics import exact_match, mean, med, token_f1
+from eval.resume import done_rows
 from index import Article
 from rag import Assistant
 from rag.citations import strip_citations
@@ -32,7 +33,7 @@ DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent / "shared" / "bench
 
 
 class BenchmarkError(TanyaError, ValueError):
-    """The benchmark's data or run folder is not usable; the message says what to pass instead."""
+    """The benchmark's data is not where it was looked for; the message says what to pass instead."""
 
 
 def detokenize(tokens: list[str]) -> str:
@@ -69,38 +70,6 @@ def load_facqa(folder: Path, split: str) -> list[FacQAItem]:
 def words_key(text: str) -> str:
     """A passage's words, without case, spacing or punctuation: copies of one passage share it."""
     return " ".join(re.findall(r"\w+", text.lower()))
-
-
-def done_rows(path: Path, key: str, needs: str) -> dict[str, dict]:
-    """Rows an earlier, interrupted run already wrote to ``path``, by ``key``; they are not asked again.
-
-    A run appends and flushes one line per question, so a killed run loses at most the
-    line it was writing. That cut line, and rows without the field this run needs (a
-    retrieval-only row when answers are wanted), are dropped from the file and asked again.
-    """
-    if not path.is_file():
-        return {}
-    rows, dropped = [], False
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            dropped = True
-            continue
-        if not isinstance(row, dict) or key not in row:
-            raise BenchmarkError(f"{path} holds rows of another kind of run (no {key!r}); "
-                             "pass another --out, or move that folder away.")
-        if needs in row:
-            rows.append(row)
-        else:
-            dropped = True
-    if dropped:
-        write_rows(path, rows)
-    return {str(row[key]): row for row in rows}
-
-
-def write_rows(path: Path, rows: list[dict]) -> None:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 
 def facqa_articles(folder: Path) -> list[Article]:

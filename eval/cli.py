@@ -56,7 +56,7 @@ def _benchmark(args) -> int:
 
 def _vanilla(bot, judge, items, run: Path, every: int) -> int:
     from eval.report import write_markdown
-    from eval.runner import aggregate
+    from eval.runner import vanilla_baseline
     from eval.vanilla import run_vanilla
     from rag.errors import TanyaError
 
@@ -68,8 +68,7 @@ def _vanilla(bot, judge, items, run: Path, every: int) -> int:
     subset = [by_id[r["id"]] for r in ours if r["id"] in by_id]
     theirs = run_vanilla(bot, subset, run / "vanilla", judge)
     report = json.loads((run / "report.json").read_text(encoding="utf-8"))
-    report.setdefault("baselines", {})["vanilla_llamaindex"] = {
-        "questions": len(subset), "every": every, "ours": aggregate(ours), "vanilla": aggregate(theirs)}
+    report.setdefault("baselines", {})["vanilla_llamaindex"] = vanilla_baseline(ours, theirs, every)
     (run / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     all_rows = [json.loads(line) for line in (run / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     write_markdown(report, all_rows, run)

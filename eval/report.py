@@ -152,6 +152,9 @@ def vanilla_section(report: dict) -> list[str]:
                 gain = (b - a) if key in LOWER_IS_BETTER else (a - b)
                 delta = f"{gain:+.3f}"
         lines.append(f"| {label} | {fmt(a)} | {fmt(b)} | {delta} |")
+    if block.get("not_rescored"):
+        lines += ["", "The vanilla answers were stored without their passages, so a rescore could not judge their "
+                      "citations again: the vanilla citation figures are from the judge of the day they were run."]
     return lines
 
 

@@ -156,6 +156,13 @@ def run_eval(bot: Assistant, items: list[EvalItem], out: Path, judge: Judge, *, 
     return report
 
 
+def vanilla_baseline(our_rows: list[dict], vanilla_rows: list[dict], every: int) -> dict:
+    """The report's vanilla llama-index block: both pipelines aggregated over the same questions."""
+    ids = {r["id"] for r in vanilla_rows}
+    return {"questions": len(vanilla_rows), "every": every,
+            "ours": aggregate([r for r in our_rows if r["id"] in ids]), "vanilla": aggregate(vanilla_rows)}
+
+
 def rescore(run: Path, judge: Judge) -> dict:
     """Score a run's stored answers again (citations with the current judge; language) and rewrite
     its report: for changes to the judge or metrics, without asking the model again."""
@@ -171,6 +178,16 @@ def rescore(run: Path, judge: Judge) -> dict:
     report = report_with_splits(rows)
     report["meta"] = {**old.get("meta", {}), "rescored": time.strftime("%Y-%m-%d %H:%M"),
                       "judge": describe(judge)}
+    vanilla = old.get("baselines", {}).get("vanilla_llamaindex")
+    if vanilla:
+        from eval.vanilla import rescore_vanilla
+
+        vanilla_rows = rescore_vanilla(run / "vanilla", judge)
+        if vanilla_rows is None:  # stored before vanilla rows kept their passages: left as it was scored
+            vanilla = {**vanilla, "not_rescored": True}
+        else:
+            vanilla = vanilla_baseline(rows, vanilla_rows, vanilla.get("every", 1))
+        report.setdefault("baselines", {})["vanilla_llamaindex"] = vanilla
     (run / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     from eval.report import write_markdown
 

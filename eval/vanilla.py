@@ -17,6 +17,7 @@ from typing import Sequence
 from eval.dataset import EvalItem
 from eval.judge import SupportJudge
 from eval.metrics import citation_scores, facts_present, token_f1
+from eval.resume import done_rows, write_rows
 from rag import Assistant
 from rag.abstention import is_refusal
 from rag.language import detect_language
@@ -83,19 +84,40 @@ def evaluate_vanilla(engine, item: EvalItem, judge: SupportJudge) -> dict:
         "f1": token_f1(text, item.gold_answer) if item.answerable and item.gold_answer else None,
         "citation": citations, "ttft_s": ttft, "total_s": total, "prompt_tokens": None, "completion_tokens": None,
         "sources": [n.node.metadata.get("doc_id") for n in response.source_nodes],
+        "passages": {str(number): passage for number, passage in sources.items()},
     }
 
 
 def run_vanilla(bot: Assistant, items: list[EvalItem], out: Path, judge: SupportJudge, progress: bool = True) -> list[dict]:
+    """Ask ``items`` through the vanilla pipeline; rows already in ``out`` (an interrupted run) are kept."""
     from tqdm import tqdm
 
-    engine = build_engine(bot)
     out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    with (out / "results.jsonl").open("w", encoding="utf-8") as fh:
-        for item in tqdm(items, desc="Vanilla llama-index", unit="question", disable=not progress):
+    path = out / "results.jsonl"
+    done = done_rows(path, "id", "answer")
+    todo = [item for item in items if item.id not in done]
+    if done and progress:
+        print(f"{path}: continuing, {len(items) - len(todo)} of {len(items)} questions already answered.")
+    engine = build_engine(bot) if todo else None
+    with path.open("a", encoding="utf-8") as fh:
+        for item in tqdm(todo, desc="Vanilla llama-index", unit="question", disable=not progress):
             row = evaluate_vanilla(engine, item, judge)
-            rows.append(row)
+            done[item.id] = row
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             fh.flush()
+    return [done[item.id] for item in items]
+
+
+def rescore_vanilla(out: Path, judge: SupportJudge) -> list[dict] | None:
+    """Score the citations of a stored vanilla run again; None when its rows lack the passages."""
+    path = out / "results.jsonl"
+    if not path.is_file():
+        return None
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    if not rows or any("passages" not in row for row in rows):
+        return None
+    for row in rows:
+        row["citation"] = citation_scores(row["answer"], {int(n): t for n, t in row["passages"].items()},
+                                          lambda s, p: judge.judge(s, p).supported)
+    write_rows(path, rows)
     return rows

@@ -51,6 +51,9 @@ _KINDS = [
 _MAGNITUDES = re.compile(r"\b(?:puluhan|ratusan|ribuan|jutaan|miliaran|belasan|juta|ribu|miliar|ratus|dozens?|"
                          r"tens|hundreds?|thousands?|millions?|billions?|several|beberapa)\b",
                          re.I)
+# A question for the day itself ("tanggal berapa", "on what date"): a month or a weekday is not the answer.
+_DAY_ASKED = re.compile(r"\b(?:tanggal berapa|pada tanggal|tanggal (?:berapa|apa)|what date|which date|"
+                        r"what day of the month)\b", re.I)
 _DATE_WORDS = re.compile(
     r"\b(?:senin|selasa|rabu|kamis|jumat|sabtu|minggu|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|desember|january|february|"
@@ -106,6 +109,8 @@ def gives(text: str, kind: str | None, question: str = "") -> bool:
         has_number = bool(_NUMBER.search(text) or numbers_in(text, loose=True) or _MAGNITUDES.search(text))
         return has_number and (not question or _unit_given(question, text))
     if kind == "date":
+        if question and _DAY_ASKED.search(question):
+            return bool(_NUMBER.search(text))
         return bool(_NUMBER.search(text) or _DATE_WORDS.search(text))
     words = _WORD.findall(text)
     return any(w[:1].isupper() for w in words[1:]) or bool(words and words[0][:1].isupper() and len(words) <= 4)

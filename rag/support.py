@@ -32,9 +32,10 @@ NUMBER_WORDS = {
     "sepuluh": 10, "sepekan": 7, "sepekannya": 7,
 }
 # Words that imply a number in a passage, but are too loose to demand one of a sentence.
-LOOSE_NUMBER_WORDS = {"kedua": 2, "keduanya": 2, "both": 2, "twice": 2}
-#: "one", "a", "sebuah" are everywhere; the number 1 is not checked.
-_UNCHECKED_NUMBERS = frozenset({1})
+LOOSE_NUMBER_WORDS = {"kedua": 2, "keduanya": 2, "both": 2, "twice": 2, "sebuah": 1, "seorang": 1, "satu": 1,
+                      "one": 1, "a": 1, "an": 1, "single": 1, "sejam": 1, "sehari": 1}
+#: "one", "a", "sebuah" are everywhere: 1 is checked only when a sentence writes it in digits ("1 hour").
+_WORD_ONLY_NUMBERS = frozenset({1})
 # Acronyms (matched case-sensitively) -> Indonesian forms.
 ACRONYM_FORMS = {"UN": ["pbb"], "US": ["as", "amerika"], "USA": ["as", "amerika"], "DPRK": ["dprk", "korea utara"],
                  "AP": ["associated press", "ap"]}
@@ -69,13 +70,13 @@ def numbers_in(text: str, loose: bool = False) -> set[int]:
 
     ``loose`` also reads words like "kedua" (the two) as numbers: right for a passage.
     """
-    found = _numbers_in(text) - _UNCHECKED_NUMBERS
+    found = _numbers_in(text) - (_WORD_ONLY_NUMBERS - _digit_numbers(text))
     if loose:
         found |= {LOOSE_NUMBER_WORDS[w] for w in _WORD.findall(text.lower()) if w in LOOSE_NUMBER_WORDS}
     return found
 
 
-def _numbers_in(text: str) -> set[int]:
+def _digit_numbers(text: str) -> set[int]:
     values = set()
     for raw in _NUMBER.findall(text):
         digits = raw.replace(".", "").replace(",", "") if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw) else raw
@@ -83,6 +84,11 @@ def _numbers_in(text: str) -> set[int]:
             values.add(int(float(digits.replace(",", "."))))
         except ValueError:
             continue
+    return values
+
+
+def _numbers_in(text: str) -> set[int]:
+    values = _digit_numbers(text)
     for word in _WORD.findall(text.lower()):
         if word in NUMBER_WORDS:
             values.add(NUMBER_WORDS[word])
@@ -104,7 +110,17 @@ def _name_present(name: str, passage_lower: str) -> bool:
     forms = ACRONYM_FORMS.get(name) or NAME_FORMS.get(name, [name])
     if not forms:
         return True
-    return any(f in passage_lower or (len(f) > 5 and f[:5] in passage_lower) for f in forms)
+    return any(_at_word_start(f, passage_lower) or (len(f) > 5 and _at_word_start(f[:5], passage_lower)) for f in forms)
+
+
+def _at_word_start(form: str, text: str) -> bool:
+    """``form`` in ``text`` where a word starts, suffixes allowed ("Rusianya"); a short form (up to
+    4 letters) must be the whole word: "Yo" is not in "Yoon", "Pak" not in "pakar", "AS" not in
+    "pasukan". Forms like "/9" (September in 12/9) match anywhere."""
+    if not form[:1].isalnum():
+        return form in text
+    end = r"(?:nya)?(?!\w)" if len(form) <= 4 else ""
+    return re.search(r"(?<!\w)" + re.escape(form) + end, text) is not None
 
 
 _QUOTE = re.compile(r"“([^”]+)”")

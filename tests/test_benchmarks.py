@@ -78,7 +78,9 @@ def test_benchmark_refuses_a_folder_of_another_run_and_missing_data(tiny_bot, tm
     _write_idk(tmp_path / "idk")
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "idk_mrc.jsonl").write_text('{"question": "no id"}\n', encoding="utf-8")
-    with pytest.raises(BenchmarkError, match="another --out"):
+    from eval.resume import RunFolderError
+
+    with pytest.raises(RunFolderError, match="another --out"):
         run_idk_mrc(tiny_bot, tmp_path / "idk", tmp_path / "out", progress=False)
     with pytest.raises(BenchmarkError, match="--data"):
         run_idk_mrc(tiny_bot, tmp_path / "nowhere", tmp_path / "out2", progress=False)

@@ -42,3 +42,27 @@ def test_support_pairs_match_the_articles(articles):
     for p in pairs:
         assert p.passage in articles[p.doc_id], p.id
         assert p.supported == (p.kind in ("direct", "paraphrase", "cross_lingual")), p.id
+
+
+def test_gold_candidates_lists_other_sentences_with_the_gold_facts():
+    from eval.dataset import Evidence, EvalItem
+    from eval.gold_candidates import candidates
+
+    item = EvalItem(id="x", lang="id", type="date", question="Kapan Kim tiba?", answerable=True, gold_answer="12/9",
+                    gold_facts=[["12/9", "12 September"]], evidence=[Evidence("a", "Kim tiba pada Selasa (12/9)")],
+                    doc_ids=["a"])
+    articles = {"a": "Kim tiba pada Selasa (12/9). Ia pulang Senin.", "b": "Kunjungan Kim dimulai pada 12 September 2023. Ia kemudian pulang dengan kereta pada hari Senin."}
+    assert [(doc, s) for _, doc, s in candidates([item], articles)] == [("b", "Kunjungan Kim dimulai pada 12 September 2023.")]
+
+
+def test_gold_candidates_partial_lists_sentences_holding_one_part():
+    from eval.dataset import Evidence, EvalItem
+    from eval.gold_candidates import candidates
+
+    item = EvalItem(id="x", lang="id", type="date", question="Kapan Kim tiba dan pulang?", answerable=True,
+                    gold_answer="12/9 dan 17/9", gold_facts=[["12/9"], ["17/9"]],
+                    evidence=[Evidence("a", "Kim tiba pada Selasa (12/9)"), Evidence("a", "pulang pada Minggu (17/9)")],
+                    doc_ids=["a"])
+    articles = {"b": "Kim pulang ke Pyongyang pada Minggu (17/9/2023). Ia disambut meriah oleh para pejabat."}
+    assert candidates([item], articles) == []
+    assert [s for _, _, s in candidates([item], articles, partial=True)] == ["Kim pulang ke Pyongyang pada Minggu (17/9/2023)."]

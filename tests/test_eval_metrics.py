@@ -48,9 +48,21 @@ def test_citation_scores_follow_alce():
     assert scores["dangling"] == 1
 
 
+def test_names_are_matched_where_words_start():
+    from rag.support import _name_present
+
+    assert not _name_present("yo", "presiden yoon suk yeol")  # Kim Yo Jong is not Yoon
+    assert not _name_present("pak", "kata para pakar")
+    assert _name_present("russia", "kunjungan ke rusianya") and _name_present("un", "kim jong-un")
+    assert _name_present("september", "pada rabu (13/9/2023)")
+
+
 def test_judge_reads_numbers_and_names():
     assert numbers_in("enam drone dan 8.000 km pada 17/9/2023") == {6, 8000, 17, 9, 2023}
     assert 2 in numbers_in("kedua negara", loose=True) and 2 not in numbers_in("kedua negara")
+    # "one", "a", "satu" are everywhere: 1 is asked of a sentence only when written in digits.
+    assert numbers_in("The meeting lasted 1 hour.") == {1} and numbers_in("Kim received one vest.") == set()
+    assert 1 in numbers_in("Kim menerima sebuah drone pengintai.", loose=True)
     assert names_in("Kim met Russia's Defence Minister Sergei Shoigu at the UN.") >= {"russia", "sergei", "shoigu", "UN"}
 
 

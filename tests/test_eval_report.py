@@ -29,3 +29,53 @@ def test_markdown_with_vanilla_baseline(tmp_path):
     assert "| dense-only |" in md and "| bm25-only |" in md
     assert "Ours against vanilla llama-index" in md and "3.00x faster" in md
     assert report["answer"]["correctness"] == 0.75 and report["abstention"]["correct_rate"] == 1.0
+
+
+class _Judge:
+    """A stand-in judge with a fixed verdict (the local judge's attributes, so reports can name it)."""
+
+    threshold = cross_threshold = 0.0
+
+    def __init__(self, supported):
+        self.supported = supported
+
+    def judge(self, sentence, passage):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(supported=self.supported)
+
+
+def test_rescore_keeps_the_vanilla_baseline_and_rescores_it(tmp_path):
+    import json
+
+    from eval.runner import rescore, vanilla_baseline
+
+    rows = [_row(1, "id", True, False, 1.0), _row(2, "en", True, False, 0.5)]
+    vanilla = [r | {"passages": {"1": "x"}} for r in rows]
+    (tmp_path / "vanilla").mkdir()
+    (tmp_path / "vanilla" / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in vanilla))
+    (tmp_path / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report = aggregate(rows)
+    report["baselines"]["vanilla_llamaindex"] = vanilla_baseline(rows, vanilla, 1)
+    (tmp_path / "report.json").write_text(json.dumps(report))
+
+    rescored = rescore(tmp_path, _Judge(False))
+    block = rescored["baselines"]["vanilla_llamaindex"]
+    assert block["questions"] == 2 and block["vanilla"]["citation"]["precision"] == 0.0
+    assert rescore(tmp_path, _Judge(True))["baselines"]["vanilla_llamaindex"]["vanilla"]["citation"]["precision"] == 1.0
+
+
+def test_vanilla_rows_without_passages_are_kept_as_scored(tmp_path):
+    import json
+
+    from eval.runner import rescore, vanilla_baseline
+
+    rows = [_row(1, "id", True, False, 1.0)]
+    (tmp_path / "vanilla").mkdir()
+    (tmp_path / "vanilla" / "results.jsonl").write_text(json.dumps(rows[0]) + "\n")
+    (tmp_path / "results.jsonl").write_text(json.dumps(rows[0]) + "\n")
+    report = aggregate(rows)
+    report["baselines"]["vanilla_llamaindex"] = vanilla_baseline(rows, rows, 3)
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    block = rescore(tmp_path, _Judge(False))["baselines"]["vanilla_llamaindex"]
+    assert block["not_rescored"] and block["every"] == 3

@@ -69,6 +69,12 @@ def test_an_answer_must_give_what_was_asked():
     assert gives("anything", None)
 
 
+def test_a_question_for_the_day_wants_a_day_not_a_month():
+    assert not gives("Shoigu berada di Pyongyang pada Juli.", "date", "Pada tanggal berapa Shoigu berada di Pyongyang?")
+    assert gives("Shoigu tiba pada 26 Juli.", "date", "Pada tanggal berapa Shoigu berada di Pyongyang?")
+    assert gives("Shoigu berada di Pyongyang pada Juli.", "date", "Kapan Shoigu berada di Pyongyang?")
+
+
 def test_refusals_are_recognised_in_both_languages():
     assert is_refusal("NOT_IN_SOURCES")
     assert is_refusal("Sumber tidak menyebutkan harga drone.")
