@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.metrics import exact_match, mean, med, token_f1
+from eval.metrics import exact_match, facts_present, mean, med, token_f1
 from eval.resume import done_rows
 from index import Article
 from rag import Assistant
@@ -128,11 +128,21 @@ def run_facqa(bot: Assistant, folder: Path, out: Path, *, split: str = "test", l
                             for mode in ("hybrid", "dense", "bm25")}}
     if answers:
         report["answer"] = {"exact_match": mean([r["em"] for r in rows]), "f1": mean([r["f1"] for r in rows]),
+                            "gold_in_answer": mean([_gold_in(r["answer"], [r["gold"]], r["abstained"]) for r in rows]),
                             "abstained_rate": mean([float(r["abstained"]) for r in rows])}
         seconds = [r["seconds"] for r in rows if r.get("seconds") is not None]
         report["latency"] = {"median_s": med(seconds) if seconds else None}
     (out / "facqa-report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report
+
+
+def _gold_in(answer: str, golds: list[str], abstained: bool) -> float:
+    """1.0 when a gold span is in the answer (normalised as our eval's gold facts are), else 0.0.
+
+    Our answers are sentences, not spans: SQuAD exact match scores "Perdana Menteri Inggris
+    adalah Tony Blair [1]." as 0 against "Tony Blair"; this scores it 1.
+    """
+    return 0.0 if abstained else facts_present(answer, [golds])
 
 
 def run_idk_mrc(bot: Assistant, folder: Path, out: Path, *, split: str = "test", limit: int | None = None,
@@ -167,6 +177,7 @@ def run_idk_mrc(bot: Assistant, folder: Path, out: Path, *, split: str = "test",
             row = {"id": qa["id"], "question": qa["question"], "impossible": qa["is_impossible"], "answer": answer.text,
                    "abstained": answer.abstained, "language": detect_language(answer.text),
                    "f1": max((token_f1(text, g) for g in golds), default=0.0) if golds else None,
+                   "golds": golds,
                    "seconds": answer.stats.total_s}
             rows.append(row)
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -176,7 +187,9 @@ def run_idk_mrc(bot: Assistant, folder: Path, out: Path, *, split: str = "test",
     report = {"benchmark": "idk_mrc", "split": split, "questions": len(rows),
               "abstention": {"correct_rate": mean([float(r["abstained"]) for r in unanswerable]),
                              "false_rate": mean([float(r["abstained"]) for r in answerable_rows])},
-              "answer": {"f1": mean([r["f1"] for r in answerable_rows])},
+              "answer": {"f1": mean([r["f1"] for r in answerable_rows]),
+                         "gold_in_answer": mean([_gold_in(r["answer"], r["golds"], r["abstained"])
+                                                 for r in answerable_rows if "golds" in r])},
               "latency": {"median_s": med([r["seconds"] for r in rows])}}
     (out / "idk_mrc-report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report

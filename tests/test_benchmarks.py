@@ -100,6 +100,14 @@ def test_retrieval_latency_benchmark_reports_every_mode(tiny_bot):
     assert all(r["queries"] == 2 and 0 < r["p50_ms"] <= r["p95_ms"] for r in results.values())
 
 
+def test_a_sentence_answer_holding_the_gold_span_counts():
+    from eval.benchmarks import _gold_in
+
+    assert _gold_in("Perdana Menteri Inggris adalah Tony Blair [1].", ["Tony Blair"], False) == 1.0
+    assert _gold_in("Presiden Indonesia adalah Jusuf Kalla [1].", ["Susilo Bambang Yudhoyono"], False) == 0.0
+    assert _gold_in("Tony Blair", ["Tony Blair"], True) == 0.0
+
+
 def test_words_key_makes_copies_of_a_passage_equal():
     from eval.benchmarks import words_key
 
@@ -118,7 +126,7 @@ def test_facqa_runner_answers_and_continues_an_interrupted_run(tmp_path, models_
     out = tmp_path / "out"
     report = run_facqa(bot, tmp_path / "facqa", out, progress=False)
     assert report["retrieval"]["hybrid"]["recall_at_1"] == 1.0
-    assert set(report["answer"]) == {"exact_match", "f1", "abstained_rate"} and report["latency"]["median_s"] > 0
+    assert set(report["answer"]) == {"exact_match", "f1", "gold_in_answer", "abstained_rate"} and report["latency"]["median_s"] > 0
     row = json.loads((out / "facqa.jsonl").read_text())
     assert row["n"] == 0 and row["gold"] == "Christian Hadinata"
     row["answer"] = "kept"
