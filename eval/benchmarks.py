@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.metrics import exact_match, facts_present, mean, med, token_f1
-from eval.resume import done_rows
+from eval.resume import RunFolderError, done_rows
 from index import Article
 from rag import Assistant
 from rag.citations import strip_citations
@@ -94,6 +94,8 @@ def run_facqa(bot: Assistant, folder: Path, out: Path, *, split: str = "test", l
     out.mkdir(parents=True, exist_ok=True)
     path = out / "facqa.jsonl"
     done = done_rows(path, "n", "answer" if answers else "ranks")
+    if any(int(n) < len(items) and row["question"] != items[int(n)].question for n, row in done.items()):
+        raise RunFolderError(f"{path} holds answers to other questions (another --split?); pass another --out.")
     if done and progress:
         print(f"{path}: continuing, {len(done)} questions already done.")
     rows = []

@@ -133,3 +133,9 @@ def test_facqa_runner_answers_and_continues_an_interrupted_run(tmp_path, models_
     (out / "facqa.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
     run_facqa(bot, tmp_path / "facqa", out, progress=False)
     assert json.loads((out / "facqa.jsonl").read_text())["answer"] == "kept"
+    row["question"] = "Pertanyaan lain dari split lain?"
+    (out / "facqa.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    from eval.resume import RunFolderError
+
+    with pytest.raises(RunFolderError, match="other questions"):
+        run_facqa(bot, tmp_path / "facqa", out, progress=False)
