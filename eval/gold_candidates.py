@@ -16,12 +16,9 @@ import argparse
 from pathlib import Path
 
 from eval.dataset import EvalItem, load_questions
+from eval.metrics import contains_evidence, facts_present
 from index.articles import find_article_files, load_article
 from index.sentences import split_sentences
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().replace("“", '"').replace("”", '"').split())
 
 
 def candidates(items: list[EvalItem], articles: dict[str, str], *,
@@ -36,12 +33,11 @@ def candidates(items: list[EvalItem], articles: dict[str, str], *,
     for item in items:
         if not item.answerable:
             continue
-        evidence = [_norm(e.text) for e in item.evidence]
+        evidence = [e.text for e in item.evidence]
         for doc_id, sentence in sentences:
-            flat = _norm(sentence)
-            held = sum(any(_norm(form) in flat for form in group) for group in item.gold_facts)
-            wanted = 0 < held < len(item.gold_facts) if partial else held == len(item.gold_facts)
-            if wanted and not any(e in flat or flat in e for e in evidence):
+            share = facts_present(sentence, item.gold_facts)  # as answers are scored
+            wanted = 0 < share < 1 if partial else share == 1
+            if wanted and not contains_evidence(sentence, evidence):  # as retrieval is scored
                 found.append((item, doc_id, sentence))
     return found
 

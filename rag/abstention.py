@@ -52,8 +52,7 @@ _MAGNITUDES = re.compile(r"\b(?:puluhan|ratusan|ribuan|jutaan|miliaran|belasan|j
                          r"tens|hundreds?|thousands?|millions?|billions?|several|beberapa)\b",
                          re.I)
 # A question for the day itself ("tanggal berapa", "on what date"): a month or a weekday is not the answer.
-_DAY_ASKED = re.compile(r"\b(?:tanggal berapa|pada tanggal|tanggal (?:berapa|apa)|what date|which date|"
-                        r"what day of the month)\b", re.I)
+_DAY_ASKED = re.compile(r"\b(?:tanggal (?:berapa|apa)|what date|which date|what day of the month)\b", re.I)
 _DATE_WORDS = re.compile(
     r"\b(?:senin|selasa|rabu|kamis|jumat|sabtu|minggu|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|desember|january|february|"
