@@ -7,14 +7,26 @@ Embeddings are always passed in, never computed by Chroma (which would try to
 download a model). An on-disk index carries a marker file naming the embedding
 model it was built with, so that a folder that is not ours, or an index built
 with another model, is refused with a clear message instead of being damaged.
+
+The chunk collection's metadata carries a *generation*: a random token that every
+write through a :class:`ChunkStore` replaces, in whatever process it runs, before
+it writes (``writing-...``) and again after (``done-...``). A keyword index built
+from the chunks records the generation it saw, so that any process can tell with
+one cheap call whether it is still current. Keyword indexes are saved under the
+index folder, in ``bm25/<collection>/`` (for a Chroma server: under a local cache
+folder, one per server and collection); ``reset`` deletes the collection's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -25,6 +37,11 @@ MARKER = "tanya-index.json"
 #: 2: sentences stored and embedded beside the chunks.
 FORMAT_VERSION = 2
 SENTENCES_SUFFIX = "-sentences"
+#: Folder of the index folder holding the saved keyword indexes, one subfolder per collection.
+KEYWORD_DIR = "bm25"
+#: Key of the chunk collection's metadata holding its generation (see the module's docstring).
+GENERATION_KEY = "generation"
+WRITING_PREFIX = "writing-"
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,29 @@ def _rebuild_hint(location: object) -> str:
     return f"The index at {location} was built by an older version of Tanya Berita: run `tanya index --rebuild`."
 
 
+def new_generation(writing: bool = False) -> str:
+    """A generation token no other write ever had; ``writing`` marks one set while a write is under way."""
+    return (WRITING_PREFIX if writing else "done-") + uuid.uuid4().hex
+
+
+def settled(generation: str) -> bool:
+    """Whether ``generation`` was set after a write had finished (not while one was under way)."""
+    return not generation.startswith(WRITING_PREFIX)
+
+
+def keyword_folder(*, path: Path | None = None, url: str | None = None, collection: str,
+                   cache: Path | None = None) -> Path | None:
+    """Where the keyword index of ``collection`` is saved: in the index folder at ``path``, or for the
+    Chroma server at ``url`` in ``cache`` under a name of the server and collection (None: not saved)."""
+    if url:
+        if cache is None:
+            return None
+        key = hashlib.sha256(f"{url.rstrip('/')}\n{collection}".encode("utf-8")).hexdigest()[:16]
+        return cache / f"{collection}-{key}"
+    assert path is not None
+    return path / KEYWORD_DIR / collection
+
+
 def _write_marker(path: Path, embed_model: str) -> None:
     (path / MARKER).write_text(json.dumps({"format": FORMAT_VERSION, "embed_model": embed_model}, indent=2) + "\n",
                                encoding="utf-8")
@@ -109,21 +149,27 @@ def _check_marker(path: Path, embed_model: str, reset: bool) -> bool:
 class ChunkStore:
     """Chunks, their sentences and the embeddings of both, in two Chroma collections."""
 
-    def __init__(self, collection: Any, sentences: Any, location: str) -> None:
+    def __init__(self, collection: Any, sentences: Any, location: str, *, client: Any,
+                 keyword_dir: Path | None = None) -> None:
         self._collection = collection
         self._sentences = sentences
+        self._client = client
         self.location = location
+        #: Where the keyword index built from these chunks is saved (None: nowhere, rebuilt by each process).
+        self.keyword_dir = keyword_dir
         #: Counts the writes made through this object, so that readers (the keyword index) can tell
-        #: that what they built from the store is stale, even when the number of chunks is unchanged.
+        #: that what they built from the store is stale without asking the store (see also :meth:`generation`).
         self.version = 0
 
     # Opening ---------------------------------------------------------------
     @classmethod
     def open(cls, *, path: Path | None = None, url: str | None = None, collection: str = "articles",
-             embed_model: str, reset: bool = False) -> "ChunkStore":
+             embed_model: str, reset: bool = False, keyword_cache: Path | None = None) -> "ChunkStore":
         """Open (creating if needed) the store on disk at ``path`` or on the Chroma server at ``url``.
 
-        ``reset`` drops everything stored first (``tanya index --rebuild``).
+        ``reset`` drops everything stored first (``tanya index --rebuild``), the saved keyword index
+        included. ``keyword_cache`` is the local folder where keyword indexes of a server's collections
+        are saved (an on-disk store keeps its own in its folder).
         """
         import chromadb
         from chromadb.config import Settings as ChromaSettings
@@ -145,14 +191,19 @@ class ChunkStore:
                 client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
                 location = str(path)
             names = (collection, collection + SENTENCES_SUFFIX)
+            keyword_dir = keyword_folder(path=path, url=url, collection=collection, cache=keyword_cache)
             if reset:
                 existing = {getattr(c, "name", c) for c in client.list_collections()}
                 for name in names:
                     if name in existing:
                         client.delete_collection(name)
+                if keyword_dir is not None:
+                    shutil.rmtree(keyword_dir, ignore_errors=True)
+            # The metadata is used only when a collection is created: an existing one keeps its own.
+            metadata = {"embed_model": embed_model, "format": FORMAT_VERSION}
             col, sentences = (client.get_or_create_collection(
                 name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embed_model": embed_model, "format": FORMAT_VERSION},
+                metadata={**metadata, GENERATION_KEY: new_generation()} if name == collection else metadata,
             ) for name in names)
         except IndexDirectoryError:
             raise
@@ -172,20 +223,27 @@ class ChunkStore:
             )
         if (col.metadata or {}).get("format") != FORMAT_VERSION and col.count():
             raise IndexDirectoryError(_rebuild_hint(location))
-        return cls(col, sentences, location)
+        return cls(col, sentences, location, client=client, keyword_dir=keyword_dir)
 
     @classmethod
     def wipe(cls, *, path: Path | None = None, url: str | None = None, collection: str = "articles",
-             embed_model: str) -> None:
+             embed_model: str, keyword_cache: Path | None = None) -> None:
         """Delete everything stored, whatever model built it (``tanya index --rebuild``).
 
         On disk, only a folder that is a Tanya Berita index (or empty) is touched.
         """
-        cls.open(path=path, url=url, collection=collection, embed_model=embed_model, reset=True)
+        cls.open(path=path, url=url, collection=collection, embed_model=embed_model, reset=True,
+                 keyword_cache=keyword_cache)
 
     # Reading ----------------------------------------------------------------
     def count(self) -> int:
         return int(self._collection.count())
+
+    def generation(self) -> str:
+        """The chunk collection's generation as stored now (one call to Chroma): it changes with every
+        write made through any ChunkStore, in any process. "" for a collection made before generations."""
+        metadata = self._client.get_collection(self._collection.name, embedding_function=None).metadata
+        return str((metadata or {}).get(GENERATION_KEY, ""))
 
     def document_hashes(self) -> dict[str, str]:
         """doc_id -> content hash of every indexed article."""
@@ -287,10 +345,29 @@ class ChunkStore:
         for w in writes:
             if len(w.chunks) != len(w.embeddings):
                 raise ValueError("one embedding per chunk")
-        try:
+        with self._writing():
             self._replace_documents(writes)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Around every write: a new generation before it (marked as under way) and another after it,
+        even when it fails, so that readers (the keyword index) in any process rebuild after any write.
+
+        Set before, so that a process killed in the middle of a write leaves a generation that no
+        keyword index built before the write records; set again after, so that one built while the
+        write was under way (from part of it) is replaced once it is done.
+        """
+        self._set_generation(new_generation(writing=True))
+        try:
+            yield
         finally:
-            self.version += 1  # readers (the keyword index) rebuild after any write, even a failed one
+            self.version += 1
+            self._set_generation(new_generation())
+
+    def _set_generation(self, generation: str) -> None:
+        # modify() replaces the whole metadata: keep the rest (embedding model, format) as it was opened.
+        kept = {k: v for k, v in (self._collection.metadata or {}).items() if k != GENERATION_KEY}
+        self._collection.modify(metadata={**kept, GENERATION_KEY: generation})
 
     def _replace_documents(self, writes: list["DocumentWrite"]) -> None:
         rows: list[tuple[str, str, dict]] = []
@@ -329,10 +406,8 @@ class ChunkStore:
 
     def delete_document(self, doc_id: str) -> int:
         """Remove an article's chunks and sentences; returns how many chunks there were."""
-        try:
+        with self._writing():
             return self._delete_document(doc_id)
-        finally:
-            self.version += 1
 
     def _delete_document(self, doc_id: str) -> int:
         ids = self._collection.get(where={"doc_id": doc_id}, include=[])["ids"]
