@@ -16,7 +16,7 @@ TEXTS = {
 
 @pytest.fixture(scope="module")
 def index():
-    return BM25Index(list(TEXTS), list(TEXTS.values()))
+    return BM25Index.build(list(TEXTS), list(TEXTS.values()))
 
 
 def test_scores_match_llama_index_bm25(index):
@@ -44,4 +44,4 @@ def test_allowed_ids_filter_and_unknown_words(index):
 
 
 def test_empty_index():
-    assert BM25Index([], []).search("beras", 5) == []
+    assert BM25Index.build([], []).search("beras", 5) == []
