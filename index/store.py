@@ -276,23 +276,19 @@ class ChunkStore:
         return set(self._collection.get(where=where, include=[])["ids"])
 
     def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[StoredChunk]:
-        """The ``k`` chunks nearest ``embedding``, best first; ``score`` is the cosine similarity."""
-        n = self.count()
-        if n == 0:
-            return []
+        """The ``k`` chunks nearest ``embedding``, best first; ``score`` is the cosine similarity.
+
+        Fewer when the store holds fewer (Chroma returns what there is: no count asked first)."""
         got = self._collection.query(query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
-                                     n_results=min(k, n), where=where,
-                                     include=["documents", "metadatas", "distances"])
+                                     n_results=k, where=where, include=["documents", "metadatas", "distances"])
         return [StoredChunk(id=i, text=d or "", metadata=dict(m or {}), score=1.0 - float(dist))
                 for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
 
     def query_sentences(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[StoredSentence]:
-        """The ``k`` sentences nearest ``embedding``, best first; ``score`` is the cosine similarity."""
-        n = int(self._sentences.count())
-        if n == 0:
-            return []
+        """The ``k`` sentences nearest ``embedding``, best first (fewer when there are fewer); ``score`` is
+        the cosine similarity."""
         got = self._sentences.query(query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
-                                    n_results=min(k, n), where=where, include=["documents", "metadatas", "distances"])
+                                    n_results=k, where=where, include=["documents", "metadatas", "distances"])
         return [StoredSentence(id=i, chunk_id=str(m["chunk_id"]), index=int(m["sentence"]), text=d or "",
                                score=1.0 - float(dist))
                 for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]

@@ -270,3 +270,27 @@ def test_indexing_nothing_new_keeps_the_saved_index(index_path, seed_articles, b
     report = index_articles([seed_articles], store, FakeEmbedder(), progress=False)
     assert report.chunks_written == 0 and not report.removed
     assert store.generation() == generation and not save_keyword_index(store) and len(builds) == 1
+
+
+def test_a_question_asks_the_store_for_its_generation_once_and_never_counts(index_path, monkeypatch):
+    retriever = HybridRetriever(open_store(index_path), FakeEmbedder())
+    retriever.retrieve("kereta lapis baja", 4, "id")  # loads or builds the keyword index
+    calls: list[str] = []
+    for name in ("count", "generation"):
+        real = getattr(ChunkStore, name)
+        monkeypatch.setattr(ChunkStore, name, lambda self, _real=real, _name=name: calls.append(_name) or _real(self))
+    retriever.retrieve("kereta lapis baja", 4, "id")
+    retriever.retrieve("Vladivostok", 4, "id", mode="dense")
+    assert calls == ["generation"]
+
+
+def test_queries_asking_for_more_than_the_store_holds(tmp_path):
+    store = ChunkStore.open(path=tmp_path / "index", embed_model=MODEL)
+    vector = FakeEmbedder().embed_queries(["apa"])[0]
+    assert store.query(vector, 50) == [] and store.query_sentences(vector, 50) == []
+    chunks = [Chunk(id=f"a#{n:04d}", doc_id="a", position=n, text=f"Kalimat nomor {n}.",
+                    metadata={"doc_id": "a", "position": n}, sentences=(f"Kalimat nomor {n}.",)) for n in range(3)]
+    vectors = FakeEmbedder().embed_passages([c.text for c in chunks])
+    store.replace_document("a", chunks, vectors, vectors)
+    assert len(store.query(vector, 50)) == 3 and len(store.query_sentences(vector, 50)) == 3
+    assert store.query(vector, 50, where={"doc_id": "b"}) == []
