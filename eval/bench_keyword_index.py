@@ -214,7 +214,7 @@ def child_chroma(work: Path, repeat: int) -> dict:
               "get_content_hashes_paged_ms": _timed_ms(lambda: paged(["metadatas"]), 3),
               "get_texts_paged_ms": _timed_ms(lambda: paged(["documents"]), 3)}
     for name, call in (("get_content_hashes_ms", lambda: col.get(include=["metadatas"])),
-                       ("chunk_texts_ms", store.chunk_texts)):  # in one get(), as ChunkStore reads them
+                       ("chunk_texts_ms", store.chunk_texts)):  # (ids, then texts by id batches)
         try:
             result[name] = _timed_ms(call, 3)
         except Exception as exc:  # noqa: BLE001  (reported, not hidden)
