@@ -12,7 +12,8 @@ Chroma) in a fresh process, which then reports:
 - peak RAM (``ru_maxrss``) after loading the models, after ingestion, after retrieval and
   after answers, next to the vector bytes;
 - retrieval latency (hybrid, warm, ``--questions`` FacQA test questions, question embedding
-  included) and the time to build the keyword index when a process opens the index;
+  included); the time to build the keyword index (and save it) the first time a process opens
+  the index, and to load the saved one in a process opened later, with its size on disk;
 - full-answer latency for ``--answers`` FacQA questions with the default language model
   (after one warm-up answer; ``--answers 0`` skips it).
 
@@ -35,6 +36,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from math import nan
 from pathlib import Path
 
 from eval.metrics import percentile
@@ -70,6 +72,7 @@ def measure_size(corpus: Path, home: Path, data: Path, *, reuse: bool, questions
     """Index ``corpus`` into a fresh index under ``home`` and measure; runs in its own process."""
     from index import ChunkStore, index_articles, load_embedder
     from rag import Assistant, load_settings
+    from rag.keyword_index import current_keyword_index
     from rag.language import detect_language
     from eval.reusing_embedder import TimedEmbedder
 
@@ -105,8 +108,13 @@ def measure_size(corpus: Path, home: Path, data: Path, *, reuse: bool, questions
     bot = Assistant(settings)
     bot._embedder, bot._store = real, store
     started = time.perf_counter()
-    bot.retriever._keyword_index()
+    bot.retriever._keyword_index()  # built from the store's texts, and saved
     result["keyword_index_s"] = time.perf_counter() - started
+    later = ChunkStore.open(path=settings.index_path, collection=settings.collection, embed_model=settings.embed_model)
+    started = time.perf_counter()
+    current_keyword_index(later)  # as a process started later: loaded from disk
+    result["keyword_load_s"] = time.perf_counter() - started
+    result["keyword_disk_mb"] = _disk_mb(later.keyword_dir)
     asked = _questions(data, questions)
     bot.retriever.retrieve(asked[0], 5, "id")  # warm
     times = []
@@ -151,7 +159,7 @@ def project(results: list[dict], earlier: list[dict] = ()) -> None:
 def markdown(results: list[dict], command: str) -> str:
     lines = [f"Measured {date.today().isoformat()}: `{command}`", "",
              "| chunks | sentences | ingestion chunks/s | embedding s / other s (CPU s) | disk MB | vectors MB | "
-             "peak RSS MB (models / +ingest / +retrieval) | BM25 build s | retrieval p50 / p95 ms | "
+             "peak RSS MB (models / +ingest / +retrieval) | BM25 build / load s | retrieval p50 / p95 ms | "
              "answer p50 / p95 s | load avg |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
@@ -166,7 +174,8 @@ def markdown(results: list[dict], command: str) -> str:
         answer = (f"{r['answers']['p50_s']:.1f} / {r['answers']['p95_s']:.1f}" if "answers" in r else "skipped")
         lines.append(f"| {r['chunks']:,} | {r['sentences']:,} | {speed} | {embed} | {r['disk_mb']:.0f} | "
                      f"{r['vector_mb']:.0f} | {rss['models_loaded']:.0f} / {rss['after_ingestion']:.0f} / "
-                     f"{rss['after_retrieval']:.0f} | {r['keyword_index_s']:.1f} | "
+                     f"{rss['after_retrieval']:.0f} | {r['keyword_index_s']:.1f} / "
+                     f"{r.get('keyword_load_s', nan):.2f} | "
                      f"{r['retrieval']['p50_ms']:.0f} / {r['retrieval']['p95_ms']:.0f} | {answer} | "
                      f"{r.get('load_avg', float('nan')):.1f} |")
     reused = [r for r in results if r["reused_embeddings"]]

@@ -7,14 +7,26 @@ Embeddings are always passed in, never computed by Chroma (which would try to
 download a model). An on-disk index carries a marker file naming the embedding
 model it was built with, so that a folder that is not ours, or an index built
 with another model, is refused with a clear message instead of being damaged.
+
+The chunk collection's metadata carries a *generation*: a random token that every
+write through a :class:`ChunkStore` replaces, in whatever process it runs, before
+it writes (``writing-...``) and again after (``done-...``). A keyword index built
+from the chunks records the generation it saw, so that any process can tell with
+one cheap call whether it is still current. Keyword indexes are saved under the
+index folder, in ``bm25/<collection>/`` (for a Chroma server: under a local cache
+folder, one per server and collection); ``reset`` deletes the collection's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -25,6 +37,16 @@ MARKER = "tanya-index.json"
 #: 2: sentences stored and embedded beside the chunks.
 FORMAT_VERSION = 2
 SENTENCES_SUFFIX = "-sentences"
+#: Folder of the index folder holding the saved keyword indexes, one subfolder per collection.
+KEYWORD_DIR = "bm25"
+#: Key of the chunk collection's metadata holding its generation (see the module's docstring).
+GENERATION_KEY = "generation"
+WRITING_PREFIX = "writing-"
+#: Most rows (or ids) asked of Chroma in one get(): see :meth:`ChunkStore._get`. chromadb 1.5.9's local
+#: store binds one SQLite variable per row it returns with its metadata and one per id asked for, and
+#: SQLite takes at most 32,766 in a statement: a get() of 32,767 rows with their metadata, or of 32,764
+#: ids, fails with "too many SQL variables". Reading ids alone, or texts alone, binds none per row.
+READ_PAGE = 10_000
 
 
 @dataclass(frozen=True)
@@ -70,6 +92,29 @@ def _rebuild_hint(location: object) -> str:
     return f"The index at {location} was built by an older version of Tanya Berita: run `tanya index --rebuild`."
 
 
+def new_generation(writing: bool = False) -> str:
+    """A generation token no other write ever had; ``writing`` marks one set while a write is under way."""
+    return (WRITING_PREFIX if writing else "done-") + uuid.uuid4().hex
+
+
+def settled(generation: str) -> bool:
+    """Whether ``generation`` was set after a write had finished (not while one was under way)."""
+    return not generation.startswith(WRITING_PREFIX)
+
+
+def keyword_folder(*, path: Path | None = None, url: str | None = None, collection: str,
+                   cache: Path | None = None) -> Path | None:
+    """Where the keyword index of ``collection`` is saved: in the index folder at ``path``, or for the
+    Chroma server at ``url`` in ``cache`` under a name of the server and collection (None: not saved)."""
+    if url:
+        if cache is None:
+            return None
+        key = hashlib.sha256(f"{url.rstrip('/')}\n{collection}".encode("utf-8")).hexdigest()[:16]
+        return cache / f"{collection}-{key}"
+    assert path is not None
+    return path / KEYWORD_DIR / collection
+
+
 def _write_marker(path: Path, embed_model: str) -> None:
     (path / MARKER).write_text(json.dumps({"format": FORMAT_VERSION, "embed_model": embed_model}, indent=2) + "\n",
                                encoding="utf-8")
@@ -109,21 +154,27 @@ def _check_marker(path: Path, embed_model: str, reset: bool) -> bool:
 class ChunkStore:
     """Chunks, their sentences and the embeddings of both, in two Chroma collections."""
 
-    def __init__(self, collection: Any, sentences: Any, location: str) -> None:
+    def __init__(self, collection: Any, sentences: Any, location: str, *, client: Any,
+                 keyword_dir: Path | None = None) -> None:
         self._collection = collection
         self._sentences = sentences
+        self._client = client
         self.location = location
+        #: Where the keyword index built from these chunks is saved (None: nowhere, rebuilt by each process).
+        self.keyword_dir = keyword_dir
         #: Counts the writes made through this object, so that readers (the keyword index) can tell
-        #: that what they built from the store is stale, even when the number of chunks is unchanged.
+        #: that what they built from the store is stale without asking the store (see also :meth:`generation`).
         self.version = 0
 
     # Opening ---------------------------------------------------------------
     @classmethod
     def open(cls, *, path: Path | None = None, url: str | None = None, collection: str = "articles",
-             embed_model: str, reset: bool = False) -> "ChunkStore":
+             embed_model: str, reset: bool = False, keyword_cache: Path | None = None) -> "ChunkStore":
         """Open (creating if needed) the store on disk at ``path`` or on the Chroma server at ``url``.
 
-        ``reset`` drops everything stored first (``tanya index --rebuild``).
+        ``reset`` drops everything stored first (``tanya index --rebuild``), the saved keyword index
+        included. ``keyword_cache`` is the local folder where keyword indexes of a server's collections
+        are saved (an on-disk store keeps its own in its folder).
         """
         import chromadb
         from chromadb.config import Settings as ChromaSettings
@@ -145,14 +196,19 @@ class ChunkStore:
                 client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
                 location = str(path)
             names = (collection, collection + SENTENCES_SUFFIX)
+            keyword_dir = keyword_folder(path=path, url=url, collection=collection, cache=keyword_cache)
             if reset:
                 existing = {getattr(c, "name", c) for c in client.list_collections()}
                 for name in names:
                     if name in existing:
                         client.delete_collection(name)
+                if keyword_dir is not None:
+                    shutil.rmtree(keyword_dir, ignore_errors=True)
+            # The metadata is used only when a collection is created: an existing one keeps its own.
+            metadata = {"embed_model": embed_model, "format": FORMAT_VERSION}
             col, sentences = (client.get_or_create_collection(
                 name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embed_model": embed_model, "format": FORMAT_VERSION},
+                metadata={**metadata, GENERATION_KEY: new_generation()} if name == collection else metadata,
             ) for name in names)
         except IndexDirectoryError:
             raise
@@ -172,35 +228,77 @@ class ChunkStore:
             )
         if (col.metadata or {}).get("format") != FORMAT_VERSION and col.count():
             raise IndexDirectoryError(_rebuild_hint(location))
-        return cls(col, sentences, location)
+        return cls(col, sentences, location, client=client, keyword_dir=keyword_dir)
 
     @classmethod
     def wipe(cls, *, path: Path | None = None, url: str | None = None, collection: str = "articles",
-             embed_model: str) -> None:
+             embed_model: str, keyword_cache: Path | None = None) -> None:
         """Delete everything stored, whatever model built it (``tanya index --rebuild``).
 
         On disk, only a folder that is a Tanya Berita index (or empty) is touched.
         """
-        cls.open(path=path, url=url, collection=collection, embed_model=embed_model, reset=True)
+        cls.open(path=path, url=url, collection=collection, embed_model=embed_model, reset=True,
+                 keyword_cache=keyword_cache)
 
     # Reading ----------------------------------------------------------------
     def count(self) -> int:
         return int(self._collection.count())
 
+    def generation(self) -> str:
+        """The chunk collection's generation as stored now (one call to Chroma): it changes with every
+        write made through any ChunkStore, in any process. "" for a collection made before generations."""
+        metadata = self._client.get_collection(self._collection.name, embedding_function=None).metadata
+        return str((metadata or {}).get(GENERATION_KEY, ""))
+
+    def _get(self, collection: Any, include: list[str], *, where: dict | None = None,
+             ids: list[str] | None = None) -> dict[str, list]:
+        """``collection.get(ids=ids, where=where, include=include)`` of any number of rows, in calls of at
+        most :data:`READ_PAGE` ids (one get() of many rows' metadata fails: see :data:`READ_PAGE`).
+
+        Without ``ids``: the ids of every row matching ``where`` are read first, in one call that reads
+        nothing else (safe at any size: 100,000 rows read in one), then what ``include`` asks for, by
+        batches of those ids; rows come in the order one get() gives them (Chroma's: the order in which
+        they were first added). With ``ids``: by batches of them, each batch's rows in Chroma's order.
+
+        Not a snapshot: the ids and the rest are read in separate calls, and nothing stops a write
+        between them. Writes are serialised within a process only (``Assistant``'s lock, which readers do
+        not take); another process (`tanya index` in a shell, another client of a Chroma server) may
+        write at any time. A write during the read can leave out a row it adds, and a row it removes;
+        every row present throughout the read is returned, exactly once. Rows read in different calls
+        may be from before and after the write (some chunks of a document old, others new:
+        :func:`index.building.document_states` finds such a document inconsistent, and the next run
+        redoes it). A caller needing a settled read compares :meth:`generation` before and after.
+
+        Not pages by offset (``limit``/``offset``): a row removed from a page already read shifts every
+        later row forward, so that one is silently skipped; and they cost more (SQLite walks past every
+        row before the offset: at 100,000 rows, 19 CPU s instead of 12 for every row's metadata).
+        """
+        if ids is None:
+            ids = collection.get(where=where, include=[])["ids"]
+            if not include:
+                return {"ids": list(ids)}
+        got: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+        for start in range(0, len(ids), READ_PAGE):
+            page = collection.get(ids=ids[start:start + READ_PAGE], where=where, include=include)
+            got["ids"] += page["ids"]
+            for key in include:
+                got[key] += list(page[key])
+        return got
+
     def document_hashes(self) -> dict[str, str]:
         """doc_id -> content hash of every indexed article."""
-        got = self._collection.get(include=["metadatas"])
-        return {str(m["doc_id"]): str(m.get("content_hash", "")) for m in got["metadatas"] or []}
+        got = self._get(self._collection, ["metadatas"])
+        return {str(m["doc_id"]): str(m.get("content_hash", "")) for m in got["metadatas"]}
 
     def all_chunks(self, where: dict | None = None) -> list[StoredChunk]:
-        got = self._collection.get(where=where, include=["documents", "metadatas"])
+        got = self._get(self._collection, ["documents", "metadatas"], where=where)
         chunks = [StoredChunk(id=i, text=d or "", metadata=dict(m or {}))
                   for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
         return sorted(chunks, key=lambda c: c.id)
 
     def chunk_texts(self) -> tuple[list[str], list[str]]:
         """Ids and texts of every chunk, sorted by id (no metadata read): what a keyword index needs."""
-        got = self._collection.get(include=["documents"])
+        got = self._get(self._collection, ["documents"])
         pairs = sorted(zip(got["ids"], got["documents"]))
         return [i for i, _ in pairs], [d or "" for _, d in pairs]
 
@@ -208,33 +306,29 @@ class ChunkStore:
         """The chunks with these ids, in the order given (unknown ids left out)."""
         if not ids:
             return []
-        got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        got = self._get(self._collection, ["documents", "metadatas"], ids=list(ids))
         found = {i: StoredChunk(id=i, text=d or "", metadata=dict(m or {}))
                  for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [found[i] for i in ids if i in found]
 
     def ids(self, where: dict | None = None) -> set[str]:
         """Ids of the chunks matching ``where`` (no text read)."""
-        return set(self._collection.get(where=where, include=[])["ids"])
+        return set(self._get(self._collection, [], where=where)["ids"])
 
     def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[StoredChunk]:
-        """The ``k`` chunks nearest ``embedding``, best first; ``score`` is the cosine similarity."""
-        n = self.count()
-        if n == 0:
-            return []
+        """The ``k`` chunks nearest ``embedding``, best first; ``score`` is the cosine similarity.
+
+        Fewer when the store holds fewer (Chroma returns what there is: no count asked first)."""
         got = self._collection.query(query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
-                                     n_results=min(k, n), where=where,
-                                     include=["documents", "metadatas", "distances"])
+                                     n_results=k, where=where, include=["documents", "metadatas", "distances"])
         return [StoredChunk(id=i, text=d or "", metadata=dict(m or {}), score=1.0 - float(dist))
                 for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
 
     def query_sentences(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[StoredSentence]:
-        """The ``k`` sentences nearest ``embedding``, best first; ``score`` is the cosine similarity."""
-        n = int(self._sentences.count())
-        if n == 0:
-            return []
+        """The ``k`` sentences nearest ``embedding``, best first (fewer when there are fewer); ``score`` is
+        the cosine similarity."""
         got = self._sentences.query(query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
-                                    n_results=min(k, n), where=where, include=["documents", "metadatas", "distances"])
+                                    n_results=k, where=where, include=["documents", "metadatas", "distances"])
         return [StoredSentence(id=i, chunk_id=str(m["chunk_id"]), index=int(m["sentence"]), text=d or "",
                                score=1.0 - float(dist))
                 for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
@@ -255,18 +349,18 @@ class ChunkStore:
 
     def chunk_metadatas(self) -> dict[str, dict[str, Any]]:
         """Chunk id -> metadata of every chunk (no text or embedding read). Used by incremental indexing."""
-        got = self._collection.get(include=["metadatas"])
-        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [])}
+        got = self._get(self._collection, ["metadatas"])
+        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"])}
 
     def sentence_chunk_ids(self) -> set[str]:
         """Ids of the chunks that have sentences stored (each should be a stored chunk: a check of the index)."""
-        got = self._sentences.get(include=["metadatas"])
-        return {str(m["chunk_id"]) for m in got["metadatas"] or []}
+        got = self._get(self._sentences, ["metadatas"])
+        return {str(m["chunk_id"]) for m in got["metadatas"]}
 
     def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}
-        got = self._collection.get(ids=ids, include=["embeddings"])
+        got = self._get(self._collection, ["embeddings"], ids=list(ids))
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
 
     # Writing ----------------------------------------------------------------
@@ -287,10 +381,29 @@ class ChunkStore:
         for w in writes:
             if len(w.chunks) != len(w.embeddings):
                 raise ValueError("one embedding per chunk")
-        try:
+        with self._writing():
             self._replace_documents(writes)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Around every write: a new generation before it (marked as under way) and another after it,
+        even when it fails, so that readers (the keyword index) in any process rebuild after any write.
+
+        Set before, so that a process killed in the middle of a write leaves a generation that no
+        keyword index built before the write records; set again after, so that one built while the
+        write was under way (from part of it) is replaced once it is done.
+        """
+        self._set_generation(new_generation(writing=True))
+        try:
+            yield
         finally:
-            self.version += 1  # readers (the keyword index) rebuild after any write, even a failed one
+            self.version += 1
+            self._set_generation(new_generation())
+
+    def _set_generation(self, generation: str) -> None:
+        # modify() replaces the whole metadata: keep the rest (embedding model, format) as it was opened.
+        kept = {k: v for k, v in (self._collection.metadata or {}).items() if k != GENERATION_KEY}
+        self._collection.modify(metadata={**kept, GENERATION_KEY: generation})
 
     def _replace_documents(self, writes: list["DocumentWrite"]) -> None:
         rows: list[tuple[str, str, dict]] = []
@@ -329,10 +442,8 @@ class ChunkStore:
 
     def delete_document(self, doc_id: str) -> int:
         """Remove an article's chunks and sentences; returns how many chunks there were."""
-        try:
+        with self._writing():
             return self._delete_document(doc_id)
-        finally:
-            self.version += 1
 
     def _delete_document(self, doc_id: str) -> int:
         ids = self._collection.get(where={"doc_id": doc_id}, include=[])["ids"]

@@ -19,6 +19,7 @@ from rag.followup import History, clean_rewrite, joined_question, looks_like_fol
 from rag.language import Language, answer_language, detect_language
 from rag.llm import ChatModel, Message, load_chat_model
 from rag.prompting import build_messages, rewrite_messages, translate_messages
+from rag.keyword_index import save_keyword_index
 from rag.retrieval import HybridRetriever, Passage, ScoredSentence
 from rag.settings import Settings, load_settings
 from rag.support import SupportJudge
@@ -95,7 +96,7 @@ class Assistant:
     def _open_store(self, reset: bool = False) -> ChunkStore:
         s = self.settings
         return ChunkStore.open(path=s.index_path, url=s.chroma_url, collection=s.collection,
-                               embed_model=s.embed_model, reset=reset)
+                               embed_model=s.embed_model, reset=reset, keyword_cache=s.keyword_cache_path)
 
     @property
     def retriever(self) -> HybridRetriever:
@@ -135,8 +136,7 @@ class Assistant:
             # The embedding model is loaded only if an article needs embedding.
             report = index_articles(targets, self.store, lambda: self.embedder, chunk_size=self.settings.chunk_size,
                                     chunk_overlap=self.settings.chunk_overlap, progress=progress)
-            if self._retriever is not None:
-                self._retriever.refresh()
+            self._refresh_keyword_index()
         return report
 
     def add_articles(self, articles: Sequence[Article], *, progress: bool = True) -> IndexReport:
@@ -144,9 +144,16 @@ class Assistant:
         with self._lock:
             report = index_documents(list(articles), self.store, self.embedder, chunk_size=self.settings.chunk_size,
                                      chunk_overlap=self.settings.chunk_overlap, progress=progress)
-            if self._retriever is not None:
-                self._retriever.refresh()
+            self._refresh_keyword_index()
         return report
+
+    def _refresh_keyword_index(self) -> None:
+        """After indexing: the retriever's keyword index brought up to date, or (no retriever yet, as in
+        `tanya index`) the saved one, so that the next process to answer questions loads it from disk."""
+        if self._retriever is not None:
+            self._retriever.refresh()
+        else:
+            save_keyword_index(self.store)
 
     # Questions ----------------------------------------------------------------------
     def _check_question(self, question: str) -> str:
@@ -345,8 +352,7 @@ class Assistant:
         with self._lock:
             removed = library.remove_article(self.store, doc_id, articles_dir=self.settings.articles_dir,
                                              removed_dir=self.settings.home / "removed")
-            if self._retriever is not None:
-                self._retriever.refresh()
+            self._refresh_keyword_index()
         return removed
 
     def add_files(self, paths: Sequence[Path | str], *, names: Sequence[str] | None = None,

@@ -5,7 +5,8 @@
   finds the one sentence that answers inside a chunk about something else;
 - BM25 with the Indonesian Snowball stemmer. It matches Indonesian words to
   Indonesian text well and English words hardly at all, so its weight in the
-  fusion depends on the question's language.
+  fusion depends on the question's language. Its index is saved beside the store
+  and loaded while it is current (``rag/keyword_index.py``).
 
 Near-duplicate chunks (the same report retold) are kept out of the results, so
 that they cover distinct evidence; every chunk comes with its sentences scored.
@@ -14,6 +15,7 @@ that they cover distinct evidence; every chunk comes with its sentences scored.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -22,16 +24,11 @@ import numpy as np
 
 from index import ChunkStore, Embedder, StoredChunk
 from rag.errors import FilterError
+from rag.keyword_index import INDONESIAN_STOPWORDS, BM25Index, current_keyword_index, is_current
 from rag.language import Language
 
-# Common Indonesian function words, left out of the BM25 index.
-INDONESIAN_STOPWORDS = sorted(set("""
-ada adalah agar akan aku anda apa apakah atau bagaimana bahwa banyak bagi baru begitu belum berapa bila
-bisa dalam dan dari dengan di dia ia ini itu jadi jika juga kah kalau kami kamu kan karena ke kenapa
-ketika kita lagi lah lain maka mana masih mengapa mereka meski namun oleh pada para pun saat saja sama
-sangat satu se sebagai sebuah sedang sejak sekitar selama semua seperti serta siapa sini situ sudah supaya
-tak tapi telah tentang tersebut tetapi tidak untuk yaitu yakni yang nya kapan dimana
-""".split()))
+__all__ = ["BM25Index", "FILTER_FIELDS", "HybridRetriever", "INDONESIAN_STOPWORDS", "Passage", "ScoredSentence",
+           "chroma_where", "near_duplicate"]
 
 
 @dataclass(frozen=True)
@@ -119,52 +116,6 @@ def near_duplicate(a: np.ndarray, b: np.ndarray, text_a: str, text_b: str, thres
     return float(a @ b) >= threshold and _numbers(text_a) == _numbers(text_b)
 
 
-class BM25Index:
-    """BM25 (bm25s, Lucene's formula, k1=1.5, b=0.75) over the stored chunks' texts, with the Indonesian
-    Snowball stemmer and stopwords: the same scores as llama-index's ``BM25Retriever`` with those settings.
-
-    Built once from the chunk texts alone (no metadata held); a search scores every chunk
-    with sparse-matrix arithmetic and keeps the best ``k``: the cost per query grows with the
-    chunks that share a word with the question, not with Python objects per chunk.
-    """
-
-    def __init__(self, ids: list[str], texts: list[str]) -> None:
-        import bm25s
-        import Stemmer
-
-        self.size = len(ids)
-        self.version = -1  # the store's version it was built from (set by HybridRetriever.refresh)
-        self._ids = np.asarray(ids, dtype=object)
-        self._position = {chunk_id: n for n, chunk_id in enumerate(ids)}
-        self._stemmer = Stemmer.Stemmer("indonesian")
-        self._bm25 = None
-        if ids:
-            tokens = bm25s.tokenize(texts, stopwords=INDONESIAN_STOPWORDS, stemmer=self._stemmer, show_progress=False)
-            self._bm25 = bm25s.BM25()
-            self._bm25.index(tokens, show_progress=False)
-
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """The ids of the ``k`` best chunks (positive scores only) with their scores, best first."""
-        import bm25s
-
-        if self._bm25 is None:
-            return []
-        tokens = bm25s.tokenize(query, stemmer=self._stemmer, return_ids=False, show_progress=False)[0]
-        ids = self._bm25.get_tokens_ids(tokens)
-        if not ids:
-            return []
-        scores = self._bm25.get_scores_from_ids(ids)
-        if allowed is not None:
-            mask = np.zeros(self.size, dtype=bool)
-            mask[[self._position[i] for i in allowed if i in self._position]] = True
-            scores = np.where(mask, scores, 0.0)
-        candidates = np.flatnonzero(scores > 0)
-        if len(candidates) > k:
-            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
-        best = sorted(candidates, key=lambda n: (-scores[n], n))
-        return [(str(self._ids[n]), float(scores[n])) for n in best]
-
-
 class HybridRetriever:
     """Dense + sentence + BM25 retrieval over one chunk store, fused with weighted reciprocal ranks."""
 
@@ -179,23 +130,22 @@ class HybridRetriever:
         self.sentence_weight = sentence_weight
         self.duplicate_threshold = duplicate_threshold
         self._bm25: BM25Index | None = None
+        self._bm25_lock = threading.Lock()  # one load or build at a time, however many questions wait for it
 
     def refresh(self) -> None:
-        """Rebuild the keyword index from the store (after indexing)."""
-        version = self.store.version  # read first: a write during the rebuild makes the result stale
-        bm25 = BM25Index(*self.store.chunk_texts())
-        bm25.version = version
-        self._bm25 = bm25
+        """Bring the keyword index up to date with the store (after indexing): kept if still current,
+        else loaded from disk when the saved one is current, else built from the store and saved."""
+        self._keyword_index()
 
     def _keyword_index(self) -> BM25Index:
-        """The keyword index, rebuilt when the store changed since it was built (in this process, or in
-        another one that changed the chunk count), so that questions asked while articles are indexed
-        never keep a stale one."""
-        bm25 = self._bm25
-        if bm25 is None or bm25.version != self.store.version or bm25.size != self.store.count():
-            self.refresh()
-        assert self._bm25 is not None
-        return self._bm25
+        """The keyword index, current with the store: checked on every question (one call to the store: its
+        generation), so that questions asked while articles are indexed, in this process or another one,
+        never use a stale one."""
+        with self._bm25_lock:
+            bm25 = self._bm25
+            if bm25 is None or not is_current(bm25, self.store):
+                bm25 = self._bm25 = current_keyword_index(self.store)
+            return bm25
 
     def retrieve(self, question: str, k: int, language: Language = "id",
                  filters: dict[str, str] | None = None, mode: str = "hybrid") -> list[Passage]:

@@ -153,6 +153,11 @@ class Settings(BaseSettings):
     def index_path(self) -> Path:
         return self.home / "index"
 
+    @property
+    def keyword_cache_path(self) -> Path:
+        """Where keyword indexes of a Chroma server's collections are saved (an index on disk keeps its own)."""
+        return self.home / "cache" / "bm25"
+
 
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings, turning validation errors into a :class:`SettingsError` that names the variable."""

@@ -16,7 +16,7 @@ TEXTS = {
 
 @pytest.fixture(scope="module")
 def index():
-    return BM25Index(list(TEXTS), list(TEXTS.values()))
+    return BM25Index.build(list(TEXTS), list(TEXTS.values()))
 
 
 def test_scores_match_llama_index_bm25(index):
@@ -44,4 +44,22 @@ def test_allowed_ids_filter_and_unknown_words(index):
 
 
 def test_empty_index():
-    assert BM25Index([], []).search("beras", 5) == []
+    assert BM25Index.build([], []).search("beras", 5) == []
+
+
+def test_written_and_read_back_it_gives_the_same_results(tmp_path):
+    index = BM25Index.build(list(TEXTS), list(TEXTS.values()), generation="done-test")
+    index.write(tmp_path / "saved")
+    meta = index.meta()
+    for mmap in (True, False):
+        again = BM25Index.read(tmp_path / "saved", meta, mmap=mmap)
+        assert again.generation == "done-test" and again.size == index.size
+        for question in ("Siapa yang memberi rompi kepada Kim?", "harga beras di pasar", "bulu tangkis Jepang"):
+            assert again.search(question, 10) == index.search(question, 10)
+            assert again.search(question, 10, allowed={"b#0001"}) == index.search(question, 10, allowed={"b#0001"})
+
+
+def test_an_empty_index_is_written_and_read_back(tmp_path):
+    empty = BM25Index.build([], [])
+    empty.write(tmp_path / "saved")
+    assert BM25Index.read(tmp_path / "saved", empty.meta()).search("beras", 5) == []

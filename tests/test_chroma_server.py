@@ -158,6 +158,28 @@ def test_wipe_empties_both_collections_and_nothing_else(server, chroma_url, bot)
     assert _counts(server) == kept  # the other collections on the server are left alone
 
 
+@pytest.mark.slow
+def test_the_keyword_index_is_saved_on_this_machine_and_follows_the_server(tmp_path, bot, chroma_url, models_dir,
+                                                                          seed_articles, embedder):
+    from rag.keyword_index import SavedKeywordIndex
+
+    folder = bot.store.keyword_dir  # saved by `bot.index()`, in the local cache, named after server and collection
+    assert folder.parent == bot.settings.keyword_cache_path and folder.name.startswith(COLLECTION + "-")
+    assert SavedKeywordIndex(folder).is_current(bot.store.generation())
+    assert not bot.settings.index_path.exists()
+    vector = embedder.embed_queries([QUESTION])[0]
+    assert len(bot.store.query(vector, 10_000)) == bot.store.count()  # more than the server holds: what there is
+    assert any(p.doc_id == ANSWER_DOC for p in bot.retriever.retrieve(QUESTION, 5, "id", mode="bm25"))
+
+    other = _assistant(tmp_path / "other-home", chroma_url, models_dir, seed_articles, embedder)
+    other.store.delete_document(ANSWER_DOC)  # another machine changes the shared index
+    assert not SavedKeywordIndex(folder).is_current(bot.store.generation())
+    assert all(p.doc_id != ANSWER_DOC for p in bot.retriever.retrieve(QUESTION, 5, "id", mode="bm25"))
+    other.index(progress=False)  # and puts the article back
+    assert any(p.doc_id == ANSWER_DOC for p in bot.retriever.retrieve(QUESTION, 5, "id", mode="bm25"))
+    assert SavedKeywordIndex(folder).is_current(bot.store.generation())
+
+
 def test_a_chroma_server_that_is_not_running_is_a_clear_error(tmp_path):
     from rag import Assistant, load_settings
     from rag.errors import IndexDirectoryError
