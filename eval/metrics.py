@@ -65,6 +65,15 @@ def facts_present(answer: str, gold_facts: list[list[str]]) -> float:
     return hits / len(gold_facts)
 
 
+def answer_scores(answer: str, abstained: bool, gold_facts: list[list[str]], gold_answer: str | None) -> dict:
+    """``facts`` and ``f1`` of an answer to an answerable question. An abstention scores 0 on both,
+    even when the sentence it quotes as the closest holds the gold facts: it told the reader the
+    sources do not say."""
+    if abstained:
+        return {"facts": 0.0, "f1": 0.0 if gold_answer else None}
+    return {"facts": facts_present(answer, gold_facts), "f1": token_f1(answer, gold_answer) if gold_answer else None}
+
+
 def token_f1(prediction: str, gold: str) -> float:
     """SQuAD token F1."""
     p, g = normalise_answer(prediction).split(), normalise_answer(gold).split()

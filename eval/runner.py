@@ -15,7 +15,7 @@ from pathlib import Path
 from eval.dataset import EvalItem
 from eval.judge import Judge, describe
 from eval.metrics import (
-    citation_scores, facts_present, first_relevant_rank, mean, med, percentile, recall_at, reciprocal_rank, token_f1,
+    answer_scores, citation_scores, first_relevant_rank, mean, med, percentile, recall_at, reciprocal_rank,
 )
 from rag import Assistant, Final, Token
 from rag.language import answer_language, detect_language
@@ -56,8 +56,8 @@ def evaluate_item(bot: Assistant, item: EvalItem, judge: Judge, answers: bool = 
         "answer_language": answer_language(answer.text),
         "citations": [asdict(c) for c in answer.citations],
         "notes": answer.notes,
-        "facts": facts_present(answer.text, item.gold_facts) if item.answerable else None,
-        "f1": token_f1(answer.text, item.gold_answer) if item.answerable and item.gold_answer else None,
+        **(answer_scores(answer.text, answer.abstained, item.gold_facts, item.gold_answer) if item.answerable
+           else {"facts": None, "f1": None}),
         "citation": {k: v for k, v in citations.items()},
         "ttft_s": ttft,
         "total_s": total,
@@ -173,6 +173,8 @@ def rescore(run: Path, judge: Judge) -> dict:
         cited = {c["number"]: c["text"] for c in row["citations"]}
         row["citation"] = citation_scores(row["answer"], cited, lambda s, p: judge.judge(s, p).supported)
         row["answer_language"] = answer_language(row["answer"])
+        if row["answerable"] and row["abstained"]:  # scored before abstentions counted 0 (see answer_scores)
+            row.update(facts=0.0, f1=0.0 if row.get("f1") is not None else None)
     (run / "results.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     old = json.loads((run / "report.json").read_text(encoding="utf-8"))
     report = report_with_splits(rows)

@@ -16,7 +16,7 @@ from typing import Sequence
 
 from eval.dataset import EvalItem
 from eval.judge import SupportJudge
-from eval.metrics import citation_scores, facts_present, token_f1
+from eval.metrics import answer_scores, citation_scores
 from eval.resume import done_rows, write_rows
 from rag import Assistant
 from rag.abstention import is_refusal
@@ -80,8 +80,8 @@ def evaluate_vanilla(engine, item: EvalItem, judge: SupportJudge) -> dict:
         "id": item.id, "lang": item.lang, "type": item.type, "question": item.question,
         "answerable": item.answerable, "gold_answer": item.gold_answer, "answer": text, "abstained": abstained,
         "answer_language": detect_language(text) if text else item.lang,
-        "facts": facts_present(text, item.gold_facts) if item.answerable else None,
-        "f1": token_f1(text, item.gold_answer) if item.answerable and item.gold_answer else None,
+        **(answer_scores(text, abstained, item.gold_facts, item.gold_answer) if item.answerable
+           else {"facts": None, "f1": None}),
         "citation": citations, "ttft_s": ttft, "total_s": total, "prompt_tokens": None, "completion_tokens": None,
         "sources": [n.node.metadata.get("doc_id") for n in response.source_nodes],
         "passages": {str(number): passage for number, passage in sources.items()},
@@ -117,6 +117,8 @@ def rescore_vanilla(out: Path, judge: SupportJudge) -> list[dict] | None:
     if not rows or any("passages" not in row for row in rows):
         return None
     for row in rows:
+        if row["answerable"] and row["abstained"]:  # scored before abstentions counted 0 (see answer_scores)
+            row.update(facts=0.0, f1=0.0 if row.get("f1") is not None else None)
         row["citation"] = citation_scores(row["answer"], {int(n): t for n, t in row["passages"].items()},
                                           lambda s, p: judge.judge(s, p).supported)
     write_rows(path, rows)

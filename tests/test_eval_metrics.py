@@ -100,3 +100,13 @@ def test_a_run_report_names_its_judge():
     from eval.judge import LLMJudge, describe
 
     assert describe(LLMJudge("http://127.0.0.1:9/v1", "qwen")) == "LLM judge: qwen at http://127.0.0.1:9/v1"
+
+
+def test_an_abstention_scores_zero_even_when_its_quote_holds_the_facts():
+    from eval.metrics import answer_scores
+
+    quote = "The sources do not say. The closest they come: “Kozlov melepas Kim di Artyom” [1]"
+    assert answer_scores(quote, True, [["Kozlov"]], "Alexander Kozlov") == {"facts": 0.0, "f1": 0.0}
+    answered = answer_scores("Alexander Kozlov saw him off [1].", False, [["Kozlov"]], "Alexander Kozlov")
+    assert answered["facts"] == 1.0 and answered["f1"] > 0.5
+    assert answer_scores("x", True, [["x"]], None) == {"facts": 0.0, "f1": None}

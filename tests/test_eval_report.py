@@ -79,3 +79,18 @@ def test_vanilla_rows_without_passages_are_kept_as_scored(tmp_path):
     (tmp_path / "report.json").write_text(json.dumps(report))
     block = rescore(tmp_path, _Judge(False))["baselines"]["vanilla_llamaindex"]
     assert block["not_rescored"] and block["every"] == 3
+
+
+def test_rescore_counts_an_old_runs_abstentions_as_wrong(tmp_path):
+    """Runs stored before abstentions scored 0 had credited the facts in an abstention's quote."""
+    import json
+
+    from eval.runner import rescore
+
+    rows = [_row(1, "en", True, True, 1.0), _row(2, "en", True, False, 1.0)]
+    (tmp_path / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "report.json").write_text(json.dumps(aggregate(rows)))
+    report = rescore(tmp_path, _Judge(True))
+    assert report["answer"]["correctness"] == 0.5 and report["answer"]["f1"] == 0.5
+    stored = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert [r["facts"] for r in stored] == [0.0, 1.0]
