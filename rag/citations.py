@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+#: The prompt's own "[n]", copied by the model instead of a number: cites nothing, so it is removed.
+PLACEHOLDER = re.compile(r"\[[nN]\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(A-Z0-9])|(?<=\])\s+(?=[\"“(A-Z0-9])|\n+")
 
 
@@ -14,7 +16,7 @@ def cited_numbers(text: str) -> list[int]:
 
 
 def strip_citations(text: str) -> str:
-    return re.sub(r"\s+([.,!?;:])", r"\1", CITATION.sub("", text)).strip()
+    return re.sub(r"\s+([.,!?;:])", r"\1", PLACEHOLDER.sub("", CITATION.sub("", text))).strip()
 
 
 def split_sentences(text: str) -> list[str]:

@@ -31,3 +31,10 @@ def test_renumber_orders_sources_by_first_appearance():
     assert order == [4, 1, 2]
     # every number in the text maps to a source
     assert sorted(set(cited_numbers(text))) == list(range(1, len(order) + 1))
+
+
+def test_the_prompts_own_placeholder_is_not_left_in_an_answer():
+    from rag.citations import strip_citations, with_citations
+
+    assert with_citations("Kim was given five drones. [n]", [1]) == "Kim was given five drones [1]."
+    assert strip_citations("Kim left on Sunday [n] [2].") == "Kim left on Sunday."
