@@ -211,7 +211,7 @@ class Assistant:
                 pieces.append(piece)
                 yield Token(piece)
             stats = self.llm.last_stats
-        answer = self._checked_answer(draft, "".join(pieces).strip())
+        answer = self._checked_answer(draft, self._reasked("".join(pieces).strip(), draft))
         answer.stats = stats
         yield Final(answer)
 
@@ -270,6 +270,22 @@ class Assistant:
             passages.append(Passage(id=f"given#{i}", doc_id=f"given-{i + 1}", text=text, score=float(max(scores)),
                                     title=f"Passage {i + 1}", dense_score=float(max(scores)), sentences=scored))
         return passages
+
+    def _reasked(self, raw: str, draft: _Draft) -> str:
+        """``raw``, or when it is a refusal of a question in another language than the sources, the
+        model's answer in the sources' language (translated back later, like any drift).
+
+        The small model refuses English questions over Indonesian sources that it answers when
+        asked in Indonesian; verification and abstention then judge that answer like any other.
+        """
+        if (raw and not is_refusal(raw)) or not self.settings.reask_refusals or not draft.sources:
+            return raw
+        source_language = detect_language(draft.sources[0].text)
+        if source_language == draft.language:
+            return raw
+        draft.notes.append(f"the model found no answer in {draft.language}: asked again in {source_language}")
+        return self._generate(build_messages(draft.query, draft.sources, source_language),
+                              self.settings.max_answer_tokens)
 
     def _abstain(self, draft: _Draft, reason: str, cover: bool = True) -> Answer:
         """'The sources do not say', with the closest sentence quoted (and cited) when there is one."""

@@ -110,6 +110,12 @@ class Settings(BaseSettings):
     support_threshold_cross: float = Field(default=0.8175, ge=0.0, le=1.0,
                                            description="The same for an English sentence (cross-lingual).")
     rewrite_followups: bool = Field(default=True, description="Let the model make follow-ups standalone.")
+    reask_refusals: bool = Field(
+        default=False,
+        description="When the model finds no answer to a question in another language than the sources "
+                    "(English over Indonesian articles), ask it once more in the sources' language, then translate. "
+                    "Off by default: on the eval set's English questions it halves wrong abstentions but invents "
+                    "answers to 2 of 15 unanswerable ones and makes refusals ~10 s slower (eval/README.md).")
     max_question_chars: int = Field(default=2000, ge=10)
 
     @field_validator("home", "articles_dir", "models_dir", mode="after")

@@ -92,3 +92,44 @@ def test_retrieved_passages_carry_their_scored_sentences(tiny_bot):
     assert best.sentences and " ".join(s.text for s in best.sentences).startswith(best.text[:20])
     assert any("rompi antipeluru" in s.text for s in best.sentences)
     assert best.best_sentence_score == max(s.score for s in best.sentences)
+
+
+class _RefusesEnglish:
+    """A model that, like the small default one, refuses an English question over Indonesian
+    sources but answers it when asked in Indonesian (and translates when asked to)."""
+
+    name = "refuses-english"
+
+    def __init__(self) -> None:
+        from rag.llm import GenerationStats
+
+        self.last_stats = GenerationStats()
+        self.calls: list[str] = []
+
+    def stream(self, messages, *, max_tokens, temperature):
+        system, user = messages[0]["content"], messages[-1]["content"]
+        if system.startswith("Rewrite the text entirely in English"):
+            self.calls.append("translate")
+            yield "Oleg Kozhemyako gave Kim a bulletproof vest and six drones [1]."
+        elif "Answer in English" in user:
+            self.calls.append("en")
+            yield "NOT_IN_SOURCES"
+        else:
+            self.calls.append("id")
+            yield "Oleg Kozhemyako memberi Kim rompi antipeluru dan enam drone [1]."
+
+
+@pytest.mark.parametrize("reask", [True, False])
+def test_an_english_refusal_is_asked_again_in_the_sources_language(tiny_bot, reask):
+    from rag import Assistant
+
+    bot = Assistant(tiny_bot.settings, reask_refusals=reask)
+    bot._embedder, bot._store, bot._retriever = tiny_bot.embedder, tiny_bot.store, tiny_bot.retriever
+    bot._llm = model = _RefusesEnglish()
+    answer = bot.ask("Who gave Kim Jong Un a bulletproof vest?")
+    if reask:
+        assert model.calls == ["en", "id", "translate"]
+        assert not answer.abstained and "Kozhemyako" in answer.text and answer.language == "en"
+        assert any("asked again in id" in note for note in answer.notes)
+    else:
+        assert model.calls == ["en"] and answer.abstained
