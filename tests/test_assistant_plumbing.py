@@ -110,26 +110,27 @@ class _RefusesEnglish:
         system, user = messages[0]["content"], messages[-1]["content"]
         if system.startswith("Rewrite the text entirely in English"):
             self.calls.append("translate")
-            yield "Oleg Kozhemyako gave Kim a bulletproof vest and six drones [1]."
+            yield "Before leaving Vladivostok, Kim was given a bulletproof vest by the governor of Primorye [1]."
         elif "Answer in English" in user:
             self.calls.append("en")
             yield "NOT_IN_SOURCES"
         else:
             self.calls.append("id")
-            yield "Oleg Kozhemyako memberi Kim rompi antipeluru dan enam drone [1]."
+            yield "Sebelum berangkat dari Vladivostok, Kim dihadiahi rompi antipeluru dari gubernur wilayah Primorye [1]."
 
 
 @pytest.mark.parametrize("reask", [True, False])
 def test_an_english_refusal_is_asked_again_in_the_sources_language(tiny_bot, reask):
     from rag import Assistant
 
-    bot = Assistant(tiny_bot.settings, reask_refusals=reask)
+    # evidence-score abstention off: this test is about the model's refusal, not the code's
+    bot = Assistant(tiny_bot.settings, reask_refusals=reask, min_evidence_score=0.0)
     bot._embedder, bot._store, bot._retriever = tiny_bot.embedder, tiny_bot.store, tiny_bot.retriever
     bot._llm = model = _RefusesEnglish()
     answer = bot.ask("Who gave Kim Jong Un a bulletproof vest?")
     if reask:
         assert model.calls == ["en", "id", "translate"]
-        assert not answer.abstained and "Kozhemyako" in answer.text and answer.language == "en"
+        assert not answer.abstained and "Primorye" in answer.text and answer.language == "en"
         assert any("asked again in id" in note for note in answer.notes)
     else:
         assert model.calls == ["en"] and answer.abstained
