@@ -74,6 +74,12 @@ def answer_scores(answer: str, abstained: bool, gold_facts: list[list[str]], gol
     return {"facts": facts_present(answer, gold_facts), "f1": token_f1(answer, gold_answer) if gold_answer else None}
 
 
+def score_abstention_as_wrong(row: dict) -> None:
+    """A stored answer row scored before abstentions counted 0 (see :func:`answer_scores`), scored now."""
+    if row["answerable"] and row["abstained"]:
+        row.update(facts=0.0, f1=0.0 if row.get("f1") is not None else None)
+
+
 def token_f1(prediction: str, gold: str) -> float:
     """SQuAD token F1."""
     p, g = normalise_answer(prediction).split(), normalise_answer(gold).split()

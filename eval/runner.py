@@ -16,6 +16,7 @@ from eval.dataset import EvalItem
 from eval.judge import Judge, describe
 from eval.metrics import (
     answer_scores, citation_scores, first_relevant_rank, mean, med, percentile, recall_at, reciprocal_rank,
+    score_abstention_as_wrong,
 )
 from rag import Assistant, Final, Token
 from rag.language import answer_language, detect_language
@@ -173,8 +174,7 @@ def rescore(run: Path, judge: Judge) -> dict:
         cited = {c["number"]: c["text"] for c in row["citations"]}
         row["citation"] = citation_scores(row["answer"], cited, lambda s, p: judge.judge(s, p).supported)
         row["answer_language"] = answer_language(row["answer"])
-        if row["answerable"] and row["abstained"]:  # scored before abstentions counted 0 (see answer_scores)
-            row.update(facts=0.0, f1=0.0 if row.get("f1") is not None else None)
+        score_abstention_as_wrong(row)
     (run / "results.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     old = json.loads((run / "report.json").read_text(encoding="utf-8"))
     report = report_with_splits(rows)

@@ -16,7 +16,7 @@ from typing import Sequence
 
 from eval.dataset import EvalItem
 from eval.judge import SupportJudge
-from eval.metrics import answer_scores, citation_scores
+from eval.metrics import answer_scores, citation_scores, score_abstention_as_wrong
 from eval.resume import done_rows, write_rows
 from rag import Assistant
 from rag.abstention import is_refusal
@@ -117,8 +117,7 @@ def rescore_vanilla(out: Path, judge: SupportJudge) -> list[dict] | None:
     if not rows or any("passages" not in row for row in rows):
         return None
     for row in rows:
-        if row["answerable"] and row["abstained"]:  # scored before abstentions counted 0 (see answer_scores)
-            row.update(facts=0.0, f1=0.0 if row.get("f1") is not None else None)
+        score_abstention_as_wrong(row)
         row["citation"] = citation_scores(row["answer"], {int(n): t for n, t in row["passages"].items()},
                                           lambda s, p: judge.judge(s, p).supported)
     write_rows(path, rows)

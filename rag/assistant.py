@@ -16,10 +16,10 @@ from rag.citations import renumber, strip_citations
 from rag.errors import QuestionError
 from rag.evidence import Source, select_evidence
 from rag.followup import History, clean_rewrite, joined_question, looks_like_followup, previous_turns
+from rag.keyword_index import save_keyword_index
 from rag.language import Language, answer_language, detect_language
 from rag.llm import ChatModel, Message, load_chat_model
 from rag.prompting import build_messages, rewrite_messages, translate_messages
-from rag.keyword_index import save_keyword_index
 from rag.retrieval import HybridRetriever, Passage, ScoredSentence
 from rag.settings import Settings, load_settings
 from rag.support import SupportJudge
