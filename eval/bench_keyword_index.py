@@ -29,7 +29,9 @@ import threading
 import time
 from pathlib import Path
 
+from eval.bench_scale import disk_mb, facqa_questions
 from eval.metrics import percentile
+from eval.synthetic_corpus import MAX_PASSAGES, MIN_PASSAGES
 
 DEFAULT_WORK = Path("/tmp/tanya-bench-keyword-index")
 
@@ -67,14 +69,11 @@ class PeakSampler:
         self.peak_mb = max(self.peak_mb, rss_mb())
 
 
-def _disk_mb(folder: Path) -> float:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
-
-
 # Texts ---------------------------------------------------------------------------------------------------
 def _articles(passages: list[str], rng: random.Random):
+    """Endless synthetic articles: benchmark passages recombined as :mod:`eval.synthetic_corpus` does."""
     while True:
-        yield "\n\n".join(rng.sample(passages, rng.randint(3, 6)))
+        yield "\n\n".join(rng.sample(passages, rng.randint(MIN_PASSAGES, MAX_PASSAGES)))
 
 
 def calibrate(passages: list[str], seed: int, articles: int = 200) -> tuple[int, int]:
@@ -130,7 +129,7 @@ def child_build(work: Path, questions: list[str]) -> dict:
     (work / "expected.json").write_text(json.dumps([index.search(q, 20) for q in questions]), encoding="utf-8")
     return {"chunks": len(ids), "build_s": build_s, "build_cpu_s": build_cpu, "save_s": save_s,
             "rss_before_mb": before, "rss_after_build_mb": after, "peak_during_build_mb": peak.peak_mb,
-            "disk_mb": _disk_mb(saved.folder)}
+            "disk_mb": disk_mb(saved.folder)}
 
 
 def child_load(work: Path, questions: list[str], mmap: bool) -> dict:
@@ -283,7 +282,7 @@ def summary(report: dict, questions: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from eval.benchmarks import DEFAULT_ROOT, load_facqa
+    from eval.benchmarks import DEFAULT_ROOT
 
     p = argparse.ArgumentParser(prog="python -m eval.bench_keyword_index", description=__doc__.split("\n\n")[0])
     p.add_argument("--chunks", type=int, default=100_000)
@@ -297,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--child", choices=["build", "load", "load-ram", "chroma", "start-build", "start-load"],
                    help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    questions = [item.question for item in load_facqa(args.data / "facqa", "test")[:args.questions]]
+    questions = facqa_questions(args.data, args.questions)
     if args.child:
         result = {"build": lambda: child_build(args.work, questions),
                   "load": lambda: child_load(args.work, questions, mmap=True),

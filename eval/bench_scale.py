@@ -49,12 +49,14 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _disk_mb(folder: Path) -> float:
+def disk_mb(folder: Path) -> float:
+    """Space the files under ``folder`` take on disk, in MB."""
     blocks = sum(p.stat().st_blocks for p in folder.rglob("*") if p.is_file())
     return blocks * 512 / 1e6
 
 
-def _questions(data: Path, n: int) -> list[str]:
+def facqa_questions(data: Path, n: int) -> list[str]:
+    """The first ``n`` FacQA test questions."""
     from eval.benchmarks import load_facqa
 
     return [item.question for item in load_facqa(data / "facqa", "test")[:n]]
@@ -101,7 +103,7 @@ def measure_size(corpus: Path, home: Path, data: Path, *, reuse: bool, questions
                    "texts_embedded": ledger.texts_embedded, "texts_reused": ledger.texts_reused,
                    "chunks_approximated": ledger.chunks_approximated,
                    "texts": report.chunks_written + sentences},
-        "disk_mb": _disk_mb(settings.index_path),
+        "disk_mb": disk_mb(settings.index_path),
         "vector_mb": (report.chunks_written + sentences) * real.dimension * 4 / 1e6,
     })
 
@@ -114,8 +116,8 @@ def measure_size(corpus: Path, home: Path, data: Path, *, reuse: bool, questions
     started = time.perf_counter()
     current_keyword_index(later)  # as a process started later: loaded from disk
     result["keyword_load_s"] = time.perf_counter() - started
-    result["keyword_disk_mb"] = _disk_mb(later.keyword_dir)
-    asked = _questions(data, questions)
+    result["keyword_disk_mb"] = disk_mb(later.keyword_dir)
+    asked = facqa_questions(data, questions)
     bot.retriever.retrieve(asked[0], 5, "id")  # warm
     times = []
     for q in asked:
