@@ -20,7 +20,7 @@ from rag.keyword_index import save_keyword_index
 from rag.language import Language, answer_language, detect_language
 from rag.llm import ChatModel, Message, load_chat_model
 from rag.prompting import build_messages, rewrite_messages, translate_messages
-from rag.retrieval import HybridRetriever, Passage, ScoredSentence
+from rag.retrieval import HybridRetriever, Passage, ScoredSentence, Weights
 from rag.settings import Settings, load_settings
 from rag.support import SupportJudge
 from rag.verification import VerifiedSentence, verify_answer
@@ -104,9 +104,9 @@ class Assistant:
             if self.store.count() == 0:
                 self.index()
             s = self.settings
-            self._retriever = HybridRetriever(self.store, self.embedder, candidates=s.candidates, fusion_k=s.fusion_k,
-                                              bm25_weights={"id": s.bm25_weight_id, "en": s.bm25_weight_en},
-                                              sentence_weight=s.sentence_weight,
+            weights = {"id": Weights(sentence=s.sentence_weight_id, bm25=s.bm25_weight_id),
+                       "en": Weights(sentence=s.sentence_weight_en, bm25=s.bm25_weight_en)}
+            self._retriever = HybridRetriever(self.store, self.embedder, candidates=s.candidates, weights=weights,
                                               duplicate_threshold=s.duplicate_threshold)
         return self._retriever
 

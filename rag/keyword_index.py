@@ -106,20 +106,24 @@ class BM25Index:
 
     @cached_property
     def _position(self) -> dict[str, int]:
-        """Chunk id -> row, made on the first filtered search only."""
+        """Chunk id -> row, made on first use (a filtered search or :meth:`scores`)."""
         return {str(chunk_id): n for n, chunk_id in enumerate(self._ids)}
 
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """The ids of the ``k`` best chunks (positive scores only) with their scores, best first."""
+    def _scores(self, query: str) -> np.ndarray | None:
+        """Every chunk's score for ``query``, in row order; None when no word of it is indexed."""
         import bm25s
 
         if self._bm25 is None:
-            return []
+            return None
         tokens = bm25s.tokenize(query, stemmer=self._stemmer, return_ids=False, show_progress=False)[0]
-        ids = self._bm25.get_tokens_ids(tokens)
-        if not ids:
+        token_ids = self._bm25.get_tokens_ids(tokens)
+        return self._bm25.get_scores_from_ids(token_ids) if token_ids else None
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """The ids of the ``k`` best chunks (positive scores only) with their scores, best first."""
+        scores = self._scores(query)
+        if scores is None:
             return []
-        scores = self._bm25.get_scores_from_ids(ids)
         if allowed is not None:
             mask = np.zeros(self.size, dtype=bool)
             mask[[self._position[i] for i in allowed if i in self._position]] = True
@@ -129,6 +133,17 @@ class BM25Index:
             candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
         best = sorted(candidates, key=lambda n: (-scores[n], n))
         return [(str(self._ids[n]), float(scores[n])) for n in best]
+
+    def scores(self, query: str, ids: Sequence[str]) -> np.ndarray:
+        """The score of each of ``ids`` for ``query`` (0 for an id it does not hold or no word shared)."""
+        out = np.zeros(len(ids), dtype=np.float64)
+        scores = self._scores(query) if len(ids) else None
+        if scores is not None:
+            for n, chunk_id in enumerate(ids):
+                row = self._position.get(chunk_id)
+                if row is not None:
+                    out[n] = scores[row]
+        return out
 
     # On disk ------------------------------------------------------------------------------
     def meta(self) -> dict[str, Any]:

@@ -1,12 +1,17 @@
-"""Find the passages that answer a question, fusing three rankings of the chunks by rank:
+"""Find the passages that answer a question, fusing three scores of each candidate chunk:
 
-- dense: the chunk's embedding (multilingual-e5-small) against the question's;
-- sentences: the chunk's best sentence, each sentence embedded on its own, which
-  finds the one sentence that answers inside a chunk about something else;
+- dense: the cosine of the chunk's embedding (multilingual-e5-small) and the question's;
+- best sentence: the cosine of the chunk's best sentence, each sentence embedded on its
+  own, which finds the one sentence that answers inside a chunk about something else;
 - BM25 with the Indonesian Snowball stemmer. It matches Indonesian words to
-  Indonesian text well and English words hardly at all, so its weight in the
-  fusion depends on the question's language. Its index is saved beside the store
-  and loaded while it is current (``rag/keyword_index.py``).
+  Indonesian text well and English words hardly at all. Its index is saved beside
+  the store and loaded while it is current (``rag/keyword_index.py``).
+
+The candidates are the best chunks by each of the three; each score is standardised
+over the candidates (z-scores: mean 0, standard deviation 1) and the fused score is
+their weighted sum, with weights per question language (``Weights``). Unlike fusing
+ranks, this keeps how far ahead a chunk is: a chunk far ahead on one score is not
+overtaken by one a little ahead on the other two.
 
 Near-duplicate chunks (the same report retold) are kept out of the results, so
 that they cover distinct evidence; every chunk comes with its sentences scored.
@@ -22,13 +27,13 @@ from typing import Any
 
 import numpy as np
 
-from index import ChunkStore, Embedder, StoredChunk
+from index import ChunkStore, Embedder, StoredChunk, StoredSentence
 from rag.errors import FilterError
 from rag.keyword_index import INDONESIAN_STOPWORDS, BM25Index, current_keyword_index, is_current
 from rag.language import Language
 
-__all__ = ["BM25Index", "FILTER_FIELDS", "HybridRetriever", "INDONESIAN_STOPWORDS", "Passage", "ScoredSentence",
-           "chroma_where", "near_duplicate"]
+__all__ = ["BM25Index", "DEFAULT_WEIGHTS", "FILTER_FIELDS", "HybridRetriever", "INDONESIAN_STOPWORDS", "Passage",
+           "ScoredSentence", "Weights", "chroma_where", "fuse", "near_duplicate", "standardised"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,8 @@ class ScoredSentence:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk. ``score`` is the fused rank score (higher is better); ``dense_score`` the cosine.
+    """A retrieved chunk. ``score`` ranks it (higher is better): the fused score in hybrid retrieval, else the
+    cosine or the BM25 score; ``dense_score`` is the cosine.
 
     ``sentences`` are the chunk's sentences in order, each with its similarity to the question.
     """
@@ -116,18 +122,39 @@ def near_duplicate(a: np.ndarray, b: np.ndarray, text_a: str, text_b: str, thres
     return float(a @ b) >= threshold and _numbers(text_a) == _numbers(text_b)
 
 
-class HybridRetriever:
-    """Dense + sentence + BM25 retrieval over one chunk store, fused with weighted reciprocal ranks."""
+@dataclass(frozen=True)
+class Weights:
+    """How much the best-sentence and BM25 scores count beside the dense score (weight 1) for
+    questions in one language."""
 
-    def __init__(self, store: ChunkStore, embedder: Embedder, *, candidates: int = 20, fusion_k: int = 10,
-                 bm25_weights: dict[str, float] | None = None, sentence_weight: float = 2.0,
-                 duplicate_threshold: float = 0.97) -> None:
+    sentence: float
+    bm25: float
+
+
+#: Chosen on our eval set's questions and FacQA's valid split (``eval/README.md``, "Score fusion").
+DEFAULT_WEIGHTS: dict[str, Weights] = {"id": Weights(sentence=0.25, bm25=0.75), "en": Weights(sentence=1.0, bm25=0.0)}
+
+
+def standardised(x: np.ndarray) -> np.ndarray:
+    """``x`` as z-scores (mean 0, standard deviation 1); all zeros when every value is the same."""
+    spread = float(x.std())
+    return (x - x.mean()) / spread if spread > 1e-12 else np.zeros_like(x)
+
+
+def fuse(dense: np.ndarray, best_sentence: np.ndarray, keyword: np.ndarray, weights: Weights) -> np.ndarray:
+    """The candidates' fused scores: their three scores standardised over the candidates, weighted and summed."""
+    return standardised(dense) + weights.sentence * standardised(best_sentence) + weights.bm25 * standardised(keyword)
+
+
+class HybridRetriever:
+    """Dense + best-sentence + BM25 retrieval over one chunk store, fused by standardised scores."""
+
+    def __init__(self, store: ChunkStore, embedder: Embedder, *, candidates: int = 20,
+                 weights: dict[str, Weights] | None = None, duplicate_threshold: float = 0.97) -> None:
         self.store = store
         self.embedder = embedder
         self.candidates = candidates
-        self.fusion_k = fusion_k
-        self.bm25_weights = bm25_weights or {"id": 1.0, "en": 0.25}
-        self.sentence_weight = sentence_weight
+        self.weights = dict(weights or DEFAULT_WEIGHTS)
         self.duplicate_threshold = duplicate_threshold
         self._bm25: BM25Index | None = None
         self._bm25_lock = threading.Lock()  # one load or build at a time, however many questions wait for it
@@ -158,44 +185,65 @@ class HybridRetriever:
         where = chroma_where(filters)
         query_vector = self.embedder.embed_queries([question])[0]
         n = max(k, self.candidates)
-        rankings: list[tuple[list[StoredChunk], float]] = []
-        if mode != "bm25":
-            rankings.append((self.store.query(query_vector, n, where=where), 1.0))
-        if mode == "hybrid" and self.sentence_weight > 0:
-            rankings.append((self._by_best_sentence(query_vector, n, where), self.sentence_weight))
-        if mode != "dense":
-            allowed = self.store.ids(where) if where else None
-            keyword = self.store.get_chunks([cid for cid, _ in self._keyword_index().search(question, n, allowed)])
-            rankings.append((keyword, self.bm25_weights.get(language, 1.0) if mode == "hybrid" else 1.0))
-
-        fused: dict[str, float] = {}
-        chunks: dict[str, StoredChunk] = {}
-        for ranking, weight in rankings:
-            for rank, chunk in enumerate(ranking):
-                fused[chunk.id] = fused.get(chunk.id, 0.0) + weight / (self.fusion_k + rank + 1)
-                chunks.setdefault(chunk.id, chunk)
-        order = sorted(fused, key=lambda cid: (-fused[cid], cid))[: 2 * k + 5]
-        vectors = self.store.embeddings(order)
-        chosen: list[str] = []
-        for cid in order:
+        vectors: dict[str, np.ndarray] = {}
+        sentences: dict[str, list[tuple[StoredSentence, np.ndarray]]] = {}
+        if mode == "dense":
+            ranked = [(c.id, c.score) for c in self.store.query(query_vector, n, where=where)]
+        elif mode == "bm25":
+            ranked = self._keyword_search(question, n, where)
+        else:
+            weights = self.weights.get(language, self.weights["id"])
+            ranked, vectors, sentences = self._fused(question, query_vector, n, where, weights)
+        ranked = ranked[: 2 * k + 5]
+        vectors = vectors or self.store.embeddings([cid for cid, _ in ranked])
+        chunks = {c.id: c for c in self.store.get_chunks([cid for cid, _ in ranked])}
+        chosen: list[tuple[str, float]] = []
+        for cid, score in ranked:
             if len(chosen) == k:
                 break
-            if cid not in vectors:  # removed since it was ranked (an article deleted or re-indexed meanwhile)
+            if cid not in vectors or cid not in chunks:  # deleted or re-indexed since it was ranked
                 continue
             if mode != "hybrid" or not any(near_duplicate(vectors[cid], vectors[c], chunks[cid].text,
-                                                          chunks[c].text, self.duplicate_threshold) for c in chosen):
-                chosen.append(cid)
-        sentences = self.store.sentences(chosen)
+                                                          chunks[c].text, self.duplicate_threshold) for c, _ in chosen):
+                chosen.append((cid, score))
+        if any(cid not in sentences for cid, _ in chosen):
+            sentences = self.store.sentences([cid for cid, _ in chosen])
         passages = []
-        for cid in chosen:
+        for cid, score in chosen:
             scored = tuple(ScoredSentence(s.text, float(vec @ query_vector), s.index) for s, vec in sentences.get(cid, []))
-            passages.append(Passage.from_stored(chunks[cid], fused[cid], float(vectors[cid] @ query_vector), scored))
+            passages.append(Passage.from_stored(chunks[cid], score, float(vectors[cid] @ query_vector), scored))
         return passages
 
-    def _by_best_sentence(self, query_vector: np.ndarray, n: int, where: dict | None) -> list[StoredChunk]:
-        """Chunks in the order of their best-matching sentence."""
-        order: list[str] = []
+    def _fused(self, question: str, query_vector: np.ndarray, n: int, where: dict | None, weights: Weights
+               ) -> tuple[list[tuple[str, float]], dict[str, np.ndarray], dict[str, list[tuple[StoredSentence, np.ndarray]]]]:
+        """Candidates (the ``n`` best by each of the three scores), best first with their fused scores;
+        and the chunk vectors and sentences read to score them."""
+        bm25 = self._keyword_index()
+        candidates = list(dict.fromkeys(
+            [c.id for c in self.store.query(query_vector, n, where=where)]
+            + self._by_best_sentence(query_vector, n, where)
+            + [cid for cid, _ in self._keyword_search(question, n, where, bm25)]))
+        vectors = self.store.embeddings(candidates)
+        candidates = [cid for cid in candidates if cid in vectors]  # deleted or re-indexed meanwhile
+        if not candidates:
+            return [], {}, {}
+        sentences = self.store.sentences(candidates)
+        dense = np.array([float(vectors[cid] @ query_vector) for cid in candidates])
+        best_sentence = np.array([max((float(vec @ query_vector) for _, vec in sentences.get(cid, [])), default=d)
+                                  for cid, d in zip(candidates, dense)])
+        keyword = bm25.scores(question, candidates)
+        fused = fuse(dense, best_sentence, keyword, weights)
+        order = sorted(range(len(candidates)), key=lambda i: (-fused[i], candidates[i]))
+        return [(candidates[i], float(fused[i])) for i in order], vectors, sentences
+
+    def _keyword_search(self, question: str, n: int, where: dict | None,
+                        bm25: BM25Index | None = None) -> list[tuple[str, float]]:
+        allowed = self.store.ids(where) if where else None
+        return (bm25 or self._keyword_index()).search(question, n, allowed)
+
+    def _by_best_sentence(self, query_vector: np.ndarray, n: int, where: dict | None) -> list[str]:
+        """Ids of the ``n`` chunks whose best sentences match best, in that order."""
+        order: dict[str, None] = {}
         for sentence in self.store.query_sentences(query_vector, 4 * n, where=where):
-            if sentence.chunk_id not in order:
-                order.append(sentence.chunk_id)
-        return self.store.get_chunks(order[:n])
+            order.setdefault(sentence.chunk_id)
+        return list(order)[:n]

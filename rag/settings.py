@@ -86,14 +86,18 @@ class Settings(BaseSettings):
     # Retrieval and answering
     top_k: int = Field(default=4, ge=1, le=50, description="Passages given to the language model.")
     candidates: int = Field(default=20, ge=1, le=500, description="Candidates each retriever returns before fusion.")
-    fusion_k: int = Field(default=10, ge=1, description="Reciprocal-rank-fusion constant.")
-    sentence_weight: float = Field(default=2.0, ge=0.0,
-                                   description="Weight of the best-sentence ranking in the fusion (0: chunks only).")
     duplicate_threshold: float = Field(
         default=0.97, ge=0.0, le=1.01,
         description="Chunks this similar (and with the same numbers) as a better one are left out.")
-    bm25_weight_id: float = Field(default=1.0, ge=0.0, description="BM25 weight for Indonesian questions.")
-    bm25_weight_en: float = Field(default=0.25, ge=0.0, description="BM25 weight for English questions.")
+    # Fusion: each candidate's dense score (weight 1), best-sentence score and BM25 score, standardised
+    # over the candidates and summed with these weights per question language (see rag/retrieval.py).
+    sentence_weight_id: float = Field(default=0.25, ge=0.0,
+                                      description="Best-sentence weight for Indonesian questions (0: chunks only).")
+    sentence_weight_en: float = Field(default=1.0, ge=0.0, description="Best-sentence weight for English questions.")
+    bm25_weight_id: float = Field(default=0.75, ge=0.0, description="BM25 weight for Indonesian questions.")
+    bm25_weight_en: float = Field(default=0.0, ge=0.0,
+                                  description="BM25 weight for English questions (English words rarely match "
+                                  "Indonesian text).")
     evidence_sentences: int = Field(default=4, ge=1, le=20,
                                     description="Most sentences (besides neighbours) the model is shown.")
     evidence_margin: float = Field(default=0.04, ge=0.0, le=1.0,

@@ -45,6 +45,17 @@ def test_allowed_ids_filter_and_unknown_words(index):
 
 def test_empty_index():
     assert BM25Index.build([], []).search("beras", 5) == []
+    assert BM25Index.build([], []).scores("beras", ["a#0000"]).tolist() == [0.0]
+
+
+def test_scores_of_given_ids_are_the_search_scores(index):
+    question = "harga beras di pasar"
+    found = dict(index.search(question, 10))
+    ids = list(TEXTS) + ["unknown#0000"]
+    scores = dict(zip(ids, index.scores(question, ids).tolist()))
+    assert {i: round(s, 6) for i, s in scores.items() if s > 0} == {i: round(s, 6) for i, s in found.items()}
+    assert scores["c#0000"] == 0.0 and scores["unknown#0000"] == 0.0
+    assert index.scores("yang dan", ids).tolist() == [0.0] * len(ids)  # stopwords only
 
 
 def test_written_and_read_back_it_gives_the_same_results(tmp_path):
