@@ -308,11 +308,15 @@ class Assistant:
         quotable = best.score >= self.settings.fallback_min_score and gives(best.best, kind, draft.query)
         if sentences and draft.language != answer_language(" ".join(v.text for v in sentences)):
             translated = self._in_language(sentences, draft)
-            if translated or not quotable:
-                sentences = translated or sentences
-            else:
+            if translated:
+                sentences = translated
+            elif quotable:
                 draft.notes.append("the answer is in the wrong language: answered with the best sentence, quoted")
                 sentences = [VerifiedSentence(_quote(best.best, draft.language), (0,))]
+            else:
+                draft.notes.append("the answer is in the wrong language: answered with the source sentences "
+                                   "it rests on, quoted")
+                sentences = self._quoted_support(sentences, draft)
         if not sentences:
             if not quotable:
                 return self._abstain(draft, "no sentence of the model's answer is supported by the sources")
@@ -326,6 +330,20 @@ class Assistant:
         return Answer(text=numbered, citations=citations, language=draft.language, abstained=False,
                       question=draft.question, passages=draft.passages, retrieval_s=draft.retrieval_s,
                       notes=draft.notes)
+
+    def _quoted_support(self, sentences: list[VerifiedSentence], draft: _Draft) -> list[VerifiedSentence]:
+        """For each verified sentence, the sentence of its first source closest to it, quoted and framed in the
+        question's language: the answer's grounds, shown when the answer itself is in the wrong language."""
+        quoted: list[VerifiedSentence] = []
+        for v in sentences:
+            if not v.sources:
+                continue
+            source = v.sources[0]
+            sentence = self.judge.closest(v.text, draft.sources[source].sentences)
+            text = _quote(sentence, draft.language)
+            if sentence and all(q.text != text for q in quoted):
+                quoted.append(VerifiedSentence(text, (source,)))
+        return quoted
 
     def _in_language(self, sentences: list[VerifiedSentence], draft: _Draft) -> list[VerifiedSentence]:
         """Sentences the model wrote in the wrong language, translated by it and verified again

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
@@ -181,6 +182,13 @@ class SupportJudge:
         windows = parts + [" ".join(parts[i:i + 2]) for i in range(len(parts) - 1)]
         sims = self._vectors(windows, query=False) @ self._vectors([sentence], query=True)[0]
         return float(sims.max())
+
+    def closest(self, sentence: str, candidates: Sequence[str]) -> str:
+        """The candidate (a source sentence) most similar to ``sentence``; "" when there is none."""
+        if not candidates:
+            return ""
+        sims = self._vectors(list(candidates), query=False) @ self._vectors([sentence], query=True)[0]
+        return candidates[int(np.argmax(sims))]
 
     def judge(self, sentence: str, passage: str) -> Verdict:
         quoted = quoted_from(sentence, passage)

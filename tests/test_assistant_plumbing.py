@@ -134,3 +134,31 @@ def test_an_english_refusal_is_asked_again_in_the_sources_language(tiny_bot, rea
         assert any("asked again in id" in note for note in answer.notes)
     else:
         assert model.calls == ["en"] and answer.abstained
+
+
+class _DriftsIntoIndonesian(_RefusesEnglish):
+    """A model that answers an English question in Indonesian and, asked to translate, repeats it."""
+
+    def stream(self, messages, *, max_tokens, temperature):
+        if messages[0]["content"].startswith("Rewrite the text entirely in English"):
+            self.calls.append("translate")
+            yield "Kim dihadiahi rompi antipeluru dari gubernur wilayah Primorye [1]."
+        else:
+            self.calls.append("answer")
+            yield "Sebelum berangkat dari Vladivostok, Kim dihadiahi rompi antipeluru dari gubernur wilayah Primorye [1]."
+
+
+def test_an_answer_in_the_wrong_language_that_cannot_be_translated_is_shown_as_its_quoted_sources(tiny_bot):
+    from rag import Assistant
+    from rag.language import answer_language
+
+    # the best sentence is never quotable on its own here: this is about the answer's own grounds
+    bot = Assistant(tiny_bot.settings, min_evidence_score=0.0, fallback_min_score=1.0)
+    bot._embedder, bot._store, bot._retriever = tiny_bot.embedder, tiny_bot.store, tiny_bot.retriever
+    bot._llm = model = _DriftsIntoIndonesian()
+    answer = bot.ask("Who gave Kim Jong Un a bulletproof vest?")
+    assert model.calls == ["answer", "translate"]
+    assert not answer.abstained and answer.language == "en" and answer_language(answer.text) == "en"
+    assert answer.text.startswith("According to the sources (in Indonesian):") and "Primorye" in answer.text
+    assert cited_numbers(answer.text) == [1] and len(answer.citations) == 1
+    assert any("wrong language" in note for note in answer.notes)
