@@ -18,8 +18,8 @@ scored on the other (two-fold); the defaults below come from that.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
