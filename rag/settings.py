@@ -169,6 +169,13 @@ class Settings(BaseSettings):
         return self.home / "cache" / "bm25"
 
 
+#: Settings that were removed, and what to set instead.
+REMOVED = {
+    "sentence_weight": "it is now per question language: set sentence_weight_id and sentence_weight_en",
+    "fusion_k": "retrieval fuses standardised scores, not ranks, so it has no fusion constant: remove it",
+}
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings, turning validation errors into a :class:`SettingsError` that names the variable."""
     try:
@@ -177,7 +184,8 @@ def load_settings(**overrides: Any) -> Settings:
         problems = []
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "?"
-            problems.append(f"TANYA_{field.upper()}: {err['msg']}")
+            hint = f" ({REMOVED[field]})" if field in REMOVED and err["type"] == "extra_forbidden" else ""
+            problems.append(f"TANYA_{field.upper()}: {err['msg']}{hint}")
         raise SettingsError("Invalid settings:\n  " + "\n  ".join(problems)) from None
     except (OSError, ValueError) as exc:  # unreadable or malformed config file
         raise SettingsError(f"Cannot read the config file {_config_file()}: {exc}") from None

@@ -55,6 +55,14 @@ def test_unknown_keys_in_config_file_are_refused(monkeypatch, tmp_path):
         load_settings()
 
 
+def test_a_removed_setting_says_what_replaced_it(monkeypatch, tmp_path):
+    config = tmp_path / "tanya.toml"
+    config.write_text("sentence_weight = 2.0\n")
+    monkeypatch.setenv("TANYA_CONFIG", str(config))
+    with pytest.raises(SettingsError, match="TANYA_SENTENCE_WEIGHT: .*set sentence_weight_id and sentence_weight_en"):
+        load_settings()
+
+
 def test_malformed_config_file(monkeypatch, tmp_path):
     config = tmp_path / "tanya.toml"
     config.write_text("top_k = = 3\n")
