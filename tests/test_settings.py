@@ -47,19 +47,16 @@ def test_bad_values_name_the_variable(monkeypatch):
         load_settings()
 
 
-def test_unknown_keys_in_config_file_are_refused(monkeypatch, tmp_path):
+@pytest.mark.parametrize("line,message", [
+    ("topk = 3", "TOPK"),
+    # a removed setting says what replaced it
+    ("sentence_weight = 2.0", "TANYA_SENTENCE_WEIGHT: .*set sentence_weight_id and sentence_weight_en"),
+])
+def test_unknown_keys_in_config_file_are_refused(monkeypatch, tmp_path, line, message):
     config = tmp_path / "tanya.toml"
-    config.write_text("topk = 3\n")
+    config.write_text(line + "\n")
     monkeypatch.setenv("TANYA_CONFIG", str(config))
-    with pytest.raises(SettingsError, match="TOPK"):
-        load_settings()
-
-
-def test_a_removed_setting_says_what_replaced_it(monkeypatch, tmp_path):
-    config = tmp_path / "tanya.toml"
-    config.write_text("sentence_weight = 2.0\n")
-    monkeypatch.setenv("TANYA_CONFIG", str(config))
-    with pytest.raises(SettingsError, match="TANYA_SENTENCE_WEIGHT: .*set sentence_weight_id and sentence_weight_en"):
+    with pytest.raises(SettingsError, match=message):
         load_settings()
 
 
