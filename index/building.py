@@ -33,8 +33,10 @@ from index.store import ChunkStore, DocumentWrite
 
 #: An embedder, or a function that loads one: then the model is loaded only if something needs embedding.
 EmbedderSource = Union[Embedder, Callable[[], Embedder]]
-#: Texts (chunks and sentences) embedded in one call and written in one batch.
-EMBED_BATCH = 128
+#: Texts (chunks and sentences) embedded in one call and written in one batch. The model sorts a
+#: batch by length, so bigger batches pad less: 512 embeds ~9% more tokens a second than 128
+#: (eval/README.md, "Ingestion speed").
+EMBED_BATCH = 512
 
 
 @dataclass

@@ -42,10 +42,17 @@ class Embedder:
         return self._embed([self.passage_prefix + t for t in texts], batch_size)
 
     def _embed(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
+        """One vector per text, in order; a text given more than once goes through the model once
+        (a one-sentence chunk is also its own sentence)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                                 convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+        distinct = list(dict.fromkeys(texts))
+        vectors = self.model.encode(distinct, batch_size=batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+        if len(distinct) == len(texts):
+            return vectors
+        row = {text: i for i, text in enumerate(distinct)}
+        return vectors[[row[text] for text in texts]]
 
 
 def resolve_embed_model(name: str, models_dir: Path) -> Path | str:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from index import load_embedder
+from index import Embedder, load_embedder
 from index.errors import ModelError
 
 TEXTS = ["Siapa yang memberikan rompi antipeluru kepada Kim Jong Un?",
@@ -24,11 +24,34 @@ def test_onnx_vectors_match_torch(onnx_embedder, embedder):
 
 
 def test_onnx_batches_and_order_do_not_change_vectors(onnx_embedder):
-    many = TEXTS * 5
+    many = [f"{t} ({n})" for n in range(5) for t in TEXTS]  # 20 distinct texts: two batches of mixed lengths
     together = onnx_embedder.embed_passages(many)
-    alone = np.vstack([onnx_embedder.embed_passages([t]) for t in TEXTS])
-    assert np.allclose(together[:4], alone, atol=1e-5) and np.allclose(together[4:8], alone, atol=1e-5)
+    alone = np.vstack([onnx_embedder.embed_passages([t]) for t in many[:4] + many[-4:]])
+    assert np.allclose(together[:4], alone[:4], atol=1e-5) and np.allclose(together[-4:], alone[4:], atol=1e-5)
     assert onnx_embedder.embed_passages([]).shape == (0, 384)
+
+
+class CountingModel:
+    """Stands in for the model: a vector per text from its length, and every text it was given."""
+
+    def __init__(self):
+        self.seen = []
+
+    def get_sentence_embedding_dimension(self):
+        return 2
+
+    def encode(self, texts, **_):
+        self.seen += texts
+        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+
+
+def test_a_text_given_twice_goes_through_the_model_once():
+    model = CountingModel()
+    embedder = Embedder(name="counting", model=model)
+    one_sentence_chunk = "Harga beras naik."
+    vectors = embedder.embed_passages([one_sentence_chunk, "Kim pulang ke Pyongyang.", one_sentence_chunk])
+    assert model.seen == ["passage: Harga beras naik.", "passage: Kim pulang ke Pyongyang."]
+    assert vectors.tolist() == [[26, 1], [33, 1], [26, 1]]
 
 
 def test_unknown_backend_is_refused(models_dir):
