@@ -8,12 +8,13 @@ from index.building import DocumentState, IndexReport, document_states, index_ar
 from index.chunking import Chunk, chunk_article
 from index.cleaning import CleanArticle, clean_article
 from index.embedding import Embedder, load_embedder
-from index.errors import ArticleError, IndexDirectoryError, ModelError, TanyaError
+from index.errors import ArticleError, IndexDirectoryError, ModelError, StoreUnavailableError, TanyaError
 from index.store import ChunkStore, StoredChunk, StoredSentence
 
 __all__ = [
     "Article", "ArticleError", "Chunk", "ChunkStore", "CleanArticle", "DocumentState", "Embedder",
-    "IndexDirectoryError", "IndexReport", "ModelError", "StoredChunk", "StoredSentence", "TanyaError",
+    "IndexDirectoryError", "IndexReport", "ModelError", "StoreUnavailableError", "StoredChunk", "StoredSentence",
+    "TanyaError",
     "chunk_article", "clean_article", "document_states", "find_article_files", "index_articles", "index_documents",
     "load_article", "load_articles", "load_embedder", "scan_paths",
 ]

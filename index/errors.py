@@ -16,5 +16,9 @@ class IndexDirectoryError(TanyaError, RuntimeError):
     """The index directory is not a Tanya Berita index, or was built differently."""
 
 
+class StoreUnavailableError(IndexDirectoryError):
+    """The Chroma server named by ``TANYA_CHROMA_URL`` does not answer (not started, stopped, unreachable)."""
+
+
 class ModelError(TanyaError, RuntimeError):
     """A model is missing, corrupt or cannot be loaded."""

@@ -19,6 +19,7 @@ folder, one per server and collection); ``reset`` deletes the collection's.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shutil
@@ -31,7 +32,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from index.chunking import Chunk
-from index.errors import IndexDirectoryError
+from index.errors import IndexDirectoryError, StoreUnavailableError
 
 MARKER = "tanya-index.json"
 #: 2: sentences stored and embedded beside the chunks.
@@ -151,6 +152,50 @@ def _check_marker(path: Path, embed_model: str, reset: bool) -> bool:
     return False
 
 
+_SERVER_HINT = ("Start the server (`chroma run --path DIR --port PORT`) and check TANYA_CHROMA_URL, or unset "
+                "TANYA_CHROMA_URL to keep the index on this machine.")
+
+
+def _unanswered(exc: BaseException) -> bool:
+    """Did the Chroma server fail to answer at all (refused, dropped, timed out)? chromadb sometimes
+    raises its own error from httpx's (``HttpClient()``: "Could not connect to a Chroma server")."""
+    import httpx
+
+    seen: BaseException | None = exc
+    for _ in range(10):  # the chain of causes, not an endless one
+        if seen is None:
+            break
+        if isinstance(seen, httpx.TransportError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+class _ServerCalls:
+    """A Chroma server's client or collection whose calls raise :class:`StoreUnavailableError`
+    when the server does not answer (it stopped while we were using it), not httpx's errors."""
+
+    def __init__(self, target: Any, url: str) -> None:
+        self._target, self._url = target, url
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if not callable(value):
+            return value
+
+        @functools.wraps(value)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return value(*args, **kwargs)
+            except Exception as exc:
+                if not _unanswered(exc):
+                    raise
+                raise StoreUnavailableError(f"The Chroma server at {self._url} stopped answering ({exc}). "
+                                            f"{_SERVER_HINT}") from exc
+
+        return call
+
+
 class ChunkStore:
     """Chunks, their sentences and the embeddings of both, in two Chroma collections."""
 
@@ -214,12 +259,12 @@ class ChunkStore:
             raise
         except Exception as exc:
             if url:
-                raise IndexDirectoryError(
-                    f"Cannot open the index on the Chroma server at {url} ({exc}). Start the server "
-                    "(`chroma run --path DIR --port PORT`) and check TANYA_CHROMA_URL, or unset TANYA_CHROMA_URL "
-                    "to keep the index on this machine."
-                ) from exc
+                error = StoreUnavailableError if _unanswered(exc) else IndexDirectoryError
+                raise error(f"Cannot open the index on the Chroma server at {url} ({exc}). "
+                            f"{_SERVER_HINT}") from exc
             raise IndexDirectoryError(f"Cannot open the index at {path}: {exc}") from exc
+        if url:
+            col, sentences, client = (_ServerCalls(o, url) for o in (col, sentences, client))
         stored_model = (col.metadata or {}).get("embed_model")
         if stored_model and stored_model != embed_model:
             raise IndexDirectoryError(

@@ -16,6 +16,7 @@ from rag.errors import (
     ModelError,
     QuestionError,
     SettingsError,
+    StoreUnavailableError,
     TanyaError,
 )
 from rag.retrieval import Passage
@@ -23,7 +24,8 @@ from rag.settings import Settings, load_settings
 
 __all__ = [
     "Answer", "ArticleError", "Assistant", "Citation", "FilterError", "Final", "IndexDirectoryError", "LLMError", "ModelError",
-    "Passage", "QuestionError", "Settings", "SettingsError", "TanyaError", "Token", "load_settings",
+    "Passage", "QuestionError", "Settings", "SettingsError", "StoreUnavailableError", "TanyaError", "Token",
+    "load_settings",
 ]
 
 from rag.library import ArticleInfo, FileOutcome, RemovedArticle  # noqa: E402  (the library, for the UI)

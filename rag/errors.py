@@ -8,6 +8,7 @@ from index.errors import (  # re-exported: the index layer raises these
     ArticleError,
     IndexDirectoryError,
     ModelError,
+    StoreUnavailableError,
     TanyaError,
 )
 
@@ -16,6 +17,7 @@ __all__ = [
     "ArticleError",
     "IndexDirectoryError",
     "ModelError",
+    "StoreUnavailableError",
     "QuestionError",
     "FilterError",
     "SettingsError",

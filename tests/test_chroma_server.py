@@ -181,15 +181,29 @@ def test_the_keyword_index_is_saved_on_this_machine_and_follows_the_server(tmp_p
 
 
 def test_a_chroma_server_that_is_not_running_is_a_clear_error(tmp_path):
-    from rag import Assistant, load_settings
-    from rag.errors import IndexDirectoryError
+    from rag import Assistant, StoreUnavailableError, load_settings
 
     dead = f"http://127.0.0.1:{free_port()}"
     with pytest.MonkeyPatch.context() as env:
         env.setenv("TANYA_CHROMA_URL", dead)
         bot = Assistant(load_settings(home=tmp_path / "home"))
-    with pytest.raises(IndexDirectoryError) as caught:
+    with pytest.raises(StoreUnavailableError) as caught:
         bot.store
     message = str(caught.value)
     assert dead in message and "chroma run" in message and "TANYA_CHROMA_URL" in message
     assert not (tmp_path / "home").exists()  # nothing created on this machine instead
+
+
+@pytest.mark.slow
+def test_a_chroma_server_that_stops_mid_session_is_a_clear_error(tmp_path, models_dir, seed_articles, embedder):
+    from rag import StoreUnavailableError
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [_chroma_command(), "run", "--path", str(tmp_path / "db"), "--host", "127.0.0.1", "--port", str(port)]
+    with running_server(command, ready_url=f"{url}/api/v2/heartbeat", log=tmp_path / "chroma.log", timeout_s=60):
+        bot = _assistant(tmp_path / "home", url, models_dir, seed_articles, embedder)
+        bot.index([seed_articles / f"{ANSWER_DOC}.txt"], progress=False)
+        assert bot.retrieve(QUESTION, k=1)[0].doc_id == ANSWER_DOC
+    with pytest.raises(StoreUnavailableError, match="stopped answering.*chroma run.*TANYA_CHROMA_URL"):
+        bot.retrieve(QUESTION, k=1)
