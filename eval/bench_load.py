@@ -11,8 +11,9 @@ in turn. For every answer it records the wait until the first words appear, the
 total time, how it ended (answered, abstained, error) and any error, and prints
 p50/p95 per user and overall. It also reports how many questions were in flight at
 once, how many answers the model was writing at once (one: the engine lets one
-generation run at a time), and how many answers waited, showing "Reading the
-sources…" with a clock, while another was being written: queued, not failed.
+generation run at a time), and how many answers waited, showing their place in line
+("Waiting for the model: N other question(s) first…") with a clock, while another was
+being written: queued, not failed.
 
 A benchmark that prints figures, not a test: every loop is bounded (``--timeout``
 per answer) and it only talks to the page it was given (by default its own, on
@@ -42,6 +43,8 @@ REPO = Path(__file__).resolve().parent.parent
 POLL_S = 0.05
 _KIND = re.compile(r'class="tb-answer (tb-\w+)')
 #: How the page ends an answer -> how the benchmark counts it.
+#: The page's place in line for a waiting answer (ui/texts.py, "queued", English page).
+_AHEAD = re.compile(r"Waiting for the model: (\d+) other")
 OUTCOMES = {"tb-answered": "answered", "tb-abstain": "abstained", "tb-error": "error", "tb-stopped": "stopped"}
 
 
@@ -59,6 +62,7 @@ class AnswerTiming:
     done: float | None = None
     outcome: str = "no answer"  # answered | abstained | error | stopped | no answer
     error: str = ""
+    most_ahead: int = 0  # the most questions the page said were before this one
 
     @property
     def first_words_s(self) -> float | None:
@@ -101,13 +105,22 @@ def _content(message: Any) -> str:
     return str(content)
 
 
+def _last_message(output: Any) -> str:
+    """The HTML of the last chat message in one streamed output of ``/ask`` ("" when there is none)."""
+    chat = output[0] if isinstance(output, (list, tuple)) and output else None
+    return _content(chat[-1]) if chat else ""
+
+
 def answer_state(output: Any) -> str | None:
     """The state of the answer in one streamed output of ``/ask``: tb-pending, tb-streaming, tb-answered..."""
-    chat = output[0] if isinstance(output, (list, tuple)) and output else None
-    if not chat:
-        return None
-    found = _KIND.search(_content(chat[-1]))
+    found = _KIND.search(_last_message(output))
     return found.group(1) if found else None
+
+
+def places_ahead(output: Any) -> int:
+    """How many questions the last chat message of one streamed output of ``/ask`` says come first (0: none)."""
+    found = _AHEAD.search(_last_message(output))
+    return int(found.group(1)) if found else 0
 
 
 def _observe(timing: AnswerTiming, state: str | None, now: float) -> None:
@@ -135,6 +148,7 @@ def ask_once(client: Any, user: int, question: str, lang: str, clock: float, tim
             now = time.monotonic() - clock
             for output in outputs[seen:]:
                 _observe(timing, answer_state(output), now)
+                timing.most_ahead = max(timing.most_ahead, places_ahead(output))
             seen = len(outputs)
             if finished:
                 break
@@ -223,7 +237,8 @@ def summarize(timings: list[AnswerTiming]) -> dict:
     queued = [t for t in timings if t.came_back and _waited_for_another(t, timings)]
     return {"per_user": {u: row([t for t in timings if t.user == u]) for u in users}, "all": row(timings),
             "most_in_flight": _most_at_once(in_flight), "most_writing": _most_at_once(writing),
-            "queued": len(queued), "wall_s": max((t.done or 0.0 for t in timings), default=0.0)}
+            "queued": len(queued), "most_ahead": max((t.most_ahead for t in timings), default=0),
+            "wall_s": max((t.done or 0.0 for t in timings), default=0.0)}
 
 
 def _s(value: float | None) -> str:
@@ -245,12 +260,14 @@ def format_report(timings: list[AnswerTiming], summary: dict, meta: dict) -> str
     everything = summary["all"]
     lines += ["", f"Questions in flight at once: up to {summary['most_in_flight']}; answers the model wrote at once: "
                   f"up to {summary['most_writing']}.",
-              f"{summary['queued']} of {everything['asked']} answers waited (\"Reading the sources…\" with a clock) "
-              f"while another was being written; {everything['came_back']} of {everything['asked']} came back, "
+              f"{summary['queued']} of {everything['asked']} answers waited while another was being written, "
+              f"shown their place in line (up to {summary['most_ahead']} questions ahead); "
+              f"{everything['came_back']} of {everything['asked']} came back, "
               f"{everything['errors']} errors, in {summary['wall_s']:.0f} s.",
-              "", f"{'user':>4s} {'lang':>4s} {'asked at':>8s} {'first':>6s} {'total':>6s}  outcome    question"]
+              "", f"{'user':>4s} {'lang':>4s} {'asked at':>8s} {'first':>6s} {'total':>6s} {'ahead':>5s}  outcome    question"]
     for t in timings:
-        lines.append(f"{t.user:>4d} {t.lang:>4s} {t.submitted:>8.1f} {_s(t.first_words_s):>6s} {_s(t.total_s):>6s}  "
+        lines.append(f"{t.user:>4d} {t.lang:>4s} {t.submitted:>8.1f} {_s(t.first_words_s):>6s} {_s(t.total_s):>6s} "
+                     f"{t.most_ahead:>5d}  "
                      f"{t.outcome:<10s} {t.question[:60]}" + (f"  [{t.error}]" if t.error else ""))
     return "\n".join(lines)
 

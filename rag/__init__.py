@@ -7,7 +7,7 @@
 """
 
 from rag.answer import Answer, Citation
-from rag.assistant import Assistant, Final, Token
+from rag.assistant import Assistant, Final, Token, Waiting
 from rag.errors import (
     ArticleError,
     FilterError,
@@ -24,7 +24,7 @@ from rag.settings import Settings, load_settings
 
 __all__ = [
     "Answer", "ArticleError", "Assistant", "Citation", "FilterError", "Final", "IndexDirectoryError", "LLMError", "ModelError",
-    "Passage", "QuestionError", "Settings", "SettingsError", "StoreUnavailableError", "TanyaError", "Token",
+    "Passage", "QuestionError", "Settings", "SettingsError", "StoreUnavailableError", "TanyaError", "Token", "Waiting",
     "load_settings",
 ]
 

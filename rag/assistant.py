@@ -23,10 +23,15 @@ from rag.prompting import build_messages, rewrite_messages, translate_messages
 from rag.retrieval import HybridRetriever, Passage, ScoredSentence, Weights
 from rag.settings import Settings, load_settings
 from rag.support import SupportJudge
+from rag.turns import Turns
 from rag.verification import VerifiedSentence, verify_answer
 
 if TYPE_CHECKING:
     from rag.library import ArticleInfo, FileOutcome, RemovedArticle
+
+
+#: How often (seconds) a question waiting for the model says how many are ahead of it.
+WAIT_POLL_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,14 @@ class Token:
     """A piece of the answer as the model writes it (citations not yet checked)."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The model is busy with other questions: ``ahead`` of them come before this one (0: its turn
+    has come). Sent again every :data:`WAIT_POLL_S` seconds while it waits."""
+
+    ahead: int
 
 
 @dataclass(frozen=True)
@@ -75,9 +88,10 @@ class Assistant:
         self._llm: ChatModel | None = None
         self._judge: SupportJudge | None = None
         self._lock = threading.RLock()  # one change to the index (or to the loaded parts) at a time
-        # One generation at a time: the CPU is the bottleneck. A plain Lock, because a streaming
-        # generator may be closed (and the lock released) from another thread than the one it began in.
-        self._generation = threading.Lock()
+        #: Turns at the model, one answer at a time (the CPU is the bottleneck), shared with
+        #: :meth:`with_settings`' variants. Not a lock: a streaming generator may be closed from
+        #: another thread than the one it began in, and a waiting question must be able to leave.
+        self._turns = Turns()
 
     # Components, loaded lazily --------------------------------------------------
     @property
@@ -179,8 +193,9 @@ class Assistant:
 
     def events(self, question: str, history: History | None = None, *, language: Language | None = None,
                passages: Sequence[str] | None = None,
-               filters: dict[str, str] | None = None) -> Iterator[Token | Final]:
-        """Answer ``question``: :class:`Token` events while the model writes, then one :class:`Final`.
+               filters: dict[str, str] | None = None) -> Iterator[Waiting | Token | Final]:
+        """Answer ``question``: :class:`Waiting` events while other questions use the model first,
+        :class:`Token` events while the model writes, then one :class:`Final`.
 
         ``passages`` answers from the given texts instead of the index (reading
         comprehension); ``filters`` restricts retrieval as in :meth:`retrieve`.
@@ -205,12 +220,16 @@ class Assistant:
             return
 
         messages = build_messages(draft.query, draft.sources, draft.language)
-        with self._generation:
+        turn = self._turns.take()
+        try:
+            yield from self._waiting(turn)
             pieces = []
             for piece in self.llm.stream(messages, max_tokens=s.max_answer_tokens, temperature=s.temperature):
                 pieces.append(piece)
                 yield Token(piece)
             stats = self.llm.last_stats
+        finally:
+            self._turns.leave(turn)  # also when the consumer gave up while this question waited
         answer = self._checked_answer(draft, self._reasked("".join(pieces).strip(), draft))
         answer.stats = stats
         yield Final(answer)
@@ -237,8 +256,19 @@ class Assistant:
                 yield event.text
 
     # Steps of an answer -------------------------------------------------------------
+    def _waiting(self, turn: int) -> Iterator[Waiting]:
+        """Until ``turn`` comes: a :class:`Waiting` at once and every :data:`WAIT_POLL_S` seconds (so a
+        consumer that stops iterating leaves the queue within that time), and ``Waiting(0)`` at the end."""
+        waited = False
+        while (ahead := self._turns.ahead(turn)) > 0:
+            waited = True
+            yield Waiting(ahead)
+            self._turns.wait(turn, WAIT_POLL_S)
+        if waited:
+            yield Waiting(0)
+
     def _generate(self, messages: list[Message], max_tokens: int) -> str:
-        with self._generation:
+        with self._turns.turn():
             return "".join(self.llm.stream(messages, max_tokens=max_tokens, temperature=0.0)).strip()
 
     def _standalone(self, question: str, turns: list[tuple[str, str]], notes: list[str]) -> str:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag import Answer, FilterError, Final, QuestionError, Token
+from rag import Answer, FilterError, Final, QuestionError, Token, Waiting
 from rag.citations import cited_numbers
 
 QUESTION = "Siapa yang memberikan rompi antipeluru kepada Kim Jong Un?"
@@ -162,3 +162,22 @@ def test_an_answer_in_the_wrong_language_that_cannot_be_translated_is_shown_as_i
     assert answer.text.startswith("According to the sources (in Indonesian):") and "Primorye" in answer.text
     assert cited_numbers(answer.text) == [1] and len(answer.citations) == 1
     assert any("wrong language" in note for note in answer.notes)
+
+
+def test_a_question_waiting_for_the_model_says_how_many_are_ahead_and_can_give_up(tiny_bot):
+    turns = tiny_bot._turns
+    held = turns.take()  # another question is being answered
+    try:
+        given_up = tiny_bot.events(QUESTION)
+        assert next(given_up) == Waiting(1)
+        given_up.close()  # its user stopped it while it waited: its place is free at once
+        waiting = tiny_bot.events(QUESTION)
+        assert next(waiting) == Waiting(1)
+    finally:
+        turns.leave(held)
+    rest = list(waiting)
+    assert Waiting(0) in rest and isinstance(rest[-1], Final)
+    assert all(isinstance(e, Token) for e in rest[rest.index(Waiting(0)) + 1:-1])
+    after = turns.take()
+    assert turns.ahead(after) == 0  # nobody left holding a turn
+    turns.leave(after)

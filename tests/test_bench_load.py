@@ -3,7 +3,7 @@ on the launched page (tiny model: that every answer comes back, never its wordin
 
 from __future__ import annotations
 
-from eval.bench_load import AnswerTiming, answer_state, format_report, pick_questions, run_load, summarize
+from eval.bench_load import AnswerTiming, answer_state, format_report, pick_questions, places_ahead, run_load, summarize
 
 
 def _timing(user, submitted, first, writing, done, outcome="answered"):
@@ -47,6 +47,14 @@ def test_answer_state_reads_the_last_chat_message():
                "", "")
     assert answer_state(pending) == "tb-pending"
     assert answer_state(([], "", "Type a question first.")) is None
+
+
+def test_places_ahead_reads_the_waiting_message():
+    from ui.render import reading_html
+
+    waiting = ([{"role": "user", "content": "q"}, {"role": "assistant", "content": reading_html("en", 3, ahead=2)}], "", "")
+    assert places_ahead(waiting) == 2
+    assert places_ahead(([{"role": "assistant", "content": reading_html("en", 3)}], "", "")) == 0
 
 
 def test_four_users_at_once_all_get_an_answer(ui_url):

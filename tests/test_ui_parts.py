@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from ui.highlight import find_spans
-from ui.render import answer_html, linked_text, parse_cite_request, plain_text, register_sources
+from ui.render import answer_html, linked_text, parse_cite_request, plain_text, reading_html, register_sources
 from ui.session import Session, Source, Turn
 from ui.streaming import BackgroundStream
 from ui.texts import TEXTS, preferred_language
@@ -137,3 +137,9 @@ def test_both_languages_have_every_text():
     assert preferred_language("en-US,en;q=0.9,id;q=0.8") == "en"
     assert preferred_language("id-ID,id;q=0.9,en;q=0.8") == "id"
     assert preferred_language(None) == "id" and preferred_language("fr-FR") == "id"
+
+
+def test_a_question_waiting_for_the_model_shows_its_place_in_line():
+    assert "2 other question(s) first" in reading_html("en", 4, ahead=2)
+    assert "2 pertanyaan lain" in reading_html("id", 4, ahead=2)
+    assert "Reading the sources" in reading_html("en", 4) and " 4 s" in reading_html("en", 4)

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 import gradio as gr
 
-from rag import ArticleError, Assistant, Final, TanyaError, Token
+from rag import ArticleError, Assistant, Final, TanyaError, Token, Waiting
 from ui import render
 from ui.session import Session
 from ui.streaming import BackgroundStream
@@ -68,7 +68,7 @@ def _answer(bot: Assistant, question: str, chat: list, answer_language: str, ui_
 
     language = answer_language if answer_language in ("id", "en") else None
     stream: BackgroundStream | None = None
-    text, started, shown = "", time.monotonic(), 0
+    text, started, shown, ahead = "", time.monotonic(), 0, 0
     try:
         engine = bot.with_settings(**session.settings)
         stream = BackgroundStream(lambda: engine.events(question, history, language=language))
@@ -78,11 +78,12 @@ def _answer(bot: Assistant, question: str, chat: list, answer_language: str, ui_
                 chat[-1] = _assistant_message(render.stopped_html(ui_lang, text))
                 yield (chat, "", *_buttons(False), "")
                 return
-            if event is None:  # a tick: keep the clock moving while the model reads
+            if event is None or isinstance(event, Waiting):  # keep the clock (and the place in line) moving
                 seconds = int(time.monotonic() - started)
-                if not text and seconds != shown:
-                    shown = seconds
-                    chat[-1] = _assistant_message(render.reading_html(ui_lang, seconds))
+                waiting = event.ahead if isinstance(event, Waiting) else ahead
+                if not text and (seconds, waiting) != (shown, ahead):
+                    shown, ahead = seconds, waiting
+                    chat[-1] = _assistant_message(render.reading_html(ui_lang, seconds, ahead))
                     yield (chat, "", *_buttons(True), "")
             elif isinstance(event, Token):
                 text += event.text

@@ -88,11 +88,14 @@ def question_html(question: str) -> str:
     return _one_line(f'<div class="tb-question">{_text(question)}</div>')
 
 
-def reading_html(lang: str, seconds: int) -> str:
+def reading_html(lang: str, seconds: int, ahead: int = 0) -> str:
+    """The answer's place while nothing is written yet: reading the sources, or waiting for the model
+    while ``ahead`` other questions are answered first."""
     clock = f" {seconds} s" if seconds else ""
+    status = t(lang, "queued").format(n=ahead) if ahead else t(lang, "reading")
     return _one_line(
         f'<div class="tb-answer tb-pending"><span class="tb-spinner" aria-hidden="true"></span>'
-        f'<span class="tb-status">{escape(t(lang, "reading"))}{clock}</span>'
+        f'<span class="tb-status">{escape(status)}{clock}</span>'
         f'<div class="tb-note">{escape(t(lang, "reading_hint"))}</div></div>')
 
 
