@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Sequence, TypeVar
 
 from index import Article, ChunkStore, Embedder, IndexReport, index_articles, index_documents, load_embedder
 from index.sentences import split_sentences
@@ -44,9 +44,16 @@ class Token:
 @dataclass(frozen=True)
 class Waiting:
     """The model is busy with other questions: ``ahead`` of them come before this one (0: its turn
-    has come). Sent again every :data:`WAIT_POLL_S` seconds while it waits."""
+    has come). Sent again every :data:`WAIT_POLL_S` seconds while it waits: before the answer, and
+    also before a follow-up is rewritten or an answer translated, each of which takes a turn."""
 
     ahead: int
+
+
+_T = TypeVar("_T")
+#: A step of an answer that uses the model: :class:`Waiting` events until its turn, then its result
+#: (``result = yield from step``).
+Steps = Generator[Waiting, None, _T]
 
 
 @dataclass(frozen=True)
@@ -195,7 +202,8 @@ class Assistant:
                passages: Sequence[str] | None = None,
                filters: dict[str, str] | None = None) -> Iterator[Waiting | Token | Final]:
         """Answer ``question``: :class:`Waiting` events while other questions use the model first,
-        :class:`Token` events while the model writes, then one :class:`Final`.
+        :class:`Token` events while the model writes, then one :class:`Final`. (A follow-up rewritten
+        first, or an answer translated after its tokens, may wait for a turn too: more :class:`Waiting`.)
 
         ``passages`` answers from the given texts instead of the index (reading
         comprehension); ``filters`` restricts retrieval as in :meth:`retrieve`.
@@ -204,7 +212,7 @@ class Assistant:
         draft = _Draft(question, question, language or detect_language(question))
         turns = previous_turns(history)
         if turns and looks_like_followup(question):
-            draft.query = self._standalone(question, turns, draft.notes)
+            draft.query = yield from self._standalone(question, turns, draft.notes)
         started = time.perf_counter()
         draft.passages = self._gather(draft.query, draft.language, passages, filters)
         s = self.settings
@@ -230,7 +238,8 @@ class Assistant:
             stats = self.llm.last_stats
         finally:
             self._turns.leave(turn)  # also when the consumer gave up while this question waited
-        answer = self._checked_answer(draft, self._reasked("".join(pieces).strip(), draft))
+        raw = yield from self._reasked("".join(pieces).strip(), draft)
+        answer = yield from self._checked_answer(draft, raw)
         answer.stats = stats
         yield Final(answer)
 
@@ -267,14 +276,20 @@ class Assistant:
         if waited:
             yield Waiting(0)
 
-    def _generate(self, messages: list[Message], max_tokens: int) -> str:
-        with self._turns.turn():
+    def _generated(self, messages: list[Message], max_tokens: int) -> Steps[str]:
+        """The model's whole reply to ``messages`` (a rewrite, a translation), written in this question's
+        turn: :class:`Waiting` events until the turn comes, as for the answer itself."""
+        turn = self._turns.take()
+        try:
+            yield from self._waiting(turn)
             return "".join(self.llm.stream(messages, max_tokens=max_tokens, temperature=0.0)).strip()
+        finally:
+            self._turns.leave(turn)
 
-    def _standalone(self, question: str, turns: list[tuple[str, str]], notes: list[str]) -> str:
+    def _standalone(self, question: str, turns: list[tuple[str, str]], notes: list[str]) -> Steps[str]:
         """A follow-up question rewritten to stand alone (by the model; joined to the last one if that fails)."""
         if self.settings.rewrite_followups:
-            rewritten = clean_rewrite(self._generate(rewrite_messages(question, turns), 64), question)
+            rewritten = clean_rewrite((yield from self._generated(rewrite_messages(question, turns), 64)), question)
             if rewritten:
                 notes.append(f"follow-up read as: {rewritten}")
                 return rewritten
@@ -301,7 +316,7 @@ class Assistant:
                                     title=f"Passage {i + 1}", dense_score=float(max(scores)), sentences=scored))
         return passages
 
-    def _reasked(self, raw: str, draft: _Draft) -> str:
+    def _reasked(self, raw: str, draft: _Draft) -> Steps[str]:
         """``raw``, or when it is a refusal of a question in another language than the sources, the
         model's answer in the sources' language (translated back later, like any drift).
 
@@ -314,8 +329,8 @@ class Assistant:
         if source_language == draft.language:
             return raw
         draft.notes.append(f"the model found no answer in {draft.language}: asked again in {source_language}")
-        return self._generate(build_messages(draft.query, draft.sources, source_language),
-                              self.settings.max_answer_tokens)
+        return (yield from self._generated(build_messages(draft.query, draft.sources, source_language),
+                                           self.settings.max_answer_tokens))
 
     def _abstain(self, draft: _Draft, reason: str, cover: bool = True) -> Answer:
         """'The sources do not say', with the closest sentence quoted (and cited) when there is one."""
@@ -326,7 +341,7 @@ class Assistant:
                       question=draft.question, passages=draft.passages, retrieval_s=draft.retrieval_s,
                       notes=draft.notes + [f"abstained: {reason}"])
 
-    def _checked_answer(self, draft: _Draft, raw: str) -> Answer:
+    def _checked_answer(self, draft: _Draft, raw: str) -> Steps[Answer]:
         """The model's answer, verified sentence by sentence; or the extractive fallback; or an abstention."""
         if not raw or is_refusal(raw):
             return self._abstain(draft, "the model found no answer in the sources")
@@ -337,7 +352,7 @@ class Assistant:
         best = draft.sources[0]
         quotable = best.score >= self.settings.fallback_min_score and gives(best.best, kind, draft.query)
         if sentences and draft.language != answer_language(" ".join(v.text for v in sentences)):
-            translated = self._in_language(sentences, draft)
+            translated = yield from self._in_language(sentences, draft)
             if translated:
                 sentences = translated
             elif quotable:
@@ -375,11 +390,12 @@ class Assistant:
                 quoted.append(VerifiedSentence(text, (source,)))
         return quoted
 
-    def _in_language(self, sentences: list[VerifiedSentence], draft: _Draft) -> list[VerifiedSentence]:
+    def _in_language(self, sentences: list[VerifiedSentence], draft: _Draft) -> Steps[list[VerifiedSentence]]:
         """Sentences the model wrote in the wrong language, translated by it and verified again
         (empty when the translation fails)."""
         numbered, order = renumber([(v.text, list(v.sources)) for v in sentences])
-        translated = self._generate(translate_messages(numbered, draft.language), 2 * self.settings.max_answer_tokens)
+        translated = yield from self._generated(translate_messages(numbered, draft.language),
+                                                2 * self.settings.max_answer_tokens)
         subset = [draft.sources[i] for i in order]
         again = verify_answer(translated, subset, self.judge, draft.query)
         if again.sentences and answer_language(" ".join(v.text for v in again.sentences)) == draft.language:

@@ -181,3 +181,23 @@ def test_a_question_waiting_for_the_model_says_how_many_are_ahead_and_can_give_u
     after = turns.take()
     assert turns.ahead(after) == 0  # nobody left holding a turn
     turns.leave(after)
+
+
+def test_a_follow_up_waiting_to_be_rewritten_says_how_many_are_ahead_and_can_give_up(tiny_bot):
+    follow_up, history = "Lalu apa lagi yang dia terima?", [(QUESTION, "Oleg Kozhemyako [1].")]
+    turns = tiny_bot._turns
+    held = turns.take()  # another question is being answered
+    try:
+        given_up = tiny_bot.events(follow_up, history)
+        assert next(given_up) == Waiting(1)  # the rewrite waits its turn, and says so
+        given_up.close()
+        waiting = tiny_bot.events(follow_up, history)
+        assert next(waiting) == Waiting(1)
+    finally:
+        turns.leave(held)
+    rest = list(waiting)
+    assert rest[0] == Waiting(0) and isinstance(rest[-1], Final)
+    assert any(note.startswith("follow-up read") for note in rest[-1].answer.notes)
+    after = turns.take()
+    assert turns.ahead(after) == 0  # neither the given-up rewrite nor the answer kept a turn
+    turns.leave(after)
