@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.metrics import exact_match, facts_present, mean, med, token_f1
-from eval.resume import RunFolderError, done_rows
+from eval.resume import RunFolderError, resumed_rows
 from index import Article
 from rag import Assistant
 from rag.citations import strip_citations
@@ -85,42 +85,37 @@ def facqa_articles(folder: Path) -> list[Article]:
 
 def run_facqa(bot: Assistant, folder: Path, out: Path, *, split: str = "test", limit: int | None = None,
               answers: bool = True, progress: bool = True) -> dict:
-    from tqdm import tqdm
-
     articles = facqa_articles(folder)
     bot.add_articles(articles, progress=progress)
     key_of = {a.doc_id: words_key(a.text) for a in articles}
     items = load_facqa(folder, split)[:limit] if limit else load_facqa(folder, split)
-    out.mkdir(parents=True, exist_ok=True)
     path = out / "facqa.jsonl"
-    done = done_rows(path, "n", "answer" if answers else "ranks")
-    if any(int(n) < len(items) and row["question"] != items[int(n)].question for n, row in done.items()):
-        raise RunFolderError(f"{path} holds answers to other questions (another --split?); pass another --out.")
-    if done and progress:
-        print(f"{path}: continuing, {len(done)} questions already done.")
-    rows = []
-    with path.open("a", encoding="utf-8") as fh:
-        for n, item in enumerate(tqdm(items, desc=f"FacQA {split}", unit="question", disable=not progress)):
-            if str(n) in done:
-                rows.append(done[str(n)])
-                continue
-            row: dict = {"n": n, "question": item.question, "gold": item.answer, "passage_id": item.passage_id,
-                         "ranks": {}, "strict_ranks": {}, "retrieved": {}}
-            gold_key = key_of[item.passage_id]
-            for mode in ("hybrid", "dense", "bm25"):
-                ids = [p.doc_id for p in bot.retriever.retrieve(item.question, 20, "id", mode=mode)]
-                row["retrieved"][mode] = ids
-                row["strict_ranks"][mode] = ids.index(item.passage_id) + 1 if item.passage_id in ids else None
-                row["ranks"][mode] = next((i for i, doc_id in enumerate(ids, 1) if key_of.get(doc_id) == gold_key), None)
-            if answers:
-                answer = bot.ask(item.question)
-                text = "" if answer.abstained else strip_citations(answer.text)
-                row.update({"answer": answer.text, "abstained": answer.abstained,
-                            "em": exact_match(text, item.answer), "f1": token_f1(text, item.answer),
-                            "seconds": answer.stats.total_s})
-            rows.append(row)
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            fh.flush()
+
+    def check(done: dict[str, dict]) -> None:
+        if any(int(n) < len(items) and row["question"] != items[int(n)].question for n, row in done.items()):
+            raise RunFolderError(f"{path} holds answers to other questions (another --split?); pass another --out.")
+
+    def make_row(numbered: tuple[int, FacQAItem]) -> dict:
+        n, item = numbered
+        row: dict = {"n": n, "question": item.question, "gold": item.answer, "passage_id": item.passage_id,
+                     "ranks": {}, "strict_ranks": {}, "retrieved": {}}
+        gold_key = key_of[item.passage_id]
+        for mode in ("hybrid", "dense", "bm25"):
+            ids = [p.doc_id for p in bot.retriever.retrieve(item.question, 20, "id", mode=mode)]
+            row["retrieved"][mode] = ids
+            row["strict_ranks"][mode] = ids.index(item.passage_id) + 1 if item.passage_id in ids else None
+            row["ranks"][mode] = next((i for i, doc_id in enumerate(ids, 1) if key_of.get(doc_id) == gold_key), None)
+        if answers:
+            answer = bot.ask(item.question)
+            text = "" if answer.abstained else strip_citations(answer.text)
+            row.update({"answer": answer.text, "abstained": answer.abstained,
+                        "em": exact_match(text, item.answer), "f1": token_f1(text, item.answer),
+                        "seconds": answer.stats.total_s})
+        return row
+
+    rows = resumed_rows(path, list(enumerate(items)), lambda numbered: str(numbered[0]), make_row, key="n",
+                        needs="answer" if answers else "ranks", desc=f"FacQA {split}", progress=progress, check=check)
+
     def recall(key: str, mode: str, k: int) -> float:
         return mean([float(r[key][mode] is not None and r[key][mode] <= k) for r in rows])
 
@@ -149,8 +144,6 @@ def _gold_in(answer: str, golds: list[str], abstained: bool) -> float:
 
 def run_idk_mrc(bot: Assistant, folder: Path, out: Path, *, split: str = "test", limit: int | None = None,
                 progress: bool = True) -> dict:
-    from tqdm import tqdm
-
     path = folder / f"{split}.json"
     if not path.is_file():
         raise BenchmarkError(f"{path} not found: pass --data with the IDK-MRC folder (valid/test.json).")
@@ -162,28 +155,19 @@ def run_idk_mrc(bot: Assistant, folder: Path, out: Path, *, split: str = "test",
     mixed = [p for pair in zip(answerable, impossible) for p in pair] + answerable[len(impossible):] + impossible[len(answerable):]
     if limit:
         mixed = mixed[:limit]
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "idk_mrc.jsonl"
-    done = done_rows(path, "id", "answer")
-    if done and progress:
-        print(f"{path}: continuing, {len(done)} questions already answered.")
-    rows = []
-    with path.open("a", encoding="utf-8") as fh:
-        for context, qa in tqdm(mixed, desc=f"IDK-MRC {split}", unit="question", disable=not progress):
-            if qa["id"] in done:
-                rows.append(done[qa["id"]])
-                continue
-            answer = bot.ask(qa["question"], passages=[context])
-            text = "" if answer.abstained else strip_citations(answer.text)
-            golds = [a["text"] for a in qa.get("answers") or []]
-            row = {"id": qa["id"], "question": qa["question"], "impossible": qa["is_impossible"], "answer": answer.text,
-                   "abstained": answer.abstained, "language": detect_language(answer.text),
-                   "f1": max((token_f1(text, g) for g in golds), default=0.0) if golds else None,
-                   "golds": golds,
-                   "seconds": answer.stats.total_s}
-            rows.append(row)
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            fh.flush()
+    def make_row(pair: tuple[str, dict]) -> dict:
+        context, qa = pair
+        answer = bot.ask(qa["question"], passages=[context])
+        text = "" if answer.abstained else strip_citations(answer.text)
+        golds = [a["text"] for a in qa.get("answers") or []]
+        return {"id": qa["id"], "question": qa["question"], "impossible": qa["is_impossible"], "answer": answer.text,
+                "abstained": answer.abstained, "language": detect_language(answer.text),
+                "f1": max((token_f1(text, g) for g in golds), default=0.0) if golds else None,
+                "golds": golds,
+                "seconds": answer.stats.total_s}
+
+    rows = resumed_rows(out / "idk_mrc.jsonl", mixed, lambda pair: pair[1]["id"], make_row, key="id", needs="answer",
+                        desc=f"IDK-MRC {split}", progress=progress)
     unanswerable = [r for r in rows if r["impossible"]]
     answerable_rows = [r for r in rows if not r["impossible"]]
     report = {"benchmark": "idk_mrc", "split": split, "questions": len(rows),

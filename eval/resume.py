@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Callable, Sequence, TypeVar
 
 from rag.errors import TanyaError
+
+_Item = TypeVar("_Item")
 
 
 class RunFolderError(TanyaError, ValueError):
@@ -46,3 +49,33 @@ def done_rows(path: Path, key: str, needs: str) -> dict[str, dict]:
     if dropped:
         write_rows(path, rows)
     return {str(row[key]): row for row in rows}
+
+
+def resumed_rows(path: Path, items: Sequence[_Item], key_of: Callable[[_Item], str],
+                 make_row: Callable[[_Item], dict], *, key: str, needs: str, desc: str, progress: bool = True,
+                 check: Callable[[dict[str, dict]], None] | None = None) -> list[dict]:
+    """One row per item, in order: a row an earlier run wrote to ``path`` (see :func:`done_rows`) is
+    reused, every other one made by ``make_row`` and appended and flushed at once.
+
+    ``key_of(item)`` is the row's ``key``; ``check`` may reject the rows already done
+    (raise :class:`RunFolderError`) before anything is asked.
+    """
+    from tqdm import tqdm
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    done = done_rows(path, key, needs)
+    if check is not None:
+        check(done)
+    if done and progress:
+        reused = sum(1 for item in items if key_of(item) in done)
+        print(f"{path}: continuing, {reused} of {len(items)} questions already done.")
+    rows = []
+    with path.open("a", encoding="utf-8") as fh:
+        for item in tqdm(items, desc=desc, unit="question", disable=not progress):
+            row = done.get(key_of(item))
+            if row is None:
+                row = make_row(item)
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                fh.flush()
+            rows.append(row)
+    return rows

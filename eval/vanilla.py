@@ -17,7 +17,7 @@ from typing import Sequence
 from eval.dataset import EvalItem
 from eval.judge import SupportJudge
 from eval.metrics import answer_scores, citation_scores, score_abstention_as_wrong
-from eval.resume import done_rows, write_rows
+from eval.resume import resumed_rows, write_rows
 from rag import Assistant
 from rag.abstention import is_refusal
 from rag.language import detect_language
@@ -90,22 +90,15 @@ def evaluate_vanilla(engine, item: EvalItem, judge: SupportJudge) -> dict:
 
 def run_vanilla(bot: Assistant, items: list[EvalItem], out: Path, judge: SupportJudge, progress: bool = True) -> list[dict]:
     """Ask ``items`` through the vanilla pipeline; rows already in ``out`` (an interrupted run) are kept."""
-    from tqdm import tqdm
+    engines = []  # built on the first question not already answered
 
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "results.jsonl"
-    done = done_rows(path, "id", "answer")
-    todo = [item for item in items if item.id not in done]
-    if done and progress:
-        print(f"{path}: continuing, {len(items) - len(todo)} of {len(items)} questions already answered.")
-    engine = build_engine(bot) if todo else None
-    with path.open("a", encoding="utf-8") as fh:
-        for item in tqdm(todo, desc="Vanilla llama-index", unit="question", disable=not progress):
-            row = evaluate_vanilla(engine, item, judge)
-            done[item.id] = row
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            fh.flush()
-    return [done[item.id] for item in items]
+    def make_row(item: EvalItem) -> dict:
+        if not engines:
+            engines.append(build_engine(bot))
+        return evaluate_vanilla(engines[0], item, judge)
+
+    return resumed_rows(out / "results.jsonl", items, lambda item: item.id, make_row, key="id", needs="answer",
+                        desc="Vanilla llama-index", progress=progress)
 
 
 def rescore_vanilla(out: Path, judge: SupportJudge) -> list[dict] | None:
