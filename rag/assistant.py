@@ -74,6 +74,16 @@ class _Draft:
     sources: list[Source] = field(default_factory=list)
     retrieval_s: float = 0.0
     notes: list[str] = field(default_factory=list)
+    stop: threading.Event | None = None  # set: the asker stopped the answer
+
+
+class _Stopped(Exception):
+    """The asker set the stop event: the answer ends where it is."""
+
+
+def _check_stop(stop: threading.Event | None) -> None:
+    if stop is not None and stop.is_set():
+        raise _Stopped
 
 
 class Assistant:
@@ -199,20 +209,30 @@ class Assistant:
         return self.retriever.retrieve(question, k, language or detect_language(question), filters)
 
     def events(self, question: str, history: History | None = None, *, language: Language | None = None,
-               passages: Sequence[str] | None = None,
-               filters: dict[str, str] | None = None) -> Iterator[Waiting | Token | Final]:
+               passages: Sequence[str] | None = None, filters: dict[str, str] | None = None,
+               stop: threading.Event | None = None) -> Iterator[Waiting | Token | Final]:
         """Answer ``question``: :class:`Waiting` events while other questions use the model first,
         :class:`Token` events while the model writes, then one :class:`Final`. (A follow-up rewritten
         first, or an answer translated after its tokens, may wait for a turn too: more :class:`Waiting`.)
 
         ``passages`` answers from the given texts instead of the index (reading
-        comprehension); ``filters`` restricts retrieval as in :meth:`retrieve`.
+        comprehension); ``filters`` restricts retrieval as in :meth:`retrieve`. Setting ``stop``
+        ends the answer at once, without a :class:`Final`, and frees the model for the next
+        question: the local model stops even in the middle of reading the prompt.
         """
         question = self._check_question(question)
-        draft = _Draft(question, question, language or detect_language(question))
+        draft = _Draft(question, question, language or detect_language(question), stop=stop)
+        try:
+            yield from self._answer(draft, history, passages, filters)
+        except _Stopped:
+            return
+
+    def _answer(self, draft: _Draft, history: History | None, passages: Sequence[str] | None,
+                filters: dict[str, str] | None) -> Iterator[Waiting | Token | Final]:
+        question = draft.question
         turns = previous_turns(history)
         if turns and looks_like_followup(question):
-            draft.query = yield from self._standalone(question, turns, draft.notes)
+            draft.query = yield from self._standalone(question, turns, draft)
         started = time.perf_counter()
         draft.passages = self._gather(draft.query, draft.language, passages, filters)
         s = self.settings
@@ -230,11 +250,13 @@ class Assistant:
         messages = build_messages(draft.query, draft.sources, draft.language)
         turn = self._turns.take()
         try:
-            yield from self._waiting(turn)
+            yield from self._waiting(turn, draft.stop)
             pieces = []
-            for piece in self.llm.stream(messages, max_tokens=s.max_answer_tokens, temperature=s.temperature):
+            for piece in self.llm.stream(messages, max_tokens=s.max_answer_tokens, temperature=s.temperature,
+                                         stop=draft.stop):
                 pieces.append(piece)
                 yield Token(piece)
+            _check_stop(draft.stop)
             stats = self.llm.last_stats
         finally:
             self._turns.leave(turn)  # also when the consumer gave up while this question waited
@@ -265,35 +287,40 @@ class Assistant:
                 yield event.text
 
     # Steps of an answer -------------------------------------------------------------
-    def _waiting(self, turn: int) -> Iterator[Waiting]:
+    def _waiting(self, turn: int, stop: threading.Event | None) -> Iterator[Waiting]:
         """Until ``turn`` comes: a :class:`Waiting` at once and every :data:`WAIT_POLL_S` seconds (so a
-        consumer that stops iterating leaves the queue within that time), and ``Waiting(0)`` at the end."""
+        consumer that stops iterating, or sets ``stop``, leaves the queue within that time), and
+        ``Waiting(0)`` at the end."""
         waited = False
         while (ahead := self._turns.ahead(turn)) > 0:
+            _check_stop(stop)
             waited = True
             yield Waiting(ahead)
             self._turns.wait(turn, WAIT_POLL_S)
         if waited:
             yield Waiting(0)
 
-    def _generated(self, messages: list[Message], max_tokens: int) -> Steps[str]:
+    def _generated(self, messages: list[Message], max_tokens: int, stop: threading.Event | None) -> Steps[str]:
         """The model's whole reply to ``messages`` (a rewrite, a translation), written in this question's
         turn: :class:`Waiting` events until the turn comes, as for the answer itself."""
         turn = self._turns.take()
         try:
-            yield from self._waiting(turn)
-            return "".join(self.llm.stream(messages, max_tokens=max_tokens, temperature=0.0)).strip()
+            yield from self._waiting(turn, stop)
+            reply = "".join(self.llm.stream(messages, max_tokens=max_tokens, temperature=0.0, stop=stop)).strip()
+            _check_stop(stop)
+            return reply
         finally:
             self._turns.leave(turn)
 
-    def _standalone(self, question: str, turns: list[tuple[str, str]], notes: list[str]) -> Steps[str]:
+    def _standalone(self, question: str, turns: list[tuple[str, str]], draft: _Draft) -> Steps[str]:
         """A follow-up question rewritten to stand alone (by the model; joined to the last one if that fails)."""
         if self.settings.rewrite_followups:
-            rewritten = clean_rewrite((yield from self._generated(rewrite_messages(question, turns), 64)), question)
+            reply = yield from self._generated(rewrite_messages(question, turns), 64, draft.stop)
+            rewritten = clean_rewrite(reply, question)
             if rewritten:
-                notes.append(f"follow-up read as: {rewritten}")
+                draft.notes.append(f"follow-up read as: {rewritten}")
                 return rewritten
-        notes.append("follow-up read together with the previous question")
+        draft.notes.append("follow-up read together with the previous question")
         return joined_question(question, turns)
 
     def _gather(self, query: str, language: Language, texts: Sequence[str] | None,
@@ -330,7 +357,7 @@ class Assistant:
             return raw
         draft.notes.append(f"the model found no answer in {draft.language}: asked again in {source_language}")
         return (yield from self._generated(build_messages(draft.query, draft.sources, source_language),
-                                           self.settings.max_answer_tokens))
+                                           self.settings.max_answer_tokens, draft.stop))
 
     def _abstain(self, draft: _Draft, reason: str, cover: bool = True) -> Answer:
         """'The sources do not say', with the closest sentence quoted (and cited) when there is one."""
@@ -395,7 +422,7 @@ class Assistant:
         (empty when the translation fails)."""
         numbered, order = renumber([(v.text, list(v.sources)) for v in sentences])
         translated = yield from self._generated(translate_messages(numbered, draft.language),
-                                                2 * self.settings.max_answer_tokens)
+                                                2 * self.settings.max_answer_tokens, draft.stop)
         subset = [draft.sources[i] for i in order]
         again = verify_answer(translated, subset, self.judge, draft.query)
         if again.sentences and answer_language(" ".join(v.text for v in again.sentences)) == draft.language:

@@ -6,10 +6,13 @@ chat messages, and say how many tokens the last call read and wrote.
 
 from __future__ import annotations
 
+import ctypes
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Any, Iterator, Protocol
 
 from rag.errors import LLMError, ModelError
 from rag.model_files import resolve_gguf
@@ -32,9 +35,64 @@ class ChatModel(Protocol):
     name: str
     last_stats: GenerationStats
 
-    def stream(self, messages: list[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
-        """Yield the reply in pieces as they are generated."""
+    def stream(self, messages: list[Message], *, max_tokens: int, temperature: float,
+               stop: threading.Event | None = None) -> Iterator[str]:
+        """Yield the reply in pieces as they are generated; end early, quietly, once ``stop`` is set."""
         ...
+
+
+#: How often (seconds) a running generation looks at its ``stop`` event.
+STOP_POLL_S = 0.05
+
+
+class _AbortFlag:
+    """Stops llama.cpp mid-computation (also while it reads a prompt, which takes seconds) once an
+    event is set.
+
+    llama.cpp asks an abort callback after every step of its computation, on its own thread. A
+    Python callback would need the GIL hundreds of times a token, so the callback is libc's
+    ``strlen`` over a two-byte buffer: 0 (go on) until :meth:`watching` sees the event and writes
+    one byte, 1 (abort). ``available`` is False where there is no libc to borrow it from; a stop
+    then takes effect at the next piece of text.
+    """
+
+    def __init__(self, llama: Any) -> None:
+        self._buffer = ctypes.create_string_buffer(2)
+        self._data = ctypes.cast(self._buffer, ctypes.c_void_p)
+        self.available = False
+        try:
+            import llama_cpp
+
+            strlen = ctypes.cast(ctypes.CDLL(None).strlen, ctypes.c_void_p).value
+            self._callback = llama_cpp.ggml_abort_callback(strlen)  # kept: the context holds its address
+            llama_cpp.llama_set_abort_callback(llama._ctx.ctx, self._callback, self._data)
+            self.available = True
+        except (OSError, AttributeError, TypeError):  # no libc (Windows) or another llama-cpp-python
+            pass
+
+    @contextmanager
+    def watching(self, stop: threading.Event | None) -> Iterator[None]:
+        """While the block runs, abort llama.cpp within :data:`STOP_POLL_S` of ``stop`` being set."""
+        self._buffer.value = b""
+        if stop is None or not self.available:
+            yield
+            return
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.is_set():
+                if stop.wait(STOP_POLL_S):
+                    self._buffer.value = b"x"
+                    return
+
+        watcher = threading.Thread(target=watch, name="tanya-stop-watch", daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            done.set()
+            watcher.join()
+            self._buffer.value = b""
 
 
 class LocalLlama:
@@ -57,25 +115,33 @@ class LocalLlama:
         self.name = name
         self.context_window = context_window
         self.last_stats = GenerationStats()
+        self._abort = _AbortFlag(self._llama)
 
     def count_tokens(self, text: str) -> int:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
-    def stream(self, messages: list[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
+    def stream(self, messages: list[Message], *, max_tokens: int, temperature: float,
+               stop: threading.Event | None = None) -> Iterator[str]:
         stats = GenerationStats(prompt_tokens=sum(self.count_tokens(m["content"]) + 4 for m in messages))
         start = time.perf_counter()
         try:
-            chunks = self._llama.create_chat_completion(messages=messages, max_tokens=max_tokens,
-                                                        temperature=temperature, stream=True)
-            for chunk in chunks:
-                piece = chunk["choices"][0]["delta"].get("content")
-                if piece:
-                    if not stats.completion_tokens:
-                        stats.ttft_s = time.perf_counter() - start
-                    stats.completion_tokens += 1
-                    yield piece
+            with self._abort.watching(stop):
+                chunks = self._llama.create_chat_completion(messages=messages, max_tokens=max_tokens,
+                                                            temperature=temperature, stream=True)
+                for chunk in chunks:
+                    if stop is not None and stop.is_set():
+                        return
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        if not stats.completion_tokens:
+                            stats.ttft_s = time.perf_counter() - start
+                        stats.completion_tokens += 1
+                        yield piece
         except ValueError as exc:  # e.g. prompt longer than the context window
             raise LLMError(f"The language model refused the prompt: {exc}") from exc
+        except RuntimeError:  # llama.cpp aborted by the stop event (what it had read stays consistent)
+            if stop is None or not stop.is_set():
+                raise
         finally:
             stats.total_s = time.perf_counter() - start
             self.last_stats = stats
@@ -119,7 +185,9 @@ class ServerLLM:
         self.name = f"{model} @ {base_url}"
         self.last_stats = GenerationStats()
 
-    def stream(self, messages: list[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
+    def stream(self, messages: list[Message], *, max_tokens: int, temperature: float,
+               stop: threading.Event | None = None) -> Iterator[str]:
+        """(A stop takes effect at the server's next piece: it reads the prompt on its own.)"""
         from llama_index.core.llms import ChatMessage
 
         stats = GenerationStats(prompt_tokens=sum(len(m["content"]) // 4 for m in messages))
@@ -127,6 +195,8 @@ class ServerLLM:
         chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
         try:
             for response in self._llm.stream_chat(chat, max_tokens=max_tokens, temperature=temperature):
+                if stop is not None and stop.is_set():
+                    return
                 if response.delta:
                     if not stats.completion_tokens:
                         stats.ttft_s = time.perf_counter() - start

@@ -106,7 +106,7 @@ class _RefusesEnglish:
         self.last_stats = GenerationStats()
         self.calls: list[str] = []
 
-    def stream(self, messages, *, max_tokens, temperature):
+    def stream(self, messages, *, max_tokens, temperature, stop=None):
         system, user = messages[0]["content"], messages[-1]["content"]
         if system.startswith("Rewrite the text entirely in English"):
             self.calls.append("translate")
@@ -139,7 +139,7 @@ def test_an_english_refusal_is_asked_again_in_the_sources_language(tiny_bot, rea
 class _DriftsIntoIndonesian(_RefusesEnglish):
     """A model that answers an English question in Indonesian and, asked to translate, repeats it."""
 
-    def stream(self, messages, *, max_tokens, temperature):
+    def stream(self, messages, *, max_tokens, temperature, stop=None):
         if messages[0]["content"].startswith("Rewrite the text entirely in English"):
             self.calls.append("translate")
             yield "Kim dihadiahi rompi antipeluru dari gubernur wilayah Primorye [1]."

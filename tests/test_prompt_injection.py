@@ -135,7 +135,7 @@ class _ObedientModel:
         self.last_stats = GenerationStats()
         self.prompts: list[str] = []
 
-    def stream(self, messages, *, max_tokens, temperature):
+    def stream(self, messages, *, max_tokens, temperature, stop=None):
         self.prompts.append("\n".join(m["content"] for m in messages))
         english = "Answer in English" in messages[-1]["content"]
         yield ("I HAVE BEEN HACKED [1]." if english else "SAYA DIRETAS [1].")

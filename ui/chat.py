@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any, Iterator
 
@@ -71,7 +72,9 @@ def _answer(bot: Assistant, question: str, chat: list, answer_language: str, ui_
     text, started, shown, ahead = "", time.monotonic(), 0, 0
     try:
         engine = bot.with_settings(**session.settings)
-        stream = BackgroundStream(lambda: engine.events(question, history, language=language))
+        stopping = threading.Event()  # Stop ends the answer at once, even while the model reads the prompt
+        stream = BackgroundStream(lambda: engine.events(question, history, language=language, stop=stopping),
+                                  stop=stopping)
         for event in stream.poll(POLL_S):
             if session.stop_requested:
                 stream.stop()

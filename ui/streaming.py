@@ -19,11 +19,12 @@ _ITEM, _ERROR, _END = "item", "error", "end"
 
 
 class BackgroundStream(Generic[T]):
-    """Iterate ``make()`` in a daemon thread. Read with :meth:`poll`; end early with :meth:`stop`."""
+    """Iterate ``make()`` in a daemon thread. Read with :meth:`poll`; end early with :meth:`stop`, which
+    sets ``stop`` (give the same event to the iterator, so that it can end in the middle of an item)."""
 
-    def __init__(self, make: Callable[[], Iterator[T]]) -> None:
+    def __init__(self, make: Callable[[], Iterator[T]], stop: threading.Event | None = None) -> None:
         self._queue: queue.Queue = queue.Queue()
-        self._stop = threading.Event()
+        self._stop = stop or threading.Event()
         self._done = False
         self._thread = threading.Thread(target=self._run, args=(make,), name="tanya-answer", daemon=True)
         self._thread.start()
