@@ -13,7 +13,8 @@ file, its line or url) and by a hash of what is stored for it:
 - documents are embedded and written in batches of about :data:`EMBED_BATCH` texts
   (chunks and their sentences, across documents): one call to the model and one write
   to each collection a batch. The progress bar counts files whose documents are all
-  written, so a file shown as done survives a kill.
+  written, so a file shown as done survives a kill; beside it, how many texts of the
+  batch under way are embedded.
 - unreadable files are reported and skipped; what was indexed from them stays.
 """
 
@@ -133,6 +134,7 @@ class _Run:
         self.embed_batch = embed_batch
         self.pending: list[_Pending] = []
         self.written_callbacks: list[Callable[[], None]] = []  # called after each batch is written
+        self.embedding_progress: Callable[[int, int], None] | None = None  # (texts embedded, in the batch)
         self.chunk_size, self.chunk_overlap = chunk_size, chunk_overlap
         self.chunking = f"{chunk_size}/{chunk_overlap}"
         self.states = document_states(store)
@@ -239,7 +241,8 @@ class _Run:
             sentences = [s for c in p.chunks for s in c.sentences]
             spans.append((len(texts), len(p.chunks), len(sentences)))
             texts += [c.text for c in p.chunks] + sentences
-        vectors = self.embedder.embed_passages(texts)
+        shown = {"progress": self.embedding_progress} if self.embedding_progress else {}  # (only with a bar)
+        vectors = self.embedder.embed_passages(texts, **shown)
         writes = [DocumentWrite(p.doc_id, p.chunks, vectors[start:start + n], vectors[start + n:start + n + m])
                   for p, (start, n, m) in zip(self.pending, spans)]
         # chunk metadata: hash and count, checked next run
@@ -317,6 +320,12 @@ def _index_items(run: _Run, items: list[Path | Article], progress: bool) -> None
         done[0] = 0
 
     run.written_callbacks.append(advance)
+
+    def embedding(done_texts: int, total: int) -> None:  # a batch (of several files) takes ~10 s: show it move
+        bar.set_postfix_str(f"embedding {done_texts}/{total} texts")
+
+    if progress:
+        run.embedding_progress = embedding
     try:
         for item in items:
             if isinstance(item, Article):

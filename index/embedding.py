@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -38,21 +38,34 @@ class Embedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._embed([self.query_prefix + t for t in texts])
 
-    def embed_passages(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
-        return self._embed([self.passage_prefix + t for t in texts], batch_size)
+    def embed_passages(self, texts: list[str], batch_size: int = 16,
+                       progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """Passage vectors; ``progress(done, total)`` follows the distinct texts through the model (after
+        each batch with the ONNX backend, at the end with torch)."""
+        return self._embed([self.passage_prefix + t for t in texts], batch_size, progress)
 
-    def _embed(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
+    def _embed(self, texts: list[str], batch_size: int = 16,
+               progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """One vector per text, in order; a text given more than once goes through the model once
         (a one-sentence chunk is also its own sentence)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         distinct = list(dict.fromkeys(texts))
+        batches = {"progress": progress} if progress is not None and _reports_batches(self.model) else {}
         vectors = self.model.encode(distinct, batch_size=batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+                                    convert_to_numpy=True, show_progress_bar=False, **batches).astype(np.float32)
+        if progress is not None and not batches:
+            progress(len(distinct), len(distinct))
         if len(distinct) == len(texts):
             return vectors
         row = {text: i for i, text in enumerate(distinct)}
         return vectors[[row[text] for text in texts]]
+
+
+def _reports_batches(model: Any) -> bool:
+    from index.onnx_embedding import OnnxEncoder
+
+    return isinstance(model, OnnxEncoder)
 
 
 def resolve_embed_model(name: str, models_dir: Path) -> Path | str:

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -142,8 +143,10 @@ class OnnxEncoder:
         return self._dimension
 
     def encode(self, texts: list[str], batch_size: int = 16, normalize_embeddings: bool = True,
-               convert_to_numpy: bool = True, show_progress_bar: bool = False) -> np.ndarray:
-        """Vectors for ``texts``, in order; batches of similar length (as sentence-transformers does)."""
+               convert_to_numpy: bool = True, show_progress_bar: bool = False,
+               progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """Vectors for ``texts``, in order; batches of similar length (as sentence-transformers does).
+        ``progress(done, total)`` is called after each batch."""
         encodings = self._tokenizer.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         out: np.ndarray | None = None
@@ -163,4 +166,6 @@ class OnnxEncoder:
             if out is None:
                 out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
             out[rows] = vectors
+            if progress is not None:
+                progress(start + len(rows), len(texts))
         return out if out is not None else np.zeros((0, self.get_sentence_embedding_dimension()), np.float32)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from index import Article, ChunkStore, document_states, index_articles, index_documents
+from index import Article, ChunkStore, chunk_article, document_states, index_articles, index_documents, load_article
 
 
 class FakeEmbedder:
@@ -15,11 +15,14 @@ class FakeEmbedder:
         self.calls = 0
         self.fail_on_call = fail_on_call
 
-    def embed_passages(self, texts):
+    def embed_passages(self, texts, progress=None):
         self.calls += 1
         if self.calls == self.fail_on_call:
             raise RuntimeError("killed")
         rows = [np.random.default_rng(sum(map(ord, t)) * 7919 + len(t)).normal(size=8) for t in texts]
+        if progress is not None:
+            for done in range(1, len(texts) + 1):
+                progress(done, len(texts))
         return np.asarray([r / np.linalg.norm(r) for r in rows], dtype=np.float32)
 
     def embed_queries(self, texts):
@@ -94,3 +97,7 @@ def test_progress_counts_only_written_files(tmp_path, capsys):
     index_articles([folder], store, FakeEmbedder(), progress=True, embed_batch=10_000)
     bar = capsys.readouterr().err
     assert "6/6" in bar and "1/6" not in bar  # one batch: the bar goes from 0 to 6 when it is written
+    # meanwhile it shows the batch going through the model
+    texts = sum(1 + len(c.sentences) for f in sorted(folder.iterdir())
+                for c in chunk_article(load_article(f), 160, 24))
+    assert f"embedding 1/{texts} texts" in bar and f"embedding {texts}/{texts} texts" in bar

@@ -31,6 +31,14 @@ def test_onnx_batches_and_order_do_not_change_vectors(onnx_embedder):
     assert onnx_embedder.embed_passages([]).shape == (0, 384)
 
 
+def test_onnx_embedding_reports_each_batch_and_gives_the_same_vectors(onnx_embedder):
+    many = [f"{t} ({n})" for n in range(5) for t in TEXTS]  # 20 distinct texts: batches of 16 and 4
+    seen = []
+    vectors = onnx_embedder.embed_passages(many, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(16, 20), (20, 20)]
+    assert np.array_equal(vectors, onnx_embedder.embed_passages(many))
+
+
 class CountingModel:
     """Stands in for the model: a vector per text from its length, and every text it was given."""
 
