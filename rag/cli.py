@@ -6,9 +6,14 @@ import argparse
 import json
 import os
 import sys
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.errors import TanyaError
+
+if TYPE_CHECKING:
+    from rag import Answer, Assistant
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,10 +80,40 @@ def run(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "ask":
         print("Reading the sources...", file=sys.stderr, flush=True)
-        answer = bot.ask(args.question, language=args.lang)
+        answer = interruptible_ask(bot, args.question, args.lang)
         print(_answer_json(answer) if args.json else answer.with_sources())
         return 0
     return 2  # pragma: no cover
+
+
+def interruptible_ask(bot: "Assistant", question: str, language: str | None) -> "Answer":
+    """``bot.ask`` in a worker thread, so that Ctrl-C stops the model at once, even while it reads the
+    prompt (in the main thread, Python would see the signal only when llama.cpp returns)."""
+    from rag import Final
+
+    stop = threading.Event()
+    result: dict = {}
+
+    def work() -> None:
+        try:
+            for event in bot.events(question, language=language, stop=stop):
+                if isinstance(event, Final):
+                    result["answer"] = event.answer
+        except BaseException as exc:  # raised again in the main thread
+            result["error"] = exc
+
+    worker = threading.Thread(target=work, name="tanya-ask", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        stop.set()
+        worker.join(1.0)
+        raise
+    if "error" in result:
+        raise result["error"]
+    return result["answer"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,13 @@
+import _thread
 import os
 import subprocess
 import sys
+import threading
+
+import pytest
+
+from rag.cli import interruptible_ask
+from rag.errors import QuestionError
 
 
 def run(args, tmp_path, **env):
@@ -35,3 +42,33 @@ def test_index_twice_reports_unchanged(tmp_path, models_dir, seed_articles):
     assert "5 added" in first.stdout
     second = run(["index"], tmp_path, **env)
     assert "0 added" in second.stdout and "5 unchanged" in second.stdout and "0 chunks written" in second.stdout
+
+
+def test_ctrl_c_during_ask_stops_the_model_at_once():
+    class ReadingALongPrompt:
+        """Stands in for an Assistant whose model reads until it is stopped, as llama.cpp does with its abort flag."""
+
+        def __init__(self):
+            self.stopped = threading.Event()
+
+        def events(self, question, *, language, stop):
+            if stop.wait(60):
+                self.stopped.set()
+                return
+            yield  # pragma: no cover  (makes this a generator, like Assistant.events)
+
+    bot = ReadingALongPrompt()
+    threading.Timer(0.3, _thread.interrupt_main).start()  # the user presses Ctrl-C
+    with pytest.raises(KeyboardInterrupt):
+        interruptible_ask(bot, "Siapa?", None)
+    assert bot.stopped.wait(2)  # the model was told to stop, not left reading for a minute
+
+
+def test_ask_errors_come_back_from_the_worker_thread():
+    class Refusing:
+        def events(self, question, *, language, stop):
+            raise QuestionError("The question is empty.")
+            yield  # pragma: no cover
+
+    with pytest.raises(QuestionError, match="empty"):
+        interruptible_ask(Refusing(), " ", None)
