@@ -90,30 +90,19 @@ def interruptible_ask(bot: "Assistant", question: str, language: str | None) -> 
     """``bot.ask`` in a worker thread, so that Ctrl-C stops the model at once, even while it reads the
     prompt (in the main thread, Python would see the signal only when llama.cpp returns)."""
     from rag import Final
+    from rag.background import BackgroundStream
 
     stop = threading.Event()
-    result: dict = {}
-
-    def work() -> None:
-        try:
-            for event in bot.events(question, language=language, stop=stop):
-                if isinstance(event, Final):
-                    result["answer"] = event.answer
-        except BaseException as exc:  # raised again in the main thread
-            result["error"] = exc
-
-    worker = threading.Thread(target=work, name="tanya-ask", daemon=True)
-    worker.start()
+    stream = BackgroundStream(lambda: bot.events(question, language=language, stop=stop), stop=stop)
     try:
-        while worker.is_alive():
-            worker.join(0.1)
+        for event in stream.poll(0.1):
+            if isinstance(event, Final):
+                return event.answer
     except KeyboardInterrupt:
-        stop.set()
-        worker.join(1.0)
+        stream.stop()
+        stream.join(1.0)
         raise
-    if "error" in result:
-        raise result["error"]
-    return result["answer"]
+    raise AssertionError("events() ended without a Final answer")  # pragma: no cover
 
 
 def main(argv: list[str] | None = None) -> int:

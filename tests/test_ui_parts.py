@@ -11,7 +11,7 @@ import pytest
 from ui.highlight import find_spans
 from ui.render import answer_html, linked_text, parse_cite_request, plain_text, reading_html, register_sources
 from ui.session import Session, Source, Turn
-from ui.streaming import BackgroundStream
+from rag.background import BackgroundStream
 from ui.texts import TEXTS, preferred_language
 
 ARTICLE = ("Judul\n\nKalimat pertama tentang Kim.   Kalimat kedua\nyang terpotong baris.\n\n"

@@ -10,9 +10,9 @@ from typing import Any, Iterator
 import gradio as gr
 
 from rag import ArticleError, Assistant, Final, TanyaError, Token, Waiting
+from rag.background import BackgroundStream
 from ui import render
 from ui.session import Session
-from ui.streaming import BackgroundStream
 from ui.texts import t
 
 log = logging.getLogger("tanya.ui")

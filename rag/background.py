@@ -1,9 +1,10 @@
 """Run an answer's event stream in a thread of its own, so that it can be stopped cleanly.
 
-Gradio advances a generator from whichever worker thread is free, and closes it
-from its event loop when a page goes away. The engine holds a lock while the model
-writes; a lock taken in one thread cannot be released from another. So the
-engine's generator is iterated, and closed, by one dedicated thread; the page
+Used by the page and by ``tanya ask``. Gradio advances a generator from whichever
+worker thread is free, and closes it from its event loop when a page goes away; the
+engine's turn at the model must be taken and given back in one thread. A command
+line sees Ctrl-C only in its main thread, and only between calls into llama.cpp. So
+the engine's generator is iterated, and closed, by one dedicated thread; the caller
 reads its events from a queue and can ask it to stop at any time.
 """
 
