@@ -31,7 +31,45 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--benchmark", choices=["facqa", "idk-mrc"], help="run an external benchmark instead of our set")
     p.add_argument("--data", type=Path, help="the benchmark's folder (default ../shared/benchmarks/<name>)")
     p.add_argument("--split", default="test", help="benchmark split (default test)")
+    p.add_argument("--suite", choices=["heldout"],
+                   help="the held-out suite: our test half, FacQA test in Indonesian and English, IDK-MRC test "
+                        "(see eval/README.md); resumable with the same --out")
+    p.add_argument("--sample", type=int, metavar="N",
+                   help="with --suite: N questions per set (fixed seed, answerable and unanswerable balanced)")
+    p.add_argument("--sets", nargs="+", metavar="SET", help="with --suite: only these sets "
+                   "(ours-test, facqa-id, facqa-en, idk-mrc)")
     return p
+
+
+def _suite(args) -> int:
+    from eval.benchmarks import DEFAULT_ROOT
+    from eval.heldout import SETS, run_suite
+    from eval.judge import SupportJudge
+    from rag import Assistant, load_settings
+
+    if args.sample is not None and args.sample < 1:
+        from rag.errors import TanyaError
+
+        raise TanyaError(f"--sample takes a positive number of questions per set, not {args.sample}.")
+    base = load_settings()
+    bots: dict[str, Assistant] = {"articles": Assistant(base)}
+
+    def bot_for(name: str) -> Assistant:
+        if name.startswith("facqa"):  # FacQA's passages have an index of their own
+            if "facqa" not in bots:
+                bots["facqa"] = Assistant(base, home=base.home / "benchmarks" / "facqa", models_dir=base.models_path)
+            return bots["facqa"]
+        return bots["articles"]
+
+    out = args.out or Path("runs") / time.strftime("heldout-%Y%m%d-%H%M%S")
+    meta = {"command": "tanya eval " + " ".join(sys.argv[2:]), "llm": base.llm_base_url or base.llm}
+    report = run_suite(bot_for, SupportJudge(bots["articles"].embedder), out, root=args.data or DEFAULT_ROOT,
+                       sets=args.sets or SETS, sample=args.sample, meta=meta)
+    from eval.heldout import markdown
+
+    print(markdown(report))
+    print(f"Wrote {out}/heldout-report.md")
+    return 0
 
 
 def _benchmark(args) -> int:
@@ -93,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     from eval.judge import LLMJudge, SupportJudge, agreement, llm_agreement
     from rag import Assistant
 
+    if args.suite:
+        return _suite(args)
     if args.benchmark:
         return _benchmark(args)
     bot = Assistant()

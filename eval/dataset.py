@@ -1,4 +1,9 @@
-"""The hand-written eval set (eval/data/questions.jsonl) and the support-judge pairs (support_pairs.jsonl)."""
+"""The hand-written eval set (eval/data/questions.jsonl) and the support-judge pairs (support_pairs.jsonl).
+
+The eval set is split once, for good, into ``dev`` (every choice: thresholds, weights, prompts)
+and ``test`` (reported only). Code that chooses a setting takes its questions through
+:func:`for_tuning`, which refuses test rows.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,11 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent / "data"
 QUESTIONS = DATA / "questions.jsonl"
 SUPPORT_PAIRS = DATA / "support_pairs.jsonl"
+SPLITS = ("dev", "test")
+
+
+class HeldOutError(ValueError):
+    """Test (held-out) data was passed to code that chooses settings: choose on dev/valid data only."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,7 @@ class EvalItem:
     gold_facts: list[list[str]]  # each fact: acceptable surface forms
     evidence: list[Evidence] = field(default_factory=list)
     doc_ids: list[str] = field(default_factory=list)
+    split: str = "dev"  # "dev" (for choosing) or "test" (for reporting only)
 
 
 @dataclass(frozen=True)
@@ -59,7 +70,23 @@ def load_questions(path: Path = QUESTIONS) -> list[EvalItem]:
         items.append(EvalItem(id=row["id"], lang=row["lang"], type=row["type"], question=row["question"],
                               answerable=bool(row["answerable"]), gold_answer=row.get("gold_answer"),
                               gold_facts=[list(f) for f in row.get("gold_facts") or []], evidence=evidence,
-                              doc_ids=list(row.get("doc_ids") or [])))
+                              doc_ids=list(row.get("doc_ids") or []), split=row.get("split", "")))
+    return items
+
+
+def in_split(items: list[EvalItem], split: str | None) -> list[EvalItem]:
+    """The items of one split (all of them for None)."""
+    if split is not None and split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
+    return [i for i in items if split is None or i.split == split]
+
+
+def for_tuning(items: list[EvalItem]) -> list[EvalItem]:
+    """``items``, checked to hold no test question: what code that chooses a setting must go through."""
+    held_out = [i.id for i in items if i.split != "dev"]
+    if held_out:
+        raise HeldOutError(f"{len(held_out)} held-out question(s) ({', '.join(held_out[:5])}...) passed to code "
+                           "that chooses settings: choose on the dev split (in_split(items, 'dev')) only.")
     return items
 
 
@@ -78,6 +105,8 @@ def problems(items: list[EvalItem], articles: dict[str, str]) -> list[str]:
     for item in items:
         if item.lang not in ("id", "en"):
             found.append(f"{item.id}: lang {item.lang!r}")
+        if item.split not in SPLITS:
+            found.append(f"{item.id}: split {item.split!r}")
         if item.answerable and (not item.gold_facts or not item.evidence):
             found.append(f"{item.id}: answerable but no gold facts or evidence")
         if not item.answerable and (item.evidence or item.gold_facts):

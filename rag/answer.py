@@ -37,6 +37,9 @@ class Answer:
     stats: GenerationStats = field(default_factory=GenerationStats)
     retrieval_s: float = 0.0
     notes: list[str] = field(default_factory=list)  # what verification changed, for the curious
+    #: Similarity of the best evidence sentence to the question (None: no evidence at all). Below
+    #: ``settings.min_evidence_score`` the answer is an abstention; the eval sweeps it as a curve.
+    evidence_score: float | None = None
 
     def with_sources(self) -> str:
         """The answer followed by its numbered sources, as plain text."""

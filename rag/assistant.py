@@ -76,6 +76,11 @@ class _Draft:
     notes: list[str] = field(default_factory=list)
     stop: threading.Event | None = None  # set: the asker stopped the answer
 
+    @property
+    def evidence_score(self) -> float | None:
+        """The best evidence sentence's similarity to the question (None: no evidence)."""
+        return max((s.score for s in self.sources), default=None)
+
 
 class _Stopped(Exception):
     """The asker set the stop event: the answer ends where it is."""
@@ -366,7 +371,7 @@ class Assistant:
         citations = [self._citation(1, closest)] if cites and closest else []
         return Answer(text=text, citations=citations, language=draft.language, abstained=True,
                       question=draft.question, passages=draft.passages, retrieval_s=draft.retrieval_s,
-                      notes=draft.notes + [f"abstained: {reason}"])
+                      notes=draft.notes + [f"abstained: {reason}"], evidence_score=draft.evidence_score)
 
     def _checked_answer(self, draft: _Draft, raw: str) -> Steps[Answer]:
         """The model's answer, verified sentence by sentence; or the extractive fallback; or an abstention."""
@@ -401,7 +406,7 @@ class Assistant:
         citations = [self._citation(n, draft.sources[i]) for n, i in enumerate(order, start=1)]
         return Answer(text=numbered, citations=citations, language=draft.language, abstained=False,
                       question=draft.question, passages=draft.passages, retrieval_s=draft.retrieval_s,
-                      notes=draft.notes)
+                      notes=draft.notes, evidence_score=draft.evidence_score)
 
     def _quoted_support(self, sentences: list[VerifiedSentence], draft: _Draft) -> list[VerifiedSentence]:
         """For each verified sentence, the sentence of its first source closest to it, quoted and framed in the

@@ -1,11 +1,12 @@
 """The hand-written eval data is sound against the cleaned articles."""
 
+import hashlib
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from eval.dataset import load_questions, load_support_pairs, problems
+from eval.dataset import HeldOutError, for_tuning, in_split, load_questions, load_support_pairs, problems
 from index.articles import load_article
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "articles"
@@ -32,6 +33,38 @@ def test_question_mix(articles):
     for item in items:
         if item.type in ("multi_article", "conflict"):
             assert len(set(item.doc_ids)) >= 2, item.id
+
+
+#: The test half, frozen on 2026-11-28 (issue 16): sha256 of its sorted ids. Changing which questions
+#: are held out would let them be tuned on; add new questions to either half instead.
+FROZEN_TEST_IDS = "47a2bcb7333f89ba"
+
+
+def test_test_split_is_frozen():
+    test_ids = sorted(i.id for i in in_split(load_questions(), "test"))
+    assert len(test_ids) == 49
+    assert hashlib.sha256(" ".join(test_ids).encode()).hexdigest()[:16] == FROZEN_TEST_IDS
+
+
+def test_split_is_stratified_and_keeps_one_fact_on_one_side():
+    items = load_questions()
+    for lang in ("id", "en"):
+        for answerable in (True, False):
+            group = Counter(i.split for i in items if i.lang == lang and i.answerable == answerable)
+            assert abs(group["dev"] - group["test"]) <= 3, (lang, answerable, group)
+    side_of_evidence: dict[str, str] = {}
+    for item in items:  # the same fact asked in both languages is never on both sides
+        for ev in item.evidence:
+            assert side_of_evidence.setdefault(ev.text, item.split) == item.split, item.id
+
+
+def test_tuning_code_refuses_test_questions():
+    items = load_questions()
+    assert for_tuning(in_split(items, "dev")) == in_split(items, "dev")
+    with pytest.raises(HeldOutError, match="held-out question"):
+        for_tuning(items)
+    with pytest.raises(ValueError, match="split must be one of"):
+        in_split(items, "train")
 
 
 def test_support_pairs_match_the_articles(articles):

@@ -1,0 +1,329 @@
+"""The held-out suite (`tanya eval --suite heldout`): every answer change is judged here, on
+questions and articles nobody tuned for.
+
+Four sets, each asked through the public API (``Assistant.events``):
+
+- ``ours-test``: the frozen test half of our eval set (eval/data/questions.jsonl, ``split: test``),
+  over the bundled articles;
+- ``facqa-id``: FacQA test (Indonesian news QA), open-domain over the index of every FacQA passage;
+- ``facqa-en``: the hand-written English versions of 150 of those test questions
+  (eval/data/facqa_en.jsonl), over the same index: English questions, Indonesian news;
+- ``idk-mrc``: IDK-MRC test, each question answered from its own paragraph (answerable and not).
+
+``sample`` takes a fixed-seed sample per set, both classes balanced where a set has both; the
+FacQA sets then share their questions (the English sample's originals), so the two languages are
+compared on the same facts. One line a question is appended to ``<out>/<set>.jsonl`` as it is
+answered: run the same command again to continue (a sample's rows count in a later full run).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from eval.benchmarks import DEFAULT_ROOT, BenchmarkError, facqa_articles, load_facqa, words_key
+from eval.dataset import DATA, in_split, load_questions
+from eval.judge import Judge
+from eval.metrics import citation_scores, contains_evidence, facts_present, mean, med, percentile, recall_at, \
+    reciprocal_rank
+from eval.resume import RunFolderError, resumed_rows
+from rag import Assistant, Final, Token
+from rag.language import answer_language
+
+SETS = ("ours-test", "facqa-id", "facqa-en", "idk-mrc")
+FACQA_EN = DATA / "facqa_en.jsonl"
+SEED = 16
+RETRIEVAL_K = 10
+
+
+@dataclass(frozen=True)
+class SuiteItem:
+    """One question of a set, with what an answer to it must hold."""
+
+    set: str
+    key: str  # unique within the set
+    lang: str
+    question: str
+    answerable: bool
+    golds: list[list[str]] = field(default_factory=list)  # gold facts, each with its accepted forms
+    passages: list[str] | None = None  # answer from these texts instead of the index (IDK-MRC)
+    evidence: list[str] = field(default_factory=list)  # a retrieved chunk holding one of these is relevant
+    whole_passage: bool = False  # evidence is a whole passage: relevance by words (copies, chunk splits)
+
+
+# The sets --------------------------------------------------------------------------------
+def ours_test() -> list[SuiteItem]:
+    return [SuiteItem("ours-test", i.id, i.lang, i.question, i.answerable, i.gold_facts,
+                      evidence=[e.text for e in i.evidence])
+            for i in in_split(load_questions(), "test")]
+
+
+def load_facqa_en(split: str, path: Path = FACQA_EN) -> list[dict]:
+    """The English versions of FacQA ``split`` ("valid" for choosing, "test" for reporting)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if r["split"] == split]
+
+
+def facqa(folder: Path, lang: str) -> list[SuiteItem]:
+    """FacQA test in Indonesian (every question) or English (the hand-written versions)."""
+    items = load_facqa(folder, "test")
+    if lang == "id":
+        return [SuiteItem("facqa-id", str(n), "id", it.question, True, [[it.answer]], evidence=[it.passage],
+                          whole_passage=True) for n, it in enumerate(items)]
+    out = []
+    for row in load_facqa_en("test"):
+        n = row["n"]
+        if n >= len(items):
+            continue  # a cut-down FacQA copy (the tests')
+        it = items[n]
+        if it.question != row["question"]:
+            raise BenchmarkError(f"FacQA test row {n} is {it.question!r}, but {FACQA_EN.name} translates "
+                                 f"{row['question']!r}: is {folder} another version of FacQA?")
+        out.append(SuiteItem("facqa-en", str(n), "en", row["question_en"], True, [[it.answer, *row["gold_en"]]],
+                             evidence=[it.passage], whole_passage=True))
+    return out
+
+
+def idk_mrc(folder: Path) -> list[SuiteItem]:
+    path = folder / "test.json"
+    if not path.is_file():
+        raise BenchmarkError(f"{path} not found: pass --data with the folder holding idk_mrc/ and facqa/.")
+    out = []
+    for para in json.loads(path.read_text(encoding="utf-8")):
+        for qa in para["qas"]:
+            golds = [a["text"] for a in qa.get("answers") or []]
+            out.append(SuiteItem("idk-mrc", qa["id"], "id", qa["question"], not qa["is_impossible"],
+                                 [golds] if golds else [], passages=[para["context"]]))
+    return out
+
+
+def sampled(items: list[SuiteItem], n: int | None, seed: int = SEED) -> list[SuiteItem]:
+    """A fixed-seed sample of ``n`` (all for None), half answerable and half not where both exist."""
+    if n is None or n >= len(items):
+        return items
+    rng = random.Random(seed)
+    yes = [i for i in items if i.answerable]
+    no = [i for i in items if not i.answerable]
+    if not yes or not no:
+        chosen = rng.sample(items, n)
+    else:
+        half = min(len(no), n // 2)
+        chosen = rng.sample(no, half) + rng.sample(yes, min(len(yes), n - half))
+    keys = {i.key for i in chosen}
+    return [i for i in items if i.key in keys]
+
+
+def suite_items(root: Path, sets: Iterable[str] = SETS, sample: int | None = None) -> dict[str, list[SuiteItem]]:
+    """Each set's questions (``root``: the folder holding facqa/ and idk_mrc/)."""
+    chosen: dict[str, list[SuiteItem]] = {}
+    english = sampled(facqa(root / "facqa", "en"), sample) if {"facqa-en", "facqa-id"} & set(sets) else []
+    for name in sets:
+        if name == "ours-test":
+            chosen[name] = sampled(ours_test(), sample)
+        elif name == "facqa-en":
+            chosen[name] = english
+        elif name == "facqa-id":
+            every = facqa(root / "facqa", "id")
+            if sample is None:
+                chosen[name] = every
+            else:  # the same facts as the English sample
+                keys = {i.key for i in english}
+                chosen[name] = [i for i in every if i.key in keys]
+        elif name == "idk-mrc":
+            chosen[name] = sampled(idk_mrc(root / "idk_mrc"), sample)
+        else:
+            raise BenchmarkError(f"unknown set {name!r}: choose from {', '.join(SETS)}")
+    return chosen
+
+
+# Asking ----------------------------------------------------------------------------------
+def relevant_rank(texts: list[str], item: SuiteItem) -> int | None:
+    """1-based rank of the first retrieved text holding the item's evidence."""
+    for rank, text in enumerate(texts, start=1):
+        if item.whole_passage:
+            chunk, gold = words_key(text), [words_key(e) for e in item.evidence]
+            if any(chunk and (chunk in g or g in chunk) for g in gold):
+                return rank
+        elif contains_evidence(text, item.evidence):
+            return rank
+    return None
+
+
+def ask_item(bot: Assistant, item: SuiteItem, judge: Judge) -> dict:
+    """Everything the suite measures about one question."""
+    row: dict = {"key": item.key, "set": item.set, "lang": item.lang, "question": item.question,
+                 "answerable": item.answerable}
+    if item.passages is None and item.evidence:
+        passages = bot.retrieve(item.question, RETRIEVAL_K, language=item.lang)  # type: ignore[arg-type]
+        row["rank"] = relevant_rank([p.text for p in passages], item)
+    started = time.perf_counter()
+    ttft = None
+    answer = None
+    for event in bot.events(item.question, passages=item.passages):
+        if isinstance(event, Token) and ttft is None:
+            ttft = time.perf_counter() - started
+        elif isinstance(event, Final):
+            answer = event.answer
+    total = time.perf_counter() - started
+    if answer is None:
+        raise RuntimeError(f"no answer to {item.question!r}")
+    cited = {c.number: c.text for c in answer.citations}
+    citation = citation_scores(answer.text, cited, lambda s, p: judge.judge(s, p).supported)
+    row.update({
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "correct": (0.0 if answer.abstained else facts_present(answer.text, item.golds)) if item.answerable else None,
+        "citation": {k: citation[k] for k in ("sentences", "recall", "precision", "citations", "dangling")},
+        "language_match": answer_language(answer.text) == item.lang,
+        "evidence_score": answer.evidence_score,
+        "ttft_s": ttft,
+        "total_s": total,
+        "prompt_tokens": answer.stats.prompt_tokens,
+        "notes": answer.notes,
+    })
+    return row
+
+
+# Scoring ---------------------------------------------------------------------------------
+def abstention_curve(rows: list[dict]) -> dict | None:
+    """Correct abstention (unanswerable abstained) against false abstention (answerable abstained)
+    when the answer is withheld below each threshold of the evidence score: the curve of the
+    decision threshold, its area (1.0: the score puts every unanswerable question below every
+    answerable one; 0.5: chance), the correct abstention it allows at false abstention <= 0.05,
+    and where the system itself stands."""
+    yes = [r for r in rows if r["answerable"]]
+    no = [r for r in rows if not r["answerable"]]
+    if not yes or not no:
+        return None
+
+    def score(r: dict) -> float:
+        return r["evidence_score"] if r.get("evidence_score") is not None else float("-inf")
+
+    wins = sum(1.0 if score(a) > score(u) else 0.5 if score(a) == score(u) else 0.0 for a in yes for u in no)
+    points = []
+    for t in sorted({score(r) for r in rows} | {float("inf")}):
+        points.append({"threshold": None if t in (float("inf"), float("-inf")) else round(t, 4),
+                       "false_abstention": sum(score(r) < t for r in yes) / len(yes),
+                       "correct_abstention": sum(score(r) < t for r in no) / len(no)})
+    allowed = [p["correct_abstention"] for p in points if p["false_abstention"] <= 0.05]
+    return {"auc": wins / (len(yes) * len(no)), "correct_at_false_0_05": max(allowed, default=0.0),
+            "system": {"false_abstention": mean([float(r["abstained"]) for r in yes]),
+                       "correct_abstention": mean([float(r["abstained"]) for r in no])},
+            "points": points}
+
+
+def summary(rows: list[dict]) -> dict:
+    """One table row: the figures of these answers."""
+    yes = [r for r in rows if r["answerable"]]
+    no = [r for r in rows if not r["answerable"]]
+    answered = [r for r in rows if not r["abstained"]]
+    ranks = [r["rank"] for r in yes if "rank" in r]
+    return {
+        "questions": len(rows),
+        "answer_correct": mean([r["correct"] for r in yes]),
+        "false_abstention": mean([float(r["abstained"]) for r in yes]),
+        "unanswerable_abstained": mean([float(r["abstained"]) for r in no]),
+        "citation_precision": mean([r["citation"]["precision"] for r in answered if r["citation"]["citations"]]),
+        "citation_recall": mean([r["citation"]["recall"] for r in answered if r["citation"]["sentences"]]),
+        "dangling_citations": sum(r["citation"]["dangling"] for r in rows),
+        "language_match": mean([float(r["language_match"]) for r in rows]),
+        "ttft_median_s": med([r["ttft_s"] for r in rows]),
+        "ttft_p90_s": percentile([r["ttft_s"] for r in rows], 0.9),
+        "total_median_s": med([r["total_s"] for r in rows]),
+        "recall_at_1": mean([recall_at(x, 1) for x in ranks]) if ranks else None,
+        "recall_at_5": mean([recall_at(x, 5) for x in ranks]) if ranks else None,
+        "mrr_at_10": mean([reciprocal_rank(x, 10) for x in ranks]) if ranks else None,
+    }
+
+
+def suite_report(rows_by_set: dict[str, list[dict]]) -> dict:
+    table = {}
+    curves = {}
+    for name, rows in rows_by_set.items():
+        table[name] = {"all": summary(rows)}
+        langs = sorted({r["lang"] for r in rows})
+        if len(langs) > 1:
+            table[name].update({lang: summary([r for r in rows if r["lang"] == lang]) for lang in langs})
+        curve = abstention_curve(rows)
+        if curve:
+            curves[name] = curve
+    return {"table": table, "abstention_curves": curves}
+
+
+COLUMNS = [("questions", "n", "{:d}"), ("answer_correct", "correct", "{:.3f}"),
+           ("false_abstention", "false abst.", "{:.3f}"), ("unanswerable_abstained", "unans. abst.", "{:.3f}"),
+           ("citation_precision", "cit. P", "{:.3f}"), ("citation_recall", "cit. R", "{:.3f}"),
+           ("language_match", "lang", "{:.3f}"), ("recall_at_1", "R@1", "{:.3f}"), ("recall_at_5", "R@5", "{:.3f}"),
+           ("mrr_at_10", "MRR", "{:.3f}"), ("ttft_median_s", "first s", "{:.1f}"),
+           ("total_median_s", "total s", "{:.1f}")]
+
+
+def _cell(value, fmt: str) -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def markdown(report: dict) -> str:
+    """The report as the one table (and the abstention curves' figures) a person reads."""
+    lines = ["| set | lang | " + " | ".join(c[1] for c in COLUMNS) + " |",
+             "|---|---|" + "---|" * len(COLUMNS)]
+    for name, by_lang in report["table"].items():
+        for lang, figures in by_lang.items():
+            lines.append(f"| {name} | {lang} | " + " | ".join(_cell(figures[k], f) for k, _, f in COLUMNS) + " |")
+    if report["abstention_curves"]:
+        lines += ["", "Abstention by the evidence-score threshold (area under correct vs false abstention):", "",
+                  "| set | area | correct abst. at false <= 0.05 | system: false abst. | system: correct abst. |",
+                  "|---|---|---|---|---|"]
+        for name, c in report["abstention_curves"].items():
+            lines.append(f"| {name} | {c['auc']:.3f} | {c['correct_at_false_0_05']:.3f} | "
+                         f"{c['system']['false_abstention']:.3f} | {c['system']['correct_abstention']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+# Running ---------------------------------------------------------------------------------
+def _fingerprint(bot: Assistant) -> dict:
+    """The settings that change answers (not where files live): a run folder continues only with these."""
+    skip = {"home", "articles_dir", "models_dir", "chroma_url", "collection", "config"}
+    return {k: v for k, v in bot.settings.model_dump(mode="json").items() if k not in skip}
+
+
+def _check_meta(out: Path, meta: dict) -> None:
+    path = out / "meta.json"
+    if path.is_file():
+        old = json.loads(path.read_text(encoding="utf-8"))
+        if old.get("settings") != meta["settings"]:
+            changed = sorted(k for k in set(old.get("settings", {})) | set(meta["settings"])
+                             if old.get("settings", {}).get(k) != meta["settings"].get(k))
+            raise RunFolderError(f"{out} was run with other settings ({', '.join(changed)}): its answers cannot be "
+                                 "mixed with this run's. Pass another --out.")
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def run_suite(bot_for: Callable[[str], Assistant], judge: Judge, out: Path, *, root: Path = DEFAULT_ROOT,
+              sets: Iterable[str] = SETS, sample: int | None = None, progress: bool = True,
+              meta: dict | None = None) -> dict:
+    """Ask every set's questions (``bot_for(set)`` answers them) and write ``out``: one
+    ``<set>.jsonl`` per set, ``heldout-report.json`` and ``heldout-report.md``."""
+    items = suite_items(root, sets, sample)
+    _check_meta(out, {**(meta or {}), "sample": sample, "settings": _fingerprint(bot_for(next(iter(items))))})
+    rows_by_set = {}
+    for name, set_items in items.items():
+        bot = bot_for(name)
+        if name.startswith("facqa"):
+            bot.add_articles(facqa_articles(root / "facqa"), progress=progress)
+        rows_by_set[name] = resumed_rows(out / f"{name}.jsonl", set_items, lambda i: i.key,
+                                         lambda i, bot=bot: ask_item(bot, i, judge), key="key", needs="answer",
+                                         desc=name, progress=progress)
+    report = {**suite_report(rows_by_set), "meta": {**(meta or {}), "sample": sample,
+                                                    "date": time.strftime("%Y-%m-%d %H:%M")}}
+    (out / "heldout-report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
+    (out / "heldout-report.md").write_text(markdown(report), encoding="utf-8")
+    return report
+
+
+__all__ = ["SETS", "SuiteItem", "abstention_curve", "ask_item", "markdown", "run_suite", "suite_items", "summary"]

@@ -1,0 +1,177 @@
+"""The held-out suite: its sets, sampling, scores and the plumbing of a run (tiny model: structure only)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import pytest
+
+from eval.benchmarks import DEFAULT_ROOT, BenchmarkError
+from eval.heldout import (
+    FACQA_EN, SETS, SuiteItem, abstention_curve, facqa, load_facqa_en, markdown, ours_test, run_suite, sampled,
+    suite_items, summary,
+)
+from eval.resume import RunFolderError
+
+needs_benchmarks = pytest.mark.skipif(not (DEFAULT_ROOT / "facqa" / "test.csv").is_file(),
+                                      reason=f"the benchmarks are not in {DEFAULT_ROOT}")
+
+
+def _row(answerable: bool, abstained: bool, score: float | None, lang: str = "id", correct: float = 1.0) -> dict:
+    return {"answerable": answerable, "abstained": abstained, "evidence_score": score, "lang": lang,
+            "correct": (0.0 if abstained else correct) if answerable else None, "language_match": True,
+            "citation": {"sentences": 1, "recall": 1.0, "precision": 1.0, "citations": 1, "dangling": 0},
+            "ttft_s": 1.0, "total_s": 2.0, "rank": 1}
+
+
+def test_ours_test_is_the_frozen_test_half_only():
+    items = ours_test()
+    assert len(items) == 49 and all(i.set == "ours-test" for i in items)
+    assert {i.lang for i in items} == {"id", "en"} and any(not i.answerable for i in items)
+
+
+def test_english_facqa_versions_hold_300_hand_written_questions():
+    valid, test = load_facqa_en("valid"), load_facqa_en("test")
+    assert len(valid) >= 150 and len(test) >= 150
+    for row in valid + test:
+        assert row["question_en"].endswith("?") and row["question_en"] != row["question"]
+        assert isinstance(row["gold_en"], list) and row["gold"] not in row["gold_en"]
+
+
+@needs_benchmarks
+def test_english_versions_match_the_facqa_test_rows():
+    english = {i.key: i for i in facqa(DEFAULT_ROOT / "facqa", "en")}
+    indonesian = {i.key: i for i in facqa(DEFAULT_ROOT / "facqa", "id")}
+    assert len(english) == 150 and len(indonesian) > 300
+    for key, item in english.items():  # same fact, same passage; the Indonesian span is always accepted
+        assert item.evidence == indonesian[key].evidence and item.golds[0][0] == indonesian[key].golds[0][0]
+
+
+def test_a_translation_of_another_question_is_refused(tmp_path):
+    folder = tmp_path / "facqa"
+    folder.mkdir()
+    first = json.loads(FACQA_EN.read_text(encoding="utf-8").splitlines()[150])  # a test row
+    with (folder / "test.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["index", "question", "passage", "seq_label"])
+        for n in range(first["n"] + 1):
+            writer.writerow([n, "['Siapa', 'dia', '?']", "['Dia', 'Budi', '.']", "['O', 'B', 'O']"])
+    with pytest.raises(BenchmarkError, match="another version of FacQA"):
+        facqa(folder, "en")
+
+
+def test_sample_is_fixed_and_balanced():
+    items = [SuiteItem("s", str(n), "id", f"q{n}", answerable=n % 3 != 0) for n in range(60)]
+    first, again = sampled(items, 10), sampled(items, 10)
+    assert first == again and len(first) == 10
+    assert sum(i.answerable for i in first) == 5
+    assert sampled(items, None) == items and sampled(items, 100) == items
+
+
+def test_abstention_curve_separates_a_threshold_from_a_better_score():
+    perfect = [_row(True, False, 0.9), _row(True, False, 0.85), _row(False, True, 0.7), _row(False, False, 0.82)]
+    curve = abstention_curve(perfect)
+    assert curve["auc"] == 1.0 and curve["correct_at_false_0_05"] == 1.0
+    assert curve["system"] == {"false_abstention": 0.0, "correct_abstention": 0.5}
+    assert curve["points"][0]["false_abstention"] == 0.0 and curve["points"][-1]["correct_abstention"] == 1.0
+    reversed_scores = [_row(True, False, 0.7), _row(False, False, 0.9)]
+    assert abstention_curve(reversed_scores)["auc"] == 0.0
+    assert abstention_curve([_row(True, False, None), _row(False, True, None)])["auc"] == 0.5  # ties count half
+    assert abstention_curve([_row(True, False, 0.9)]) is None  # no unanswerable question: no curve
+
+
+def test_summary_scores_abstention_as_not_correct():
+    rows = [_row(True, False, 0.9), _row(True, True, 0.7), _row(False, True, 0.5), _row(False, False, 0.8)]
+    figures = summary(rows)
+    assert figures["answer_correct"] == 0.5 and figures["false_abstention"] == 0.5
+    assert figures["unanswerable_abstained"] == 0.5 and figures["recall_at_5"] == 1.0
+    assert figures["citation_precision"] == 1.0 and figures["ttft_median_s"] == 1.0
+
+
+@needs_benchmarks
+def test_sampled_facqa_sets_ask_the_same_facts_in_both_languages():
+    chosen = suite_items(DEFAULT_ROOT, SETS, sample=6)
+    assert {i.key for i in chosen["facqa-en"]} == {i.key for i in chosen["facqa-id"]}
+    assert len(chosen["facqa-en"]) == 6 and len(chosen["idk-mrc"]) == 6 and len(chosen["ours-test"]) == 6
+    assert sum(i.answerable for i in chosen["idk-mrc"]) == 3
+
+
+# A run, end to end through the public API (real embedder, tiny model) --------------------------
+def _small_benchmarks(tmp_path):
+    """FacQA cut to its first rows (the English versions of those come along) and IDK-MRC's first paragraphs."""
+    root = tmp_path / "benchmarks"
+    (root / "facqa").mkdir(parents=True)
+    for split, rows in (("train", 3), ("valid", 3), ("test", 12)):
+        lines = (DEFAULT_ROOT / "facqa" / f"{split}.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+        (root / "facqa" / f"{split}.csv").write_text("".join(lines[: rows + 1]), encoding="utf-8")
+    (root / "idk_mrc").mkdir()
+    paragraphs = json.loads((DEFAULT_ROOT / "idk_mrc" / "test.json").read_text(encoding="utf-8"))[:6]
+    (root / "idk_mrc" / "test.json").write_text(json.dumps(paragraphs), encoding="utf-8")
+    shutil.copy(DEFAULT_ROOT / "facqa" / "LICENSE", root / "facqa" / "LICENSE")
+    return root
+
+
+@pytest.fixture(scope="module")
+def suite_run(tiny_bot, tmp_path_factory):
+    if not (DEFAULT_ROOT / "facqa" / "test.csv").is_file():
+        pytest.skip(f"the benchmarks are not in {DEFAULT_ROOT}")
+    from eval.judge import SupportJudge
+    from rag import Assistant
+
+    tmp = tmp_path_factory.mktemp("suite")
+    root = _small_benchmarks(tmp)
+    facqa_bot = Assistant(tiny_bot.settings, home=tmp / "facqa-home")
+    facqa_bot._embedder = tiny_bot.embedder
+    bot_for = {"ours-test": tiny_bot, "idk-mrc": tiny_bot, "facqa-id": facqa_bot, "facqa-en": facqa_bot}.__getitem__
+    out = tmp / "run"
+    asked: list[str] = []
+
+    def counting(name):
+        asked.append(name)
+        return bot_for(name)
+
+    report = run_suite(counting, SupportJudge(tiny_bot.embedder), out, root=root, sample=2, progress=False,
+                       meta={"command": "test"})
+    return out, report, bot_for, root
+
+
+def test_suite_writes_one_table_with_every_set_and_language(suite_run):
+    out, report, _, _ = suite_run
+    assert set(report["table"]) == set(SETS)
+    assert set(report["table"]["ours-test"]) == {"all", "en", "id"}
+    assert set(report["abstention_curves"]) == {"ours-test", "idk-mrc"}
+    for name in SETS:
+        rows = [json.loads(line) for line in (out / f"{name}.jsonl").read_text().splitlines()]
+        assert len(rows) == 2, name
+        for row in rows:
+            assert row["answer"] and row["total_s"] > 0 and isinstance(row["abstained"], bool)
+            assert "evidence_score" in row and "citation" in row and "language_match" in row
+        assert all(("rank" in r) == (name != "idk-mrc" and r["answerable"]) for r in rows), name
+    for figures in report["table"].values():
+        assert figures["all"]["questions"] == 2 and figures["all"]["ttft_median_s"] > 0
+    saved = json.loads((out / "heldout-report.json").read_text())
+    assert saved["meta"]["sample"] == 2
+    md = (out / "heldout-report.md").read_text()
+    assert md == markdown(saved) and "| facqa-en | all |" in md and "area" in md
+
+
+def test_suite_continues_without_asking_again(suite_run, monkeypatch):
+    out, report, bot_for, root = suite_run
+    from eval import heldout
+    from eval.judge import SupportJudge
+
+    monkeypatch.setattr(heldout, "ask_item", lambda *a: pytest.fail("asked again"))
+    again = run_suite(bot_for, SupportJudge(bot_for("ours-test").embedder), out, root=root, sample=2,
+                      progress=False)
+    assert again["table"] == report["table"]
+
+
+def test_suite_refuses_a_folder_run_with_other_settings(suite_run):
+    out, _, bot_for, root = suite_run
+    from eval.judge import SupportJudge
+
+    other = bot_for("ours-test").with_settings(top_k=2)
+    with pytest.raises(RunFolderError, match="other settings \\(top_k\\)"):
+        run_suite(lambda name: other, SupportJudge(other.embedder), out, root=root, sample=2, progress=False)
