@@ -31,13 +31,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--benchmark", choices=["facqa", "idk-mrc"], help="run an external benchmark instead of our set")
     p.add_argument("--data", type=Path, help="the benchmark's folder (default ../shared/benchmarks/<name>)")
     p.add_argument("--split", default="test", help="benchmark split (default test)")
-    p.add_argument("--suite", choices=["heldout"],
-                   help="the held-out suite: our test half, FacQA test in Indonesian and English, IDK-MRC test "
-                        "(see eval/README.md); resumable with the same --out")
+    p.add_argument("--suite", choices=["heldout", "dev"],
+                   help="heldout: our test half, FacQA test in Indonesian and English, IDK-MRC test (for reporting); "
+                        "dev: the same on our dev half and the valid splits (for choosing). See eval/README.md; "
+                        "resumable with the same --out")
     p.add_argument("--sample", type=int, metavar="N",
                    help="with --suite: N questions per set (fixed seed, answerable and unanswerable balanced)")
     p.add_argument("--sets", nargs="+", metavar="SET", help="with --suite: only these sets "
-                   "(ours-test, facqa-id, facqa-en, idk-mrc)")
+                   "(ours, facqa-id, facqa-en, idk-mrc)")
     return p
 
 
@@ -61,14 +62,14 @@ def _suite(args) -> int:
             return bots["facqa"]
         return bots["articles"]
 
-    out = args.out or Path("runs") / time.strftime("heldout-%Y%m%d-%H%M%S")
+    out = args.out or Path("runs") / time.strftime(f"{args.suite}-%Y%m%d-%H%M%S")
     meta = {"command": "tanya eval " + " ".join(sys.argv[2:]), "llm": base.llm_base_url or base.llm}
     report = run_suite(bot_for, SupportJudge(bots["articles"].embedder), out, root=args.data or DEFAULT_ROOT,
-                       sets=args.sets or SETS, sample=args.sample, meta=meta)
+                       sets=args.sets or SETS, sample=args.sample, suite=args.suite, meta=meta)
     from eval.heldout import markdown
 
     print(markdown(report))
-    print(f"Wrote {out}/heldout-report.md")
+    print(f"Wrote {out}/{args.suite}-report.md")
     return 0
 
 

@@ -1,14 +1,16 @@
 """The held-out suite (`tanya eval --suite heldout`): every answer change is judged here, on
-questions and articles nobody tuned for.
+questions and articles nobody tuned for; and its twin on the splits for choosing (`--suite dev`).
 
 Four sets, each asked through the public API (``Assistant.events``):
 
-- ``ours-test``: the frozen test half of our eval set (eval/data/questions.jsonl, ``split: test``),
-  over the bundled articles;
-- ``facqa-id``: FacQA test (Indonesian news QA), open-domain over the index of every FacQA passage;
-- ``facqa-en``: the hand-written English versions of 150 of those test questions
+- ``ours``: our eval set over the bundled articles (eval/data/questions.jsonl): its frozen
+  test half in the held-out suite, its dev half in the dev suite;
+- ``facqa-id``: FacQA (Indonesian news QA), open-domain over the index of every FacQA passage:
+  test (held-out) or valid (dev);
+- ``facqa-en``: the hand-written English versions of 150 of those questions of each split
   (eval/data/facqa_en.jsonl), over the same index: English questions, Indonesian news;
-- ``idk-mrc``: IDK-MRC test, each question answered from its own paragraph (answerable and not).
+- ``idk-mrc``: IDK-MRC test (held-out) or valid (dev), each question answered from its own
+  paragraph (answerable and not).
 
 ``sample`` takes a fixed-seed sample per set, both classes balanced where a set has both; the
 FacQA sets then share their questions (the English sample's originals), so the two languages are
@@ -34,7 +36,9 @@ from eval.resume import RunFolderError, resumed_rows
 from rag import Assistant, Final, Token
 from rag.language import answer_language
 
-SETS = ("ours-test", "facqa-id", "facqa-en", "idk-mrc")
+SETS = ("ours", "facqa-id", "facqa-en", "idk-mrc")
+#: Each suite's splits: of our set, of FacQA (and its English versions), of IDK-MRC.
+SUITES = {"heldout": ("test", "test", "test"), "dev": ("dev", "valid", "valid")}
 FACQA_EN = DATA / "facqa_en.jsonl"
 SEED = 16
 RETRIEVAL_K = 10
@@ -56,10 +60,10 @@ class SuiteItem:
 
 
 # The sets --------------------------------------------------------------------------------
-def ours_test() -> list[SuiteItem]:
-    return [SuiteItem("ours-test", i.id, i.lang, i.question, i.answerable, i.gold_facts,
+def ours(split: str = "test") -> list[SuiteItem]:
+    return [SuiteItem("ours", i.id, i.lang, i.question, i.answerable, i.gold_facts,
                       evidence=[e.text for e in i.evidence])
-            for i in in_split(load_questions(), "test")]
+            for i in in_split(load_questions(), split)]
 
 
 def load_facqa_en(split: str, path: Path = FACQA_EN) -> list[dict]:
@@ -68,28 +72,28 @@ def load_facqa_en(split: str, path: Path = FACQA_EN) -> list[dict]:
     return [r for r in rows if r["split"] == split]
 
 
-def facqa(folder: Path, lang: str) -> list[SuiteItem]:
-    """FacQA test in Indonesian (every question) or English (the hand-written versions)."""
-    items = load_facqa(folder, "test")
+def facqa(folder: Path, lang: str, split: str = "test") -> list[SuiteItem]:
+    """FacQA ``split`` in Indonesian (every question) or English (the hand-written versions)."""
+    items = load_facqa(folder, split)
     if lang == "id":
         return [SuiteItem("facqa-id", str(n), "id", it.question, True, [[it.answer]], evidence=[it.passage],
                           whole_passage=True) for n, it in enumerate(items)]
     out = []
-    for row in load_facqa_en("test"):
+    for row in load_facqa_en(split):
         n = row["n"]
         if n >= len(items):
             continue  # a cut-down FacQA copy (the tests')
         it = items[n]
         if it.question != row["question"]:
-            raise BenchmarkError(f"FacQA test row {n} is {it.question!r}, but {FACQA_EN.name} translates "
+            raise BenchmarkError(f"FacQA {split} row {n} is {it.question!r}, but {FACQA_EN.name} translates "
                                  f"{row['question']!r}: is {folder} another version of FacQA?")
         out.append(SuiteItem("facqa-en", str(n), "en", row["question_en"], True, [[it.answer, *row["gold_en"]]],
                              evidence=[it.passage], whole_passage=True))
     return out
 
 
-def idk_mrc(folder: Path) -> list[SuiteItem]:
-    path = folder / "test.json"
+def idk_mrc(folder: Path, split: str = "test") -> list[SuiteItem]:
+    path = folder / f"{split}.json"
     if not path.is_file():
         raise BenchmarkError(f"{path} not found: pass --data with the folder holding idk_mrc/ and facqa/.")
     out = []
@@ -117,24 +121,29 @@ def sampled(items: list[SuiteItem], n: int | None, seed: int = SEED) -> list[Sui
     return [i for i in items if i.key in keys]
 
 
-def suite_items(root: Path, sets: Iterable[str] = SETS, sample: int | None = None) -> dict[str, list[SuiteItem]]:
+def suite_items(root: Path, sets: Iterable[str] = SETS, sample: int | None = None,
+                suite: str = "heldout") -> dict[str, list[SuiteItem]]:
     """Each set's questions (``root``: the folder holding facqa/ and idk_mrc/)."""
+    if suite not in SUITES:
+        raise BenchmarkError(f"unknown suite {suite!r}: choose from {', '.join(SUITES)}")
+    ours_split, facqa_split, idk_split = SUITES[suite]
     chosen: dict[str, list[SuiteItem]] = {}
-    english = sampled(facqa(root / "facqa", "en"), sample) if {"facqa-en", "facqa-id"} & set(sets) else []
+    english = (sampled(facqa(root / "facqa", "en", facqa_split), sample) if {"facqa-en", "facqa-id"} & set(sets)
+               else [])
     for name in sets:
-        if name == "ours-test":
-            chosen[name] = sampled(ours_test(), sample)
+        if name == "ours":
+            chosen[name] = sampled(ours(ours_split), sample)
         elif name == "facqa-en":
             chosen[name] = english
         elif name == "facqa-id":
-            every = facqa(root / "facqa", "id")
+            every = facqa(root / "facqa", "id", facqa_split)
             if sample is None:
                 chosen[name] = every
             else:  # the same facts as the English sample
                 keys = {i.key for i in english}
                 chosen[name] = [i for i in every if i.key in keys]
         elif name == "idk-mrc":
-            chosen[name] = sampled(idk_mrc(root / "idk_mrc"), sample)
+            chosen[name] = sampled(idk_mrc(root / "idk_mrc", idk_split), sample)
         else:
             raise BenchmarkError(f"unknown set {name!r}: choose from {', '.join(SETS)}")
     return chosen
@@ -294,6 +303,9 @@ def _check_meta(out: Path, meta: dict) -> None:
     path = out / "meta.json"
     if path.is_file():
         old = json.loads(path.read_text(encoding="utf-8"))
+        if old.get("suite", "heldout") != meta["suite"]:
+            raise RunFolderError(f"{out} holds a run of the {old.get('suite')} suite, not {meta['suite']}: "
+                                 "pass another --out.")
         if old.get("settings") != meta["settings"]:
             changed = sorted(k for k in set(old.get("settings", {})) | set(meta["settings"])
                              if old.get("settings", {}).get(k) != meta["settings"].get(k))
@@ -304,12 +316,13 @@ def _check_meta(out: Path, meta: dict) -> None:
 
 
 def run_suite(bot_for: Callable[[str], Assistant], judge: Judge, out: Path, *, root: Path = DEFAULT_ROOT,
-              sets: Iterable[str] = SETS, sample: int | None = None, progress: bool = True,
+              sets: Iterable[str] = SETS, sample: int | None = None, suite: str = "heldout", progress: bool = True,
               meta: dict | None = None) -> dict:
     """Ask every set's questions (``bot_for(set)`` answers them) and write ``out``: one
-    ``<set>.jsonl`` per set, ``heldout-report.json`` and ``heldout-report.md``."""
-    items = suite_items(root, sets, sample)
-    _check_meta(out, {**(meta or {}), "sample": sample, "settings": _fingerprint(bot_for(next(iter(items))))})
+    ``<set>.jsonl`` per set, ``<suite>-report.json`` and ``<suite>-report.md``."""
+    items = suite_items(root, sets, sample, suite)
+    _check_meta(out, {**(meta or {}), "suite": suite, "sample": sample,
+                      "settings": _fingerprint(bot_for(next(iter(items))))})
     rows_by_set = {}
     for name, set_items in items.items():
         bot = bot_for(name)
@@ -318,11 +331,11 @@ def run_suite(bot_for: Callable[[str], Assistant], judge: Judge, out: Path, *, r
         rows_by_set[name] = resumed_rows(out / f"{name}.jsonl", set_items, lambda i: i.key,
                                          lambda i, bot=bot: ask_item(bot, i, judge), key="key", needs="answer",
                                          desc=name, progress=progress)
-    report = {**suite_report(rows_by_set), "meta": {**(meta or {}), "sample": sample,
+    report = {**suite_report(rows_by_set), "meta": {**(meta or {}), "suite": suite, "sample": sample,
                                                     "date": time.strftime("%Y-%m-%d %H:%M")}}
-    (out / "heldout-report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
-                                             encoding="utf-8")
-    (out / "heldout-report.md").write_text(markdown(report), encoding="utf-8")
+    (out / f"{suite}-report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+                                              encoding="utf-8")
+    (out / f"{suite}-report.md").write_text(markdown(report), encoding="utf-8")
     return report
 
 

@@ -32,7 +32,7 @@ from rag.errors import FilterError
 from rag.keyword_index import INDONESIAN_STOPWORDS, BM25Index, current_keyword_index, is_current
 from rag.language import Language
 
-__all__ = ["BM25Index", "DEFAULT_WEIGHTS", "FILTER_FIELDS", "HybridRetriever", "INDONESIAN_STOPWORDS", "Passage",
+__all__ = ["BM25Index", "Candidates", "DEFAULT_WEIGHTS", "FILTER_FIELDS", "HybridRetriever", "INDONESIAN_STOPWORDS", "Passage",
            "ScoredSentence", "Weights", "chroma_where", "fuse", "near_duplicate", "standardised"]
 
 
@@ -131,8 +131,16 @@ class Weights:
     bm25: float
 
 
-#: Chosen on our eval set's questions and FacQA's valid split (``eval/README.md``, "Score fusion").
-DEFAULT_WEIGHTS: dict[str, Weights] = {"id": Weights(sentence=0.25, bm25=0.75), "en": Weights(sentence=1.0, bm25=0.0)}
+def _default_weights() -> dict[str, Weights]:
+    from rag.settings import Settings
+
+    fields = Settings.model_fields
+    return {lang: Weights(sentence=fields[f"sentence_weight_{lang}"].default, bm25=fields[f"bm25_weight_{lang}"].default)
+            for lang in ("id", "en")}
+
+
+#: The settings' defaults, chosen on our dev half and FacQA valid (`python -m eval.choose fusion`, eval/README.md).
+DEFAULT_WEIGHTS: dict[str, Weights] = _default_weights()
 
 
 def standardised(x: np.ndarray) -> np.ndarray:
@@ -144,6 +152,18 @@ def standardised(x: np.ndarray) -> np.ndarray:
 def fuse(dense: np.ndarray, best_sentence: np.ndarray, keyword: np.ndarray, weights: Weights) -> np.ndarray:
     """The candidates' fused scores: their three scores standardised over the candidates, weighted and summed."""
     return standardised(dense) + weights.sentence * standardised(best_sentence) + weights.bm25 * standardised(keyword)
+
+
+@dataclass
+class Candidates:
+    """A question's candidate chunks and their three scores, before fusion."""
+
+    ids: list[str]
+    dense: np.ndarray
+    best_sentence: np.ndarray
+    keyword: np.ndarray
+    vectors: dict[str, np.ndarray]
+    sentences: dict[str, list[tuple[StoredSentence, np.ndarray]]]
 
 
 class HybridRetriever:
@@ -218,23 +238,32 @@ class HybridRetriever:
                ) -> tuple[list[tuple[str, float]], dict[str, np.ndarray], dict[str, list[tuple[StoredSentence, np.ndarray]]]]:
         """Candidates (the ``n`` best by each of the three scores), best first with their fused scores;
         and the chunk vectors and sentences read to score them."""
+        c = self.candidate_scores(question, query_vector, n, where)
+        if not c.ids:
+            return [], {}, {}
+        fused = fuse(c.dense, c.best_sentence, c.keyword, weights)
+        order = sorted(range(len(c.ids)), key=lambda i: (-fused[i], c.ids[i]))
+        return [(c.ids[i], float(fused[i])) for i in order], c.vectors, c.sentences
+
+    def candidate_scores(self, question: str, query_vector: np.ndarray, n: int, where: dict | None = None
+                         ) -> "Candidates":
+        """The candidates (the ``n`` best chunks by each of the three scores) and their three scores,
+        before fusion: what the fusion weights are chosen on (``eval/choose.py``)."""
         bm25 = self._keyword_index()
-        candidates = list(dict.fromkeys(
+        ids = list(dict.fromkeys(
             [c.id for c in self.store.query(query_vector, n, where=where)]
             + self._by_best_sentence(query_vector, n, where)
             + [cid for cid, _ in self._keyword_search(question, n, where, bm25)]))
-        vectors = self.store.embeddings(candidates)
-        candidates = [cid for cid in candidates if cid in vectors]  # deleted or re-indexed meanwhile
-        if not candidates:
-            return [], {}, {}
-        sentences = self.store.sentences(candidates)
-        dense = np.array([float(vectors[cid] @ query_vector) for cid in candidates])
+        vectors = self.store.embeddings(ids)
+        ids = [cid for cid in ids if cid in vectors]  # deleted or re-indexed meanwhile
+        if not ids:
+            empty = np.zeros(0)
+            return Candidates([], empty, empty, empty, {}, {})
+        sentences = self.store.sentences(ids)
+        dense = np.array([float(vectors[cid] @ query_vector) for cid in ids])
         best_sentence = np.array([max((float(vec @ query_vector) for _, vec in sentences.get(cid, [])), default=d)
-                                  for cid, d in zip(candidates, dense)])
-        keyword = bm25.scores(question, candidates)
-        fused = fuse(dense, best_sentence, keyword, weights)
-        order = sorted(range(len(candidates)), key=lambda i: (-fused[i], candidates[i]))
-        return [(candidates[i], float(fused[i])) for i in order], vectors, sentences
+                                  for cid, d in zip(ids, dense)])
+        return Candidates(ids, dense, best_sentence, bm25.scores(question, ids), vectors, sentences)
 
     def _keyword_search(self, question: str, n: int, where: dict | None,
                         bm25: BM25Index | None = None) -> list[tuple[str, float]]:

@@ -10,7 +10,7 @@ import pytest
 
 from eval.benchmarks import DEFAULT_ROOT, BenchmarkError
 from eval.heldout import (
-    FACQA_EN, SETS, SuiteItem, abstention_curve, facqa, load_facqa_en, markdown, ours_test, run_suite, sampled,
+    FACQA_EN, SETS, SuiteItem, abstention_curve, facqa, load_facqa_en, markdown, ours, run_suite, sampled,
     suite_items, summary,
 )
 from eval.resume import RunFolderError
@@ -26,9 +26,10 @@ def _row(answerable: bool, abstained: bool, score: float | None, lang: str = "id
             "ttft_s": 1.0, "total_s": 2.0, "rank": 1}
 
 
-def test_ours_test_is_the_frozen_test_half_only():
-    items = ours_test()
-    assert len(items) == 49 and all(i.set == "ours-test" for i in items)
+def test_ours_is_the_frozen_test_half_in_the_heldout_suite():
+    items = ours("test")
+    assert len(items) == 49 and all(i.set == "ours" for i in items)
+    assert not {i.key for i in items} & {i.key for i in ours("dev")}
     assert {i.lang for i in items} == {"id", "en"} and any(not i.answerable for i in items)
 
 
@@ -94,8 +95,11 @@ def test_summary_scores_abstention_as_not_correct():
 def test_sampled_facqa_sets_ask_the_same_facts_in_both_languages():
     chosen = suite_items(DEFAULT_ROOT, SETS, sample=6)
     assert {i.key for i in chosen["facqa-en"]} == {i.key for i in chosen["facqa-id"]}
-    assert len(chosen["facqa-en"]) == 6 and len(chosen["idk-mrc"]) == 6 and len(chosen["ours-test"]) == 6
+    assert len(chosen["facqa-en"]) == 6 and len(chosen["idk-mrc"]) == 6 and len(chosen["ours"]) == 6
     assert sum(i.answerable for i in chosen["idk-mrc"]) == 3
+    dev = suite_items(DEFAULT_ROOT, SETS, sample=6, suite="dev")  # the twin suite, for choosing
+    for name in SETS:
+        assert not {i.question for i in dev[name]} & {i.question for i in chosen[name]}, name
 
 
 # A run, end to end through the public API (real embedder, tiny model) --------------------------
@@ -124,7 +128,7 @@ def suite_run(tiny_bot, tmp_path_factory):
     root = _small_benchmarks(tmp)
     facqa_bot = Assistant(tiny_bot.settings, home=tmp / "facqa-home")
     facqa_bot._embedder = tiny_bot.embedder
-    bot_for = {"ours-test": tiny_bot, "idk-mrc": tiny_bot, "facqa-id": facqa_bot, "facqa-en": facqa_bot}.__getitem__
+    bot_for = {"ours": tiny_bot, "idk-mrc": tiny_bot, "facqa-id": facqa_bot, "facqa-en": facqa_bot}.__getitem__
     out = tmp / "run"
     asked: list[str] = []
 
@@ -140,8 +144,8 @@ def suite_run(tiny_bot, tmp_path_factory):
 def test_suite_writes_one_table_with_every_set_and_language(suite_run):
     out, report, _, _ = suite_run
     assert set(report["table"]) == set(SETS)
-    assert set(report["table"]["ours-test"]) == {"all", "en", "id"}
-    assert set(report["abstention_curves"]) == {"ours-test", "idk-mrc"}
+    assert set(report["table"]["ours"]) == {"all", "en", "id"}
+    assert set(report["abstention_curves"]) == {"ours", "idk-mrc"}
     for name in SETS:
         rows = [json.loads(line) for line in (out / f"{name}.jsonl").read_text().splitlines()]
         assert len(rows) == 2, name
@@ -163,7 +167,7 @@ def test_suite_continues_without_asking_again(suite_run, monkeypatch):
     from eval.judge import SupportJudge
 
     monkeypatch.setattr(heldout, "ask_item", lambda *a: pytest.fail("asked again"))
-    again = run_suite(bot_for, SupportJudge(bot_for("ours-test").embedder), out, root=root, sample=2,
+    again = run_suite(bot_for, SupportJudge(bot_for("ours").embedder), out, root=root, sample=2,
                       progress=False)
     assert again["table"] == report["table"]
 
@@ -172,6 +176,6 @@ def test_suite_refuses_a_folder_run_with_other_settings(suite_run):
     out, _, bot_for, root = suite_run
     from eval.judge import SupportJudge
 
-    other = bot_for("ours-test").with_settings(top_k=2)
+    other = bot_for("ours").with_settings(top_k=2)
     with pytest.raises(RunFolderError, match="other settings \\(top_k\\)"):
         run_suite(lambda name: other, SupportJudge(other.embedder), out, root=root, sample=2, progress=False)

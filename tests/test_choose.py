@@ -1,0 +1,65 @@
+"""Choosing settings: only on dev/valid data, by the figures the choice claims."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from eval.choose import Scored, choose_evidence_threshold, grid, tuning_items
+from eval.benchmarks import DEFAULT_ROOT
+from eval.dataset import HeldOutError, in_split, load_questions
+from rag.retrieval import Weights
+
+
+def _scored(lang: str, relevant_by: str) -> Scored:
+    """Three candidates; the relevant one is best by ``relevant_by`` only."""
+    low, high = np.array([0.1, 0.2, 0.9]), np.array([0.9, 0.2, 0.1])
+    dense = high if relevant_by == "dense" else low
+    keyword = high if relevant_by == "bm25" else low
+    return Scored("s", lang, dense, np.array([0.5, 0.5, 0.5]), keyword, np.array([True, False, False]))
+
+
+def test_mrr_follows_the_weights():
+    only_bm25 = _scored("id", "bm25")
+    assert only_bm25.mrr(Weights(sentence=0.0, bm25=0.0)) == pytest.approx(1 / 3)
+    assert only_bm25.mrr(Weights(sentence=0.0, bm25=1.5)) == 1.0
+
+
+def test_grid_puts_the_weights_that_rank_best_first():
+    scored = [_scored("id", "bm25")] * 3 + [_scored("en", "dense")]
+    table = grid(scored, "id")
+    ws, wb, per_set = table[0]
+    assert wb >= 1.0 and per_set == {"s": 1.0}
+    assert all(r[2]["s"] < 1.0 for r in table if r[1] == 0.0)  # without BM25 the relevant chunk is not first
+    assert grid(scored, "en")[0][2] == {"s": 1.0}
+
+
+@pytest.mark.skipif(not (DEFAULT_ROOT / "facqa" / "valid.csv").is_file(), reason="no benchmarks")
+def test_tuning_questions_hold_no_test_question():
+    items = tuning_items(DEFAULT_ROOT)
+    test_questions = {i.question for i in in_split(load_questions(), "test")}
+    assert items and not test_questions & {i.question for i in items}
+    assert {i.set for i in items} == {"ours", "facqa-id", "facqa-en"} and all(i.answerable for i in items)
+
+
+def _run(tmp_path, suite: str, rows: list[dict], gate: float = -1.0):
+    run = tmp_path / suite
+    run.mkdir()
+    (run / "meta.json").write_text(json.dumps({"suite": suite, "settings": {"min_evidence_score": gate}}))
+    (run / "ours.jsonl").write_text("".join(json.dumps({"set": "ours", **r}) + "\n" for r in rows))
+    return run
+
+
+def test_evidence_threshold_holds_false_abstention_and_refuses_heldout_runs(tmp_path):
+    rows = ([{"answerable": True, "abstained": False, "evidence_score": s} for s in (0.80, 0.84, 0.86, 0.88, 0.9)] * 4
+            + [{"answerable": False, "abstained": False, "evidence_score": s} for s in (0.70, 0.78, 0.82, 0.89)])
+    chosen = choose_evidence_threshold(_run(tmp_path, "dev", rows), max_false=0.0)
+    assert chosen["min_evidence_score"] == pytest.approx(0.79)  # halfway between 0.78 and 0.80
+    assert chosen["false_abstention"] == 0.0 and chosen["unanswerable_abstained"] == 0.5
+    looser = choose_evidence_threshold(tmp_path / "dev", max_false=0.2)
+    assert looser["min_evidence_score"] == pytest.approx(0.83) and looser["false_abstention"] == 0.2
+    assert looser["unanswerable_abstained"] == 0.75
+    with pytest.raises(HeldOutError, match="dev-suite run"):
+        choose_evidence_threshold(_run(tmp_path, "heldout", rows))
