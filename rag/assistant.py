@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 #: How often (seconds) a question waiting for the model says how many are ahead of it.
 WAIT_POLL_S = 0.5
+#: The most passages :meth:`Assistant.retrieve` returns at once.
+MAX_PASSAGES = 100
+LANGUAGES = ("id", "en")
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,13 @@ class Assistant:
                                 "Ask a shorter question.")
         return question
 
+    @staticmethod
+    def _check_language(language: str | None) -> Language | None:
+        if language is not None and language not in LANGUAGES:
+            raise QuestionError(f"Unknown answer language {language!r}: use 'id' (Indonesian) or 'en' (English), "
+                                "or None for the question's own.")
+        return language  # type: ignore[return-value]
+
     def retrieve(self, question: str, k: int = 5, *, filters: dict[str, str] | None = None,
                  language: Language | None = None) -> list[Passage]:
         """The ``k`` passages that best answer ``question``, best first.
@@ -211,7 +221,11 @@ class Assistant:
         inclusive) bounding the article's date, e.g. ``{"publisher": "Bisnis.com"}``.
         """
         question = self._check_question(question)
-        return self.retriever.retrieve(question, k, language or detect_language(question), filters)
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_PASSAGES:
+            raise QuestionError(f"k is the number of passages to return: a whole number from 1 to {MAX_PASSAGES}, "
+                                f"not {k!r}.")
+        language = self._check_language(language) or detect_language(question)
+        return self.retriever.retrieve(question, k, language, filters)
 
     def events(self, question: str, history: History | None = None, *, language: Language | None = None,
                passages: Sequence[str] | None = None, filters: dict[str, str] | None = None,
@@ -226,7 +240,7 @@ class Assistant:
         question: the local model stops even in the middle of reading the prompt.
         """
         question = self._check_question(question)
-        draft = _Draft(question, question, language or detect_language(question), stop=stop)
+        draft = _Draft(question, question, self._check_language(language) or detect_language(question), stop=stop)
         try:
             yield from self._answer(draft, history, passages, filters)
         except _Stopped:

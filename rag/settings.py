@@ -6,6 +6,7 @@ the config file (``TANYA_CONFIG``, else ``$TANYA_HOME/config.toml``), defaults.
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -177,16 +178,45 @@ REMOVED = {
 }
 
 
+#: ``TANYA_*`` variables that are not settings: read by the set-up script and the tests.
+NOT_SETTINGS = frozenset({"TANYA_CONFIG", "TANYA_WHEELS", "TANYA_TEST_MODELS_DIR"})
+
+
+def _problem(field: str, message: str) -> str:
+    hint = f" ({REMOVED[field]})" if field in REMOVED else ""
+    if not hint and field not in Settings.model_fields:
+        close = difflib.get_close_matches(field, list(Settings.model_fields), n=1, cutoff=0.75)
+        hint = f" (did you mean TANYA_{close[0].upper()}?)" if close else ""
+    return f"TANYA_{field.upper()}: {message}{hint}"
+
+
+def _environment_problems() -> list[str]:
+    """``TANYA_*`` variables that name no setting (a typo would otherwise be ignored), and a
+    ``TANYA_CONFIG`` that names no file (it would otherwise run on defaults)."""
+    problems = [_problem(name[len("TANYA_"):].lower(), "Extra inputs are not permitted")
+                for name in sorted(os.environ)
+                if name.startswith("TANYA_") and name not in NOT_SETTINGS
+                and name[len("TANYA_"):].lower() not in Settings.model_fields]
+    explicit = os.environ.get("TANYA_CONFIG")
+    if explicit and not Path(explicit).expanduser().is_file():
+        problems.append(f"TANYA_CONFIG: {explicit} is not a file: point it at a TOML config file, or unset it "
+                        "to read $TANYA_HOME/config.toml when there is one")
+    return problems
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings, turning validation errors into a :class:`SettingsError` that names the variable."""
+    problems = _environment_problems()
+    if problems:
+        raise SettingsError("Invalid settings:\n  " + "\n  ".join(problems))
     try:
         return Settings(**overrides)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "?"
-            hint = f" ({REMOVED[field]})" if field in REMOVED and err["type"] == "extra_forbidden" else ""
-            problems.append(f"TANYA_{field.upper()}: {err['msg']}{hint}")
+            problems.append(_problem(field, err["msg"]) if err["type"] == "extra_forbidden"
+                            else f"TANYA_{field.upper()}: {err['msg']}")
         raise SettingsError("Invalid settings:\n  " + "\n  ".join(problems)) from None
     except (OSError, ValueError) as exc:  # unreadable or malformed config file
         raise SettingsError(f"Cannot read the config file {_config_file()}: {exc}") from None

@@ -25,7 +25,9 @@ def _isolated_env(monkeypatch, tmp_path_factory):
     for key in list(os.environ):
         if key.startswith("TANYA_") and key != "TANYA_TEST_MODELS_DIR":
             monkeypatch.delenv(key)
-    monkeypatch.setenv("TANYA_CONFIG", str(tmp_path_factory.getbasetemp() / "no-config.toml"))
+    empty = tmp_path_factory.getbasetemp() / "empty-config.toml"
+    empty.touch()
+    monkeypatch.setenv("TANYA_CONFIG", str(empty))
 
 
 @pytest.fixture(scope="session")

@@ -60,6 +60,28 @@ def test_unknown_keys_in_config_file_are_refused(monkeypatch, tmp_path, line, me
         load_settings()
 
 
+@pytest.mark.parametrize("variable,message", [
+    ("TANYA_TOPK", "TANYA_TOPK: Extra inputs are not permitted \\(did you mean TANYA_TOP_K\\?\\)"),
+    ("TANYA_SENTENCE_WEIGHT", "TANYA_SENTENCE_WEIGHT: .*set sentence_weight_id and sentence_weight_en"),
+    ("TANYA_NONSENSE", "TANYA_NONSENSE: Extra inputs are not permitted$"),
+])
+def test_unknown_environment_variables_are_refused_as_in_the_config_file(monkeypatch, variable, message):
+    monkeypatch.setenv(variable, "1")
+    with pytest.raises(SettingsError, match=message):
+        load_settings()
+
+
+def test_a_config_file_that_is_not_there_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("TANYA_CONFIG", str(tmp_path / "nope.toml"))
+    with pytest.raises(SettingsError, match="TANYA_CONFIG: .*nope.toml is not a file"):
+        load_settings()
+
+
+def test_variables_for_the_setup_script_and_tests_are_not_settings(monkeypatch):
+    monkeypatch.setenv("TANYA_WHEELS", "/wheels")
+    assert load_settings().top_k >= 1
+
+
 def test_malformed_config_file(monkeypatch, tmp_path):
     config = tmp_path / "tanya.toml"
     config.write_text("top_k = = 3\n")
@@ -112,3 +134,24 @@ def test_the_readme_settings_table_matches_the_settings():
     assert not full - fields, f"in the README's settings table but not in rag/settings.py: {sorted(full - fields)}"
     missing = fields - full - shorthand
     assert not missing, f"missing from the README's settings table: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("k", [-5, 0, 101, 2.5, True, "3"])
+def test_retrieve_refuses_a_number_of_passages_that_is_not_one(tmp_path, k):
+    from rag import Assistant
+    from rag.errors import QuestionError
+
+    with pytest.raises(QuestionError, match="whole number from 1 to 100"):
+        Assistant(load_settings(home=tmp_path)).retrieve("Kim", k=k)
+
+
+def test_an_unknown_answer_language_is_refused_before_anything_loads(tmp_path):
+    from rag import Assistant
+    from rag.errors import QuestionError
+
+    bot = Assistant(load_settings(home=tmp_path))
+    with pytest.raises(QuestionError, match="Unknown answer language 'fr'.*'id'.*'en'"):
+        bot.ask("Siapa Kim?", language="fr")  # type: ignore[arg-type]
+    with pytest.raises(QuestionError, match="Unknown answer language"):
+        bot.retrieve("Siapa Kim?", language="zh")  # type: ignore[arg-type]
+    assert bot._store is None and bot._llm is None  # refused before loading anything
