@@ -23,6 +23,7 @@ import functools
 import hashlib
 import json
 import shutil
+import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -200,11 +201,17 @@ class ChunkStore:
     """Chunks, their sentences and the embeddings of both, in two Chroma collections."""
 
     def __init__(self, collection: Any, sentences: Any, location: str, *, client: Any,
-                 keyword_dir: Path | None = None) -> None:
+                 keyword_dir: Path | None = None, path: Path | None = None) -> None:
         self._collection = collection
         self._sentences = sentences
         self._client = client
         self.location = location
+        #: The folder of an embedded store (None: a Chroma server, which other processes' writes reach).
+        self._path = path
+        #: The generation this process last saw or wrote: another one in the store means another process
+        #: wrote since (see :meth:`_current`).
+        self._seen = self.generation() if path is not None else ""
+        self._reopen_lock = threading.Lock()
         #: Where the keyword index built from these chunks is saved (None: nowhere, rebuilt by each process).
         self.keyword_dir = keyword_dir
         #: Counts the writes made through this object, so that readers (the keyword index) can tell
@@ -273,7 +280,8 @@ class ChunkStore:
             )
         if (col.metadata or {}).get("format") != FORMAT_VERSION and col.count():
             raise IndexDirectoryError(_rebuild_hint(location))
-        return cls(col, sentences, location, client=client, keyword_dir=keyword_dir)
+        return cls(col, sentences, location, client=client, keyword_dir=keyword_dir,
+                   path=None if url else path)
 
     @classmethod
     def wipe(cls, *, path: Path | None = None, url: str | None = None, collection: str = "articles",
@@ -285,8 +293,41 @@ class ChunkStore:
         cls.open(path=path, url=url, collection=collection, embed_model=embed_model, reset=True,
                  keyword_cache=keyword_cache)
 
+    # Another process's writes ---------------------------------------------
+    def _current(self) -> None:
+        """Make this process read what other processes wrote to an embedded store.
+
+        chromadb's embedded client keeps, per folder and process, the vector index it loaded: after
+        another process removes an article, queries here still return its chunks (and reading them
+        fails); chunks it adds are never found, or fail with "Error finding id". When the generation
+        in the store is not the one this process last saw or wrote, the folder is opened anew, in a
+        client of its own (chromadb shares one per folder and process, so the stale one is taken out
+        of its cache first; stores still holding it go on reading it until they notice too). Called at
+        the start of every read and write: one read of the collection's metadata.
+        """
+        if self._path is None:
+            return
+        generation = self.generation()
+        if generation == self._seen:
+            return
+        with self._reopen_lock:
+            if self.generation() == self._seen:  # another thread reopened meanwhile
+                return
+            import chromadb
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            identifier = str(self._path)
+            SharedSystemClient._identifier_to_system.pop(identifier, None)  # chromadb 1.5.9's client cache
+            SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+            client = chromadb.PersistentClient(path=identifier, settings=self._client.get_settings())
+            self._collection = client.get_collection(self._collection.name, embedding_function=None)
+            self._sentences = client.get_collection(self._sentences.name, embedding_function=None)
+            self._client = client
+            self._seen = self.generation()
+
     # Reading ----------------------------------------------------------------
     def count(self) -> int:
+        self._current()
         return int(self._collection.count())
 
     def generation(self) -> str:
@@ -332,10 +373,12 @@ class ChunkStore:
 
     def document_hashes(self) -> dict[str, str]:
         """doc_id -> content hash of every indexed article."""
+        self._current()
         got = self._get(self._collection, ["metadatas"])
         return {str(m["doc_id"]): str(m.get("content_hash", "")) for m in got["metadatas"]}
 
     def all_chunks(self, where: dict | None = None) -> list[StoredChunk]:
+        self._current()
         got = self._get(self._collection, ["documents", "metadatas"], where=where)
         chunks = [StoredChunk(id=i, text=d or "", metadata=dict(m or {}))
                   for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
@@ -343,6 +386,7 @@ class ChunkStore:
 
     def chunk_texts(self) -> tuple[list[str], list[str]]:
         """Ids and texts of every chunk, sorted by id (no metadata read): what a keyword index needs."""
+        self._current()
         got = self._get(self._collection, ["documents"])
         pairs = sorted(zip(got["ids"], got["documents"]))
         return [i for i, _ in pairs], [d or "" for _, d in pairs]
@@ -351,6 +395,7 @@ class ChunkStore:
         """The chunks with these ids, in the order given (unknown ids left out)."""
         if not ids:
             return []
+        self._current()
         got = self._get(self._collection, ["documents", "metadatas"], ids=list(ids))
         found = {i: StoredChunk(id=i, text=d or "", metadata=dict(m or {}))
                  for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
@@ -358,30 +403,37 @@ class ChunkStore:
 
     def ids(self, where: dict | None = None) -> set[str]:
         """Ids of the chunks matching ``where`` (no text read)."""
+        self._current()
         return set(self._get(self._collection, [], where=where)["ids"])
 
     def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[StoredChunk]:
         """The ``k`` chunks nearest ``embedding``, best first; ``score`` is the cosine similarity.
 
         Fewer when the store holds fewer (Chroma returns what there is: no count asked first)."""
+        self._current()
         got = self._collection.query(query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
                                      n_results=k, where=where, include=["documents", "metadatas", "distances"])
-        return [StoredChunk(id=i, text=d or "", metadata=dict(m or {}), score=1.0 - float(dist))
-                for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
+        # A row another process removed between the check and the query comes back without its metadata.
+        return [StoredChunk(id=i, text=d or "", metadata=dict(m), score=1.0 - float(dist))
+                for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
+                if m is not None]
 
     def query_sentences(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[StoredSentence]:
         """The ``k`` sentences nearest ``embedding``, best first (fewer when there are fewer); ``score`` is
         the cosine similarity."""
+        self._current()
         got = self._sentences.query(query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
                                     n_results=k, where=where, include=["documents", "metadatas", "distances"])
         return [StoredSentence(id=i, chunk_id=str(m["chunk_id"]), index=int(m["sentence"]), text=d or "",
                                score=1.0 - float(dist))
-                for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
+                for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
+                if m is not None]  # removed meanwhile (see query)
 
     def sentences(self, chunk_ids: list[str]) -> dict[str, list[tuple[StoredSentence, np.ndarray]]]:
         """chunk id -> its sentences in order, each with its embedding."""
         if not chunk_ids:
             return {}
+        self._current()
         got = self._sentences.get(where={"chunk_id": {"$in": list(chunk_ids)}},
                                   include=["documents", "metadatas", "embeddings"])
         found: dict[str, list[tuple[StoredSentence, np.ndarray]]] = {}
@@ -394,17 +446,20 @@ class ChunkStore:
 
     def chunk_metadatas(self) -> dict[str, dict[str, Any]]:
         """Chunk id -> metadata of every chunk (no text or embedding read). Used by incremental indexing."""
+        self._current()
         got = self._get(self._collection, ["metadatas"])
         return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"])}
 
     def sentence_chunk_ids(self) -> set[str]:
         """Ids of the chunks that have sentences stored (each should be a stored chunk: a check of the index)."""
+        self._current()
         got = self._get(self._sentences, ["metadatas"])
         return {str(m["chunk_id"]) for m in got["metadatas"]}
 
     def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}
+        self._current()
         got = self._get(self._collection, ["embeddings"], ids=list(ids))
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
 
@@ -438,6 +493,7 @@ class ChunkStore:
         keyword index built before the write records; set again after, so that one built while the
         write was under way (from part of it) is replaced once it is done.
         """
+        self._current()  # never write through a client that has not seen another process's writes
         self._set_generation(new_generation(writing=True))
         try:
             yield
@@ -449,6 +505,7 @@ class ChunkStore:
         # modify() replaces the whole metadata: keep the rest (embedding model, format) as it was opened.
         kept = {k: v for k, v in (self._collection.metadata or {}).items() if k != GENERATION_KEY}
         self._collection.modify(metadata={**kept, GENERATION_KEY: generation})
+        self._seen = generation
 
     def _replace_documents(self, writes: list["DocumentWrite"]) -> None:
         rows: list[tuple[str, str, dict]] = []

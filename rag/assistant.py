@@ -113,6 +113,8 @@ class Assistant:
         self._llm: ChatModel | None = None
         self._judge: SupportJudge | None = None
         self._lock = threading.RLock()  # one change to the index (or to the loaded parts) at a time
+        #: Each lazy part is made by one thread, once. Never held while taking ``_lock``.
+        self._parts_lock = threading.RLock()
         #: Turns at the model, one answer at a time (the CPU is the bottleneck), shared with
         #: :meth:`with_settings`' variants. Not a lock: a streaming generator may be closed from
         #: another thread than the one it began in, and a waiting question must be able to leave.
@@ -121,16 +123,18 @@ class Assistant:
     # Components, loaded lazily --------------------------------------------------
     @property
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = load_embedder(self.settings.embed_model, self.settings.models_path, self.settings.threads,
-                                          self.settings.embed_backend)
-        return self._embedder
+        with self._parts_lock:  # every lazy part is made once, whichever threads ask for it first
+            if self._embedder is None:
+                self._embedder = load_embedder(self.settings.embed_model, self.settings.models_path,
+                                              self.settings.threads, self.settings.embed_backend)
+            return self._embedder
 
     @property
     def store(self) -> ChunkStore:
-        if self._store is None:
-            self._store = self._open_store()
-        return self._store
+        with self._parts_lock:
+            if self._store is None:
+                self._store = self._open_store()
+            return self._store
 
     def _open_store(self, reset: bool = False) -> ChunkStore:
         s = self.settings
@@ -141,27 +145,31 @@ class Assistant:
     def retriever(self) -> HybridRetriever:
         if self._retriever is None:
             if self.store.count() == 0:
-                self.index()
-            s = self.settings
-            weights = {"id": Weights(sentence=s.sentence_weight_id, bm25=s.bm25_weight_id),
-                       "en": Weights(sentence=s.sentence_weight_en, bm25=s.bm25_weight_en)}
-            self._retriever = HybridRetriever(self.store, self.embedder, candidates=s.candidates, weights=weights,
-                                              duplicate_threshold=s.duplicate_threshold)
+                self.index()  # takes the index lock: never while holding the parts lock
+            with self._parts_lock:
+                if self._retriever is None:
+                    s = self.settings
+                    weights = {"id": Weights(sentence=s.sentence_weight_id, bm25=s.bm25_weight_id),
+                               "en": Weights(sentence=s.sentence_weight_en, bm25=s.bm25_weight_en)}
+                    self._retriever = HybridRetriever(self.store, self.embedder, candidates=s.candidates,
+                                                      weights=weights, duplicate_threshold=s.duplicate_threshold)
         return self._retriever
 
     @property
     def llm(self) -> ChatModel:
-        if self._llm is None:
-            self._llm = load_chat_model(self.settings)
-        return self._llm
+        with self._parts_lock:
+            if self._llm is None:
+                self._llm = load_chat_model(self.settings)
+            return self._llm
 
     @property
     def judge(self) -> SupportJudge:
         """The support judge that verifies every answer sentence against its sources."""
-        if self._judge is None:
-            self._judge = SupportJudge(self.embedder, self.settings.support_threshold,
-                                       self.settings.support_threshold_cross)
-        return self._judge
+        with self._parts_lock:
+            if self._judge is None:
+                self._judge = SupportJudge(self.embedder, self.settings.support_threshold,
+                                           self.settings.support_threshold_cross)
+            return self._judge
 
     # Indexing ---------------------------------------------------------------------
     def index(self, paths: Sequence[Path | str] | None = None, *, rebuild: bool = False,
