@@ -210,7 +210,7 @@ class ChunkStore:
         self._path = path
         #: The generation this process last saw or wrote: another one in the store means another process
         #: wrote since (see :meth:`_current`).
-        self._seen = self.generation() if path is not None else ""
+        self._seen = self._stored_generation() if path is not None else ""
         self._reopen_lock = threading.Lock()
         #: Where the keyword index built from these chunks is saved (None: nowhere, rebuilt by each process).
         self.keyword_dir = keyword_dir
@@ -302,16 +302,13 @@ class ChunkStore:
         fails); chunks it adds are never found, or fail with "Error finding id". When the generation
         in the store is not the one this process last saw or wrote, the folder is opened anew, in a
         client of its own (chromadb shares one per folder and process, so the stale one is taken out
-        of its cache first; stores still holding it go on reading it until they notice too). Called at
-        the start of every read and write: one read of the collection's metadata.
+        of its cache first; stores still holding it go on reading it until they notice too). Called by
+        :meth:`generation` and before every write.
         """
         if self._path is None:
             return
-        generation = self.generation()
-        if generation == self._seen:
-            return
         with self._reopen_lock:
-            if self.generation() == self._seen:  # another thread reopened meanwhile
+            if self._stored_generation() == self._seen:  # nothing new, or another thread reopened meanwhile
                 return
             import chromadb
             from chromadb.api.shared_system_client import SharedSystemClient
@@ -323,16 +320,26 @@ class ChunkStore:
             self._collection = client.get_collection(self._collection.name, embedding_function=None)
             self._sentences = client.get_collection(self._sentences.name, embedding_function=None)
             self._client = client
-            self._seen = self.generation()
+            self._seen = self._stored_generation()
 
     # Reading ----------------------------------------------------------------
     def count(self) -> int:
-        self._current()
         return int(self._collection.count())
 
     def generation(self) -> str:
         """The chunk collection's generation as stored now (one call to Chroma): it changes with every
-        write made through any ChunkStore, in any process. "" for a collection made before generations."""
+        write made through any ChunkStore, in any process. "" for a collection made before generations.
+
+        Asking is also how a reader gets the current state: when another process wrote since this one
+        last looked, an embedded store is opened anew first (see :meth:`_current`). The retriever asks
+        once per question, before it queries."""
+        generation = self._stored_generation()
+        if self._path is not None and generation != self._seen:
+            self._current()
+            generation = self._seen
+        return generation
+
+    def _stored_generation(self) -> str:
         metadata = self._client.get_collection(self._collection.name, embedding_function=None).metadata
         return str((metadata or {}).get(GENERATION_KEY, ""))
 
@@ -373,12 +380,10 @@ class ChunkStore:
 
     def document_hashes(self) -> dict[str, str]:
         """doc_id -> content hash of every indexed article."""
-        self._current()
         got = self._get(self._collection, ["metadatas"])
         return {str(m["doc_id"]): str(m.get("content_hash", "")) for m in got["metadatas"]}
 
     def all_chunks(self, where: dict | None = None) -> list[StoredChunk]:
-        self._current()
         got = self._get(self._collection, ["documents", "metadatas"], where=where)
         chunks = [StoredChunk(id=i, text=d or "", metadata=dict(m or {}))
                   for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
@@ -386,7 +391,6 @@ class ChunkStore:
 
     def chunk_texts(self) -> tuple[list[str], list[str]]:
         """Ids and texts of every chunk, sorted by id (no metadata read): what a keyword index needs."""
-        self._current()
         got = self._get(self._collection, ["documents"])
         pairs = sorted(zip(got["ids"], got["documents"]))
         return [i for i, _ in pairs], [d or "" for _, d in pairs]
@@ -395,7 +399,6 @@ class ChunkStore:
         """The chunks with these ids, in the order given (unknown ids left out)."""
         if not ids:
             return []
-        self._current()
         got = self._get(self._collection, ["documents", "metadatas"], ids=list(ids))
         found = {i: StoredChunk(id=i, text=d or "", metadata=dict(m or {}))
                  for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
@@ -403,14 +406,12 @@ class ChunkStore:
 
     def ids(self, where: dict | None = None) -> set[str]:
         """Ids of the chunks matching ``where`` (no text read)."""
-        self._current()
         return set(self._get(self._collection, [], where=where)["ids"])
 
     def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[StoredChunk]:
         """The ``k`` chunks nearest ``embedding``, best first; ``score`` is the cosine similarity.
 
         Fewer when the store holds fewer (Chroma returns what there is: no count asked first)."""
-        self._current()
         got = self._collection.query(query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
                                      n_results=k, where=where, include=["documents", "metadatas", "distances"])
         # A row another process removed between the check and the query comes back without its metadata.
@@ -421,7 +422,6 @@ class ChunkStore:
     def query_sentences(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[StoredSentence]:
         """The ``k`` sentences nearest ``embedding``, best first (fewer when there are fewer); ``score`` is
         the cosine similarity."""
-        self._current()
         got = self._sentences.query(query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
                                     n_results=k, where=where, include=["documents", "metadatas", "distances"])
         return [StoredSentence(id=i, chunk_id=str(m["chunk_id"]), index=int(m["sentence"]), text=d or "",
@@ -433,7 +433,6 @@ class ChunkStore:
         """chunk id -> its sentences in order, each with its embedding."""
         if not chunk_ids:
             return {}
-        self._current()
         got = self._sentences.get(where={"chunk_id": {"$in": list(chunk_ids)}},
                                   include=["documents", "metadatas", "embeddings"])
         found: dict[str, list[tuple[StoredSentence, np.ndarray]]] = {}
@@ -446,20 +445,17 @@ class ChunkStore:
 
     def chunk_metadatas(self) -> dict[str, dict[str, Any]]:
         """Chunk id -> metadata of every chunk (no text or embedding read). Used by incremental indexing."""
-        self._current()
         got = self._get(self._collection, ["metadatas"])
         return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"])}
 
     def sentence_chunk_ids(self) -> set[str]:
         """Ids of the chunks that have sentences stored (each should be a stored chunk: a check of the index)."""
-        self._current()
         got = self._get(self._sentences, ["metadatas"])
         return {str(m["chunk_id"]) for m in got["metadatas"]}
 
     def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}
-        self._current()
         got = self._get(self._collection, ["embeddings"], ids=list(ids))
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
 

@@ -56,17 +56,20 @@ def test_a_removal_and_an_addition_by_another_process_are_seen(tmp_path):
     assert {c.doc_id for c in store.query(query, 6)} == {"a", "b"}  # loads the vector index in this process
 
     _write(tmp_path / "index", "remove", "a")
+    store.generation()  # what a retriever asks once per question, before it queries
     assert {c.doc_id for c in store.query(query, 6)} == {"b"}
     assert {s.chunk_id[0] for s in store.query_sentences(query, 6)} == {"b"}
     assert store.get_chunks(["a#0000", "b#0000"])[0].id == "b#0000" and store.count() == 3
 
     _write(tmp_path / "index", "add", "c", "1")
+    store.generation()
     assert {c.doc_id for c in store.query(query, 9)} == {"b", "c"}
     assert set(store.sentences(["c#0000"])) == {"c#0000"}
     again = ChunkStore.open(path=tmp_path / "index", embed_model="fake")  # a new store in this process, too
+    again.generation()
     assert {c.doc_id for c in again.query(query, 9)} == {"b", "c"}
 
-    store.replace_documents([_doc("d", rng)])  # this process's own writes do not make it reopen
+    store.replace_documents([_doc("d", rng)])  # this process's own writes are seen without reopening
     assert {c.doc_id for c in store.query(query, 12)} == {"b", "c", "d"}
 
 
