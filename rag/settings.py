@@ -124,6 +124,12 @@ class Settings(BaseSettings):
                     "answers to 2 of 15 unanswerable ones and makes refusals ~10 s slower (eval/README.md).")
     max_question_chars: int = Field(default=2000, ge=10)
 
+    # The page
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names the page answers to besides the address it is bound to (e.g. a reverse proxy's "
+                    "name); any other Host header is refused, which stops DNS-rebinding pages.")
+
     @field_validator("home", "articles_dir", "models_dir", mode="after")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:

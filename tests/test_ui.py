@@ -227,3 +227,24 @@ def test_a_second_question_while_answering_is_told_to_wait(ui_bot):
     *_, done = running
     assert 'class="tb-answer tb-abstain"' in done[0][-1]["content"]
     assert not session.answering and len(session.turns) == 1
+
+
+def test_a_forged_host_header_is_refused(ui_url):
+    """DNS rebinding: a page on evil.example that resolves its name to 127.0.0.1 sends Host: evil.example."""
+    import httpx
+
+    assert httpx.get(ui_url, timeout=30).status_code == 200
+    assert httpx.get(ui_url, headers={"Host": "localhost"}, timeout=30).status_code == 200
+    for forged in ("evil.example", "evil.example:7860", "127.0.0.1.evil.example"):
+        response = httpx.get(ui_url, headers={"Host": forged}, timeout=30)
+        assert response.status_code == 400, forged
+        config = httpx.get(ui_url + "config", headers={"Host": forged}, timeout=30)
+        assert config.status_code == 400 and "Kim" not in config.text
+
+
+def test_allowed_hosts_follow_the_address_bound_and_the_setting():
+    from ui.app import allowed_hosts
+
+    assert set(allowed_hosts("127.0.0.1", [])) == {"127.0.0.1", "localhost", "::1", "[::1]"}
+    assert allowed_hosts("192.168.1.5", ["news.example"]) == ["192.168.1.5", "news.example"]
+    assert "localhost" in allowed_hosts("0.0.0.0", [])

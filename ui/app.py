@@ -222,12 +222,37 @@ def _answer_language_choices(lang: str) -> list[tuple[str, str]]:
     return [(t(lang, "lang_auto"), "auto"), (t(lang, "lang_id"), "id"), (t(lang, "lang_en"), "en")]
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def allowed_hosts(host: str, configured: list[str]) -> list[str]:
+    """The Host names the page answers to: the address it is bound to, loopback names when it is
+    bound to this machine only, this machine's name when bound to every address, and ``configured``
+    (``TANYA_ALLOWED_HOSTS``: e.g. the name of a reverse proxy in front of it)."""
+    import socket
+
+    names = {host, *configured}
+    if host in LOOPBACK_NAMES:
+        names.update(LOOPBACK_NAMES)
+    elif host in ("0.0.0.0", "::", ""):
+        names.update(LOOPBACK_NAMES)
+        names.update({socket.gethostname(), socket.getfqdn()})
+    return sorted(n for n in names if n)
+
+
 def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True,
            startup_problem: str | None = None, quiet: bool = False):
     """Serve the page on ``host:port``; with ``block=False`` return the running app (``app.close()`` stops it)."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # also set by ui/__init__.py
     app = build_app(bot, startup_problem).queue(default_concurrency_limit=1)
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
     app.launch(
+        # A request whose Host is not this server's is refused (400): a page elsewhere that rebinds its
+        # own name to 127.0.0.1 (DNS rebinding) cannot read the library or change it through the browser.
+        app_kwargs={"middleware": [Middleware(TrustedHostMiddleware,
+                                              allowed_hosts=allowed_hosts(host, bot.settings.allowed_hosts))]},
         server_name=host, server_port=port, share=False, prevent_thread_lock=not block, quiet=quiet,
         show_error=False,  # failures are shown as messages by the handlers; details go to the log
         head=f"<script>{(STATIC / 'tanya.js').read_text(encoding='utf-8')}</script>",
