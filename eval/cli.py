@@ -65,7 +65,8 @@ def _suite(args) -> int:
     out = args.out or Path("runs") / time.strftime(f"{args.suite}-%Y%m%d-%H%M%S")
     meta = {"command": "tanya eval " + " ".join(sys.argv[2:]), "llm": base.llm_base_url or base.llm}
     report = run_suite(bot_for, SupportJudge(bots["articles"].embedder), out, root=args.data or DEFAULT_ROOT,
-                       sets=args.sets or SETS, sample=args.sample, suite=args.suite, meta=meta)
+                       sets=args.sets or SETS, sample=args.sample, suite=args.suite,
+                       answers=not args.retrieval_only, meta=meta)
     from eval.heldout import markdown
 
     print(markdown(report))

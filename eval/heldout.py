@@ -162,13 +162,15 @@ def relevant_rank(texts: list[str], item: SuiteItem) -> int | None:
     return None
 
 
-def ask_item(bot: Assistant, item: SuiteItem, judge: Judge) -> dict:
-    """Everything the suite measures about one question."""
+def ask_item(bot: Assistant, item: SuiteItem, judge: Judge, answers: bool = True) -> dict:
+    """Everything the suite measures about one question (its retrieval only, without ``answers``)."""
     row: dict = {"key": item.key, "set": item.set, "lang": item.lang, "question": item.question,
                  "answerable": item.answerable}
     if item.passages is None and item.evidence:
         passages = bot.retrieve(item.question, RETRIEVAL_K, language=item.lang)  # type: ignore[arg-type]
         row["rank"] = relevant_rank([p.text for p in passages], item)
+    if not answers:
+        return row
     started = time.perf_counter()
     ttft = None
     answer = None
@@ -226,11 +228,16 @@ def abstention_curve(rows: list[dict]) -> dict | None:
 
 
 def summary(rows: list[dict]) -> dict:
-    """One table row: the figures of these answers."""
+    """One table row: the figures of these answers (retrieval only for rows without an answer)."""
     yes = [r for r in rows if r["answerable"]]
     no = [r for r in rows if not r["answerable"]]
-    answered = [r for r in rows if not r["abstained"]]
     ranks = [r["rank"] for r in yes if "rank" in r]
+    retrieval = {"recall_at_1": mean([recall_at(x, 1) for x in ranks]) if ranks else None,
+                 "recall_at_5": mean([recall_at(x, 5) for x in ranks]) if ranks else None,
+                 "mrr_at_10": mean([reciprocal_rank(x, 10) for x in ranks]) if ranks else None}
+    if not any("answer" in r for r in rows):
+        return {"questions": len(rows), **{key: None for key, _, _ in COLUMNS[1:]}, **retrieval}
+    answered = [r for r in rows if not r["abstained"]]
     return {
         "questions": len(rows),
         "answer_correct": mean([r["correct"] for r in yes]),
@@ -243,9 +250,7 @@ def summary(rows: list[dict]) -> dict:
         "ttft_median_s": med([r["ttft_s"] for r in rows]),
         "ttft_p90_s": percentile([r["ttft_s"] for r in rows], 0.9),
         "total_median_s": med([r["total_s"] for r in rows]),
-        "recall_at_1": mean([recall_at(x, 1) for x in ranks]) if ranks else None,
-        "recall_at_5": mean([recall_at(x, 5) for x in ranks]) if ranks else None,
-        "mrr_at_10": mean([reciprocal_rank(x, 10) for x in ranks]) if ranks else None,
+        **retrieval,
     }
 
 
@@ -317,10 +322,14 @@ def _check_meta(out: Path, meta: dict) -> None:
 
 def run_suite(bot_for: Callable[[str], Assistant], judge: Judge, out: Path, *, root: Path = DEFAULT_ROOT,
               sets: Iterable[str] = SETS, sample: int | None = None, suite: str = "heldout", progress: bool = True,
-              meta: dict | None = None) -> dict:
+              answers: bool = True, meta: dict | None = None) -> dict:
     """Ask every set's questions (``bot_for(set)`` answers them) and write ``out``: one
-    ``<set>.jsonl`` per set, ``<suite>-report.json`` and ``<suite>-report.md``."""
+    ``<set>.jsonl`` per set, ``<suite>-report.json`` and ``<suite>-report.md``. Without ``answers``,
+    only the questions that have gold evidence to retrieve are asked, and only retrieval is measured."""
     items = suite_items(root, sets, sample, suite)
+    if not answers:
+        items = {name: [i for i in its if i.evidence and i.passages is None] for name, its in items.items()}
+        items = {name: its for name, its in items.items() if its}
     _check_meta(out, {**(meta or {}), "suite": suite, "sample": sample,
                       "settings": _fingerprint(bot_for(next(iter(items))))})
     rows_by_set = {}
@@ -329,8 +338,8 @@ def run_suite(bot_for: Callable[[str], Assistant], judge: Judge, out: Path, *, r
         if name.startswith("facqa"):
             bot.add_articles(facqa_articles(root / "facqa"), progress=progress)
         rows_by_set[name] = resumed_rows(out / f"{name}.jsonl", set_items, lambda i: i.key,
-                                         lambda i, bot=bot: ask_item(bot, i, judge), key="key", needs="answer",
-                                         desc=name, progress=progress)
+                                         lambda i, bot=bot: ask_item(bot, i, judge, answers), key="key",
+                                         needs="answer" if answers else "rank", desc=name, progress=progress)
     report = {**suite_report(rows_by_set), "meta": {**(meta or {}), "suite": suite, "sample": sample,
                                                     "date": time.strftime("%Y-%m-%d %H:%M")}}
     (out / f"{suite}-report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",

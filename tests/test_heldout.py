@@ -20,7 +20,7 @@ needs_benchmarks = pytest.mark.skipif(not (DEFAULT_ROOT / "facqa" / "test.csv").
 
 
 def _row(answerable: bool, abstained: bool, score: float | None, lang: str = "id", correct: float = 1.0) -> dict:
-    return {"answerable": answerable, "abstained": abstained, "evidence_score": score, "lang": lang,
+    return {"answerable": answerable, "abstained": abstained, "evidence_score": score, "lang": lang, "answer": "...",
             "correct": (0.0 if abstained else correct) if answerable else None, "language_match": True,
             "citation": {"sentences": 1, "recall": 1.0, "precision": 1.0, "citations": 1, "dangling": 0},
             "ttft_s": 1.0, "total_s": 2.0, "rank": 1}
@@ -179,3 +179,16 @@ def test_suite_refuses_a_folder_run_with_other_settings(suite_run):
     other = bot_for("ours").with_settings(top_k=2)
     with pytest.raises(RunFolderError, match="other settings \\(top_k\\)"):
         run_suite(lambda name: other, SupportJudge(other.embedder), out, root=root, sample=2, progress=False)
+
+
+def test_retrieval_only_measures_retrieval_and_skips_what_has_none(suite_run, tmp_path):
+    _, _, bot_for, root = suite_run
+    from eval.judge import SupportJudge
+
+    report = run_suite(bot_for, SupportJudge(bot_for("ours").embedder), tmp_path / "retrieval", root=root,
+                       sample=4, progress=False, answers=False)
+    assert set(report["table"]) == {"ours", "facqa-id", "facqa-en"}  # IDK-MRC retrieves nothing
+    for name, by_lang in report["table"].items():
+        rows = [json.loads(line) for line in (tmp_path / "retrieval" / f"{name}.jsonl").read_text().splitlines()]
+        assert rows and all("rank" in r and "answer" not in r and r["answerable"] for r in rows)
+        assert by_lang["all"]["recall_at_5"] is not None and by_lang["all"]["answer_correct"] is None
