@@ -7,7 +7,9 @@
 FacQA valid (Indonesian questions) and its English versions (English questions); each set
 counts equally within a language. ``evidence-threshold`` reads a dev-suite run (``tanya eval
 --suite dev``, run with ``TANYA_MIN_EVIDENCE_SCORE=-1`` so that no answer was withheld by the
-threshold) and gives the highest threshold whose false abstention stays within ``--max-false``.
+threshold) and gives the highest threshold that withholds at most ``--max-false`` of the
+answerable questions the system would otherwise have answered (the threshold's own cost; the
+model's refusals and the other checks abstain besides).
 Both refuse test rows (:func:`eval.dataset.for_tuning`, :class:`eval.dataset.HeldOutError`).
 """
 
@@ -107,35 +109,44 @@ def choose_fusion(root: Path) -> dict:
 
 
 def choose_evidence_threshold(run: Path, max_false: float = 0.05) -> dict:
-    """The highest evidence-score threshold whose false abstention on a dev-suite run stays within
-    ``max_false``, and what it abstains on unanswerable questions, per set and pooled."""
+    """The highest evidence-score threshold that withholds at most ``max_false`` of the answerable
+    questions a dev-suite run answered, and what the system abstains on then, per set and pooled."""
     meta = json.loads((run / "meta.json").read_text(encoding="utf-8"))
     if meta.get("suite") != "dev":
         raise HeldOutError(f"{run} is a run of the {meta.get('suite')} suite: choose on a dev-suite run "
                            "(tanya eval --suite dev) only.")
     gate = meta["settings"]["min_evidence_score"]
     rows = [json.loads(line) for path in sorted(run.glob("*.jsonl")) for line in path.read_text().splitlines()]
+    rows = [r for r in rows if "answer" in r]
+
+    def below(row: dict, t: float) -> bool:
+        return row["evidence_score"] is None or row["evidence_score"] < t
 
     def withheld(row: dict, t: float) -> bool:
-        return row["abstained"] or row["evidence_score"] is None or row["evidence_score"] < t
+        return row["abstained"] or below(row, t)
 
     yes = [r for r in rows if r["answerable"]]
     no = [r for r in rows if not r["answerable"]]
     thresholds = sorted({r["evidence_score"] for r in rows if r["evidence_score"] is not None and
                          r["evidence_score"] >= gate} | {gate})
     best = gate
-    for t in thresholds:  # false abstention only grows with t
-        if mean([float(withheld(r, t)) for r in yes]) <= max_false:
+    for t in thresholds:  # what the threshold withholds only grows with t
+        if mean([float(below(r, t) and not r["abstained"]) for r in yes]) <= max_false:
             best = t
     # halfway down to the next lower score: the same decisions, without sitting on one question's score
-    below = [t for t in thresholds if t < best]
-    chosen = round((best + below[-1]) / 2, 4) if below and best > gate else round(best, 4)
-    figures = {name: {"false_abstention": mean([float(withheld(r, chosen)) for r in yes if r["set"] == name]),
-                      "unanswerable_abstained": mean([float(withheld(r, chosen)) for r in no if r["set"] == name])}
-               for name in sorted({r["set"] for r in rows})}
+    below_best = [t for t in thresholds if t < best]
+    chosen = round((best + below_best[-1]) / 2, 4) if below_best and best > gate else round(best, 4)
+
+    def figures(subset: list[dict]) -> dict:
+        answerable = [r for r in subset if r["answerable"]]
+        return {"questions": len(subset),
+                "withheld_by_threshold": mean([float(below(r, chosen) and not r["abstained"]) for r in answerable]),
+                "false_abstention": mean([float(withheld(r, chosen)) for r in answerable]),
+                "unanswerable_abstained": mean([float(withheld(r, chosen)) for r in subset if not r["answerable"]])}
+
     return {"run": str(run), "gate_in_run": gate, "max_false": max_false, "min_evidence_score": chosen,
-            "false_abstention": mean([float(withheld(r, chosen)) for r in yes]),
-            "unanswerable_abstained": mean([float(withheld(r, chosen)) for r in no]), "by_set": figures}
+            **figures(rows), "by_set": {name: figures([r for r in rows if r["set"] == name])
+                                        for name in sorted({r["set"] for r in rows})}}
 
 
 def main(argv: list[str] | None = None) -> int:

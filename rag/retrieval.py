@@ -32,8 +32,8 @@ from rag.errors import FilterError
 from rag.keyword_index import INDONESIAN_STOPWORDS, BM25Index, current_keyword_index, is_current
 from rag.language import Language
 
-__all__ = ["BM25Index", "Candidates", "DEFAULT_WEIGHTS", "FILTER_FIELDS", "HybridRetriever", "INDONESIAN_STOPWORDS", "Passage",
-           "ScoredSentence", "Weights", "chroma_where", "fuse", "near_duplicate", "standardised"]
+__all__ = ["BM25Index", "Candidates", "DEFAULT_WEIGHTS", "FILTER_FIELDS", "HybridRetriever", "INDONESIAN_STOPWORDS",
+           "Passage", "ScoredSentence", "Weights", "chroma_where", "fuse", "near_duplicate", "standardised"]
 
 
 @dataclass(frozen=True)
@@ -246,7 +246,7 @@ class HybridRetriever:
         return [(c.ids[i], float(fused[i])) for i in order], c.vectors, c.sentences
 
     def candidate_scores(self, question: str, query_vector: np.ndarray, n: int, where: dict | None = None
-                         ) -> "Candidates":
+                         ) -> Candidates:
         """The candidates (the ``n`` best chunks by each of the three scores) and their three scores,
         before fusion: what the fusion weights are chosen on (``eval/choose.py``)."""
         bm25 = self._keyword_index()

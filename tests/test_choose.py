@@ -48,18 +48,20 @@ def _run(tmp_path, suite: str, rows: list[dict], gate: float = -1.0):
     run = tmp_path / suite
     run.mkdir()
     (run / "meta.json").write_text(json.dumps({"suite": suite, "settings": {"min_evidence_score": gate}}))
-    (run / "ours.jsonl").write_text("".join(json.dumps({"set": "ours", **r}) + "\n" for r in rows))
+    (run / "ours.jsonl").write_text("".join(json.dumps({"set": "ours", "answer": "...", **r}) + "\n" for r in rows))
     return run
 
 
-def test_evidence_threshold_holds_false_abstention_and_refuses_heldout_runs(tmp_path):
+def test_evidence_threshold_holds_what_it_withholds_and_refuses_heldout_runs(tmp_path):
     rows = ([{"answerable": True, "abstained": False, "evidence_score": s} for s in (0.80, 0.84, 0.86, 0.88, 0.9)] * 4
+            + [{"answerable": True, "abstained": True, "evidence_score": 0.95}]  # the model refused: not the threshold's
             + [{"answerable": False, "abstained": False, "evidence_score": s} for s in (0.70, 0.78, 0.82, 0.89)])
     chosen = choose_evidence_threshold(_run(tmp_path, "dev", rows), max_false=0.0)
     assert chosen["min_evidence_score"] == pytest.approx(0.79)  # halfway between 0.78 and 0.80
-    assert chosen["false_abstention"] == 0.0 and chosen["unanswerable_abstained"] == 0.5
+    assert chosen["withheld_by_threshold"] == 0.0 and chosen["false_abstention"] == pytest.approx(1 / 21)
+    assert chosen["unanswerable_abstained"] == 0.5 and chosen["by_set"]["ours"]["questions"] == 25
     looser = choose_evidence_threshold(tmp_path / "dev", max_false=0.2)
-    assert looser["min_evidence_score"] == pytest.approx(0.83) and looser["false_abstention"] == 0.2
+    assert looser["min_evidence_score"] == pytest.approx(0.83) and looser["withheld_by_threshold"] == pytest.approx(4 / 21)
     assert looser["unanswerable_abstained"] == 0.75
     with pytest.raises(HeldOutError, match="dev-suite run"):
         choose_evidence_threshold(_run(tmp_path, "heldout", rows))
