@@ -7,9 +7,10 @@
 FacQA valid (Indonesian questions) and its English versions (English questions); each set
 counts equally within a language. ``evidence-threshold`` reads a dev-suite run (``tanya eval
 --suite dev``, run with ``TANYA_MIN_EVIDENCE_SCORE=-1`` so that no answer was withheld by the
-threshold) and gives the highest threshold that withholds at most ``--max-false`` of the
-answerable questions the system would otherwise have answered (the threshold's own cost; the
-model's refusals and the other checks abstain besides).
+threshold) and, among the thresholds that withhold at most ``--max-false`` of the answerable
+questions the system would otherwise have answered (the threshold's own cost), finds those that
+abstain most on unanswerable questions less on answerable ones; it keeps the current default when
+that is among them, else takes the middle of their range.
 Both refuse test rows (:func:`eval.dataset.for_tuning`, :class:`eval.dataset.HeldOutError`).
 """
 
@@ -29,6 +30,7 @@ from eval.dataset import HeldOutError, for_tuning, in_split, load_questions
 from eval.heldout import SuiteItem, facqa, ours, relevant_rank
 from eval.metrics import mean, reciprocal_rank
 from rag.retrieval import Weights, fuse
+from rag.settings import Settings
 
 GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
 
@@ -109,8 +111,9 @@ def choose_fusion(root: Path) -> dict:
 
 
 def choose_evidence_threshold(run: Path, max_false: float = 0.05) -> dict:
-    """The highest evidence-score threshold that withholds at most ``max_false`` of the answerable
-    questions a dev-suite run answered, and what the system abstains on then, per set and pooled."""
+    """The evidence-score threshold that abstains most on unanswerable questions less on answerable
+    ones, among those withholding at most ``max_false`` of the answerable questions a dev-suite run
+    answered; and what the system abstains on then, per set and pooled."""
     meta = json.loads((run / "meta.json").read_text(encoding="utf-8"))
     if meta.get("suite") != "dev":
         raise HeldOutError(f"{run} is a run of the {meta.get('suite')} suite: choose on a dev-suite run "
@@ -129,14 +132,21 @@ def choose_evidence_threshold(run: Path, max_false: float = 0.05) -> dict:
     no = [r for r in rows if not r["answerable"]]
     thresholds = sorted({r["evidence_score"] for r in rows if r["evidence_score"] is not None and
                          r["evidence_score"] >= gate} | {gate})
-    best = gate
-    for t in thresholds:  # what the threshold withholds only grows with t
-        if mean([float(below(r, t) and not r["abstained"]) for r in yes]) <= max_false:
-            best = t
-    # halfway down to the next lower score: the same decisions, without sitting on one question's score
-    below_best = [t for t in thresholds if t < best]
-    chosen = round((best + below_best[-1]) / 2, 4) if below_best and best > gate else round(best, 4)
 
+    def gain(t: float) -> float:  # unanswerable abstained minus answerable abstained
+        return (mean([float(withheld(r, t)) for r in no]) or 0.0) - (mean([float(withheld(r, t)) for r in yes]) or 0.0)
+
+    # what the threshold withholds only grows with t: the candidates are the thresholds within the budget
+    allowed = [t for t in thresholds if mean([float(below(r, t) and not r["abstained"]) for r in yes]) <= max_false]
+    best_gain = max(gain(t) for t in allowed)
+    best = [t for t in allowed if gain(t) >= best_gain - 1e-12]
+    # a threshold t withholds the scores below it, so every t in (the next lower score, t] decides alike:
+    # the best thresholds are the range (low, high]
+    lower = [t for t in thresholds if t < best[0]]
+    low, high = (lower[-1] if lower else float("-inf")), best[-1]
+    current = float(Settings.model_fields["min_evidence_score"].default)
+    # keep the current default when it decides as well as the best; else the middle of the best range
+    chosen = current if low < current <= high else (round((low + high) / 2, 4) if lower else high)
     def figures(subset: list[dict]) -> dict:
         answerable = [r for r in subset if r["answerable"]]
         return {"questions": len(subset),
@@ -145,6 +155,7 @@ def choose_evidence_threshold(run: Path, max_false: float = 0.05) -> dict:
                 "unanswerable_abstained": mean([float(withheld(r, chosen)) for r in subset if not r["answerable"]])}
 
     return {"run": str(run), "gate_in_run": gate, "max_false": max_false, "min_evidence_score": chosen,
+            "best_range": [None if low == float("-inf") else low, high],
             **figures(rows), "by_set": {name: figures([r for r in rows if r["set"] == name])
                                         for name in sorted({r["set"] for r in rows})}}
 
