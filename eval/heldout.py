@@ -33,7 +33,8 @@ from eval.judge import Judge
 from eval.metrics import citation_scores, contains_evidence, facts_present, mean, med, percentile, recall_at, \
     reciprocal_rank
 from eval.resume import RunFolderError, resumed_rows
-from rag import Assistant, Final, Token
+from eval.runner import timed_answer
+from rag import Assistant
 from rag.language import answer_language
 
 SETS = ("ours", "facqa-id", "facqa-en", "idk-mrc")
@@ -171,17 +172,7 @@ def ask_item(bot: Assistant, item: SuiteItem, judge: Judge, answers: bool = True
         row["rank"] = relevant_rank([p.text for p in passages], item)
     if not answers:
         return row
-    started = time.perf_counter()
-    ttft = None
-    answer = None
-    for event in bot.events(item.question, passages=item.passages):
-        if isinstance(event, Token) and ttft is None:
-            ttft = time.perf_counter() - started
-        elif isinstance(event, Final):
-            answer = event.answer
-    total = time.perf_counter() - started
-    if answer is None:
-        raise RuntimeError(f"no answer to {item.question!r}")
+    answer, ttft, total = timed_answer(bot, item.question, item.passages)
     cited = {c.number: c.text for c in answer.citations}
     citation = citation_scores(answer.text, cited, lambda s, p: judge.judge(s, p).supported)
     row.update({

@@ -18,10 +18,26 @@ from eval.metrics import (
     answer_scores, citation_scores, first_relevant_rank, mean, med, percentile, recall_at, reciprocal_rank,
     score_abstention_as_wrong,
 )
-from rag import Assistant, Final, Token
+from rag import Answer, Assistant, Final, Token
 from rag.language import answer_language, detect_language
 
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
+
+
+def timed_answer(bot: Assistant, question: str, passages: list[str] | None = None) -> tuple[Answer, float | None, float]:
+    """The checked answer to ``question`` as the page gets it (``Assistant.events``), with the seconds
+    to its first token and to the whole answer."""
+    started = time.perf_counter()
+    ttft = None
+    answer = None
+    for event in bot.events(question, passages=passages):
+        if isinstance(event, Token) and ttft is None:
+            ttft = time.perf_counter() - started
+        elif isinstance(event, Final):
+            answer = event.answer
+    if answer is None:
+        raise RuntimeError(f"no answer to {question!r}")
+    return answer, ttft, time.perf_counter() - started
 
 
 def evaluate_item(bot: Assistant, item: EvalItem, judge: Judge, answers: bool = True) -> dict:
@@ -39,16 +55,7 @@ def evaluate_item(bot: Assistant, item: EvalItem, judge: Judge, answers: bool = 
     if not answers:
         return row
 
-    started = time.perf_counter()
-    ttft = None
-    answer = None
-    for event in bot.events(item.question):
-        if isinstance(event, Token) and ttft is None:
-            ttft = time.perf_counter() - started
-        elif isinstance(event, Final):
-            answer = event.answer
-    total = time.perf_counter() - started
-    assert answer is not None
+    answer, ttft, total = timed_answer(bot, item.question)
     cited = {c.number: c.text for c in answer.citations}
     citations = citation_scores(answer.text, cited, lambda s, p: judge.judge(s, p).supported)
     row.update({
