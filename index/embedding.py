@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -93,8 +92,6 @@ def resolve_embed_model(name: str, models_dir: Path) -> Path | str:
 
 def load_embedder(name: str, models_dir: Path, threads: int | None = None, backend: str = "torch") -> Embedder:
     """Load the embedding model ``name`` (see :func:`resolve_embed_model`), offline, run by ``backend``."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     if backend not in BACKENDS:
         raise ModelError(f"Unknown embedding backend {backend!r}: use one of {', '.join(BACKENDS)}.")
     source = resolve_embed_model(name, models_dir)

@@ -1,4 +1,5 @@
 import _thread
+import json
 import os
 import subprocess
 import sys
@@ -6,13 +7,14 @@ import threading
 
 import pytest
 
-from rag.cli import interruptible_ask
 from rag.errors import QuestionError
+from tanya.cli import interruptible_ask
+from tanya.environment import OFFLINE, configure
 
 
 def run(args, tmp_path, **env):
     full_env = {**os.environ, "TANYA_HOME": str(tmp_path / "home"), **env}
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], env=full_env, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "tanya", *args], env=full_env, capture_output=True, text=True,
                           timeout=300)
 
 
@@ -72,3 +74,19 @@ def test_ask_errors_come_back_from_the_worker_thread():
 
     with pytest.raises(QuestionError, match="empty"):
         interruptible_ask(Refusing(), " ", None)
+
+
+def test_the_entry_point_sets_the_offline_environment_without_overriding_the_users():
+    env = {"HF_HUB_OFFLINE": "0"}
+    configure(env)
+    assert env["HF_HUB_OFFLINE"] == "0"  # the user's choice stands
+    assert env["TRANSFORMERS_OFFLINE"] == "1" and env["GRADIO_ANALYTICS_ENABLED"] == "False"
+
+
+def test_importing_the_layers_sets_no_environment_variable():
+    code = ("import json, os; before = set(os.environ); import rag, index, ui, ui.app, eval.cli; "
+            "print(json.dumps(sorted(set(os.environ) - before)))")
+    env = {k: v for k, v in os.environ.items() if k not in OFFLINE}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert not set(json.loads(done.stdout.splitlines()[-1])) & set(OFFLINE), done.stdout

@@ -16,8 +16,7 @@ def bot(tmp_path_factory, models_dir, seed_articles, embedder):
     from rag import Assistant, load_settings
 
     bot = Assistant(load_settings(home=tmp_path_factory.mktemp("e2e-home"), models_dir=models_dir,
-                                  articles_dir=seed_articles, threads=2))
-    bot._embedder = embedder
+                                  articles_dir=seed_articles, threads=2), embedder=embedder)
     return bot
 
 
@@ -37,7 +36,7 @@ def test_flagship_question_is_answered_with_a_valid_citation(bot):
 def test_cli_ask_prints_the_answer_with_its_sources(bot, tmp_path, models_dir, seed_articles):
     env = {**os.environ, "TANYA_HOME": str(bot.settings.home), "TANYA_MODELS_DIR": str(models_dir),
            "TANYA_ARTICLES_DIR": str(seed_articles), "TANYA_THREADS": "2"}
-    done = subprocess.run([sys.executable, "-m", "rag.cli", "ask", QUESTION, "--json"], env=env,
+    done = subprocess.run([sys.executable, "-m", "tanya", "ask", QUESTION, "--json"], env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     import json

@@ -27,7 +27,7 @@ def article_text(n: int) -> str:
 
 
 def cli(args, env, **kw):
-    return subprocess.Popen([sys.executable, "-m", "rag.cli", *args], env=env, cwd=REPO, **kw)
+    return subprocess.Popen([sys.executable, "-m", "tanya", *args], env=env, cwd=REPO, **kw)
 
 
 def index_until_killed(folder: Path, env: dict, at: int) -> int:
@@ -81,7 +81,7 @@ def test_killed_indexing_is_completed_without_duplicates_or_losses(tmp_path, mod
     after_second = check_usable(index_dir, env)
     assert 0 < first < second < N_ARTICLES and 0 < after_first < after_second
 
-    done = subprocess.run([sys.executable, "-m", "rag.cli", "index", str(folder)], env=env, cwd=REPO,
+    done = subprocess.run([sys.executable, "-m", "tanya", "index", str(folder)], env=env, cwd=REPO,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     added, updated, unchanged, removed, skipped = (int(x) for x in SUMMARY.search(done.stdout).groups())

@@ -8,7 +8,6 @@ server) and sends no analytics.
 from __future__ import annotations
 
 import logging
-import os
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable
@@ -243,7 +242,6 @@ def allowed_hosts(host: str, configured: list[str]) -> list[str]:
 def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True,
            startup_problem: str | None = None, quiet: bool = False):
     """Serve the page on ``host:port``; with ``block=False`` return the running app (``app.close()`` stops it)."""
-    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # also set by ui/__init__.py
     app = build_app(bot, startup_problem).queue(default_concurrency_limit=1)
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware

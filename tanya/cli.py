@@ -1,16 +1,16 @@
-"""The `tanya` command: index articles, ask questions, serve the UI."""
+"""The `tanya` command: index articles, ask questions, serve the UI, run the eval."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.errors import TanyaError
+from tanya import environment
 
 if TYPE_CHECKING:
     from rag import Answer, Assistant
@@ -54,13 +54,12 @@ def _answer_json(answer) -> str:
 
 def run(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["eval"]:  # the eval package sits on top of rag; loaded only when asked for
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import importlib
+    environment.configure()  # before any model or web library is imported
+    if argv[:1] == ["eval"]:  # loaded only when asked for
+        from eval.cli import main as eval_main
 
-        return importlib.import_module("eval.cli").main(argv[1:])
+        return eval_main(argv[1:])
     args = _parser().parse_args(argv)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from rag.assistant import Assistant
 
     if args.command == "ui":
