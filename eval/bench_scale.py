@@ -107,8 +107,7 @@ def measure_size(corpus: Path, home: Path, data: Path, *, reuse: bool, questions
         "vector_mb": (report.chunks_written + sentences) * real.dimension * 4 / 1e6,
     })
 
-    bot = Assistant(settings)
-    bot._embedder, bot._store = real, store
+    bot = Assistant(settings, embedder=real, store=store)
     started = time.perf_counter()
     bot.retriever._keyword_index()  # built from the store's texts, and saved
     result["keyword_index_s"] = time.perf_counter() - started

@@ -41,12 +41,12 @@ def _freed_after_stop(bot: Assistant, question: str, after: float, use_event: bo
     time.sleep(after)
     stopped_at.append(time.perf_counter())
     stop.set()
-    turn = bot._turns.take()
+    turn = bot.model_queue.take()
     try:
-        bot._turns.wait(turn)
+        bot.model_queue.wait(turn)
         freed = time.perf_counter() - stopped_at[0]
     finally:
-        bot._turns.leave(turn)
+        bot.model_queue.leave(turn)
     consumer.join()
     return freed
 
@@ -54,8 +54,9 @@ def _freed_after_stop(bot: Assistant, question: str, after: float, use_event: bo
 def _speeds(llm: LocalLlama, messages: list[dict], max_tokens: int) -> tuple[float, float]:
     """Prompt tokens/s and written tokens/s of one answer read from an empty KV cache."""
     llm._llama.reset()
-    "".join(llm.stream(messages, max_tokens=max_tokens, temperature=0.0))
-    s = llm.last_stats
+    generation = llm.stream(messages, max_tokens=max_tokens, temperature=0.0)
+    "".join(generation)
+    s = generation.stats
     return s.prompt_tokens / s.ttft_s, (s.completion_tokens - 1) / max(1e-9, s.total_s - s.ttft_s)
 
 

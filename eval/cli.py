@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
 def _suite(args) -> int:
     from eval.benchmarks import DEFAULT_ROOT
     from eval.heldout import SETS, run_suite
-    from eval.judge import SupportJudge
+    from eval.judge import GroundingJudge
     from rag import Assistant, load_settings
 
     if args.sample is not None and args.sample < 1:
@@ -64,7 +64,7 @@ def _suite(args) -> int:
 
     out = args.out or Path("runs") / time.strftime(f"{args.suite}-%Y%m%d-%H%M%S")
     meta = {"command": "tanya eval " + " ".join(sys.argv[2:]), "llm": base.llm_base_url or base.llm}
-    report = run_suite(bot_for, SupportJudge(bots["articles"].embedder), out, root=args.data or DEFAULT_ROOT,
+    report = run_suite(bot_for, GroundingJudge(bots["articles"].embedder), out, root=args.data or DEFAULT_ROOT,
                        sets=args.sets or SETS, sample=args.sample, suite=args.suite,
                        answers=not args.retrieval_only, meta=meta)
     from eval.heldout import markdown
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from eval.dataset import QUESTIONS, load_questions, load_support_pairs
-    from eval.judge import LLMJudge, SupportJudge, agreement, llm_agreement
+    from eval.judge import LLMJudge, GroundingJudge, agreement, llm_agreement
     from rag import Assistant
 
     if args.suite:
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.benchmark:
         return _benchmark(args)
     bot = Assistant()
-    judge = SupportJudge(bot.embedder)
+    judge = GroundingJudge(bot.embedder)
     llm_judge = LLMJudge(args.llm_judge, args.llm_judge_model, args.llm_judge_key) if args.llm_judge else None
     if args.judge:
         pairs = load_support_pairs()

@@ -1,13 +1,12 @@
-"""The eval's support judges: the local one (shared with the answer step, see rag/support.py),
+"""The eval's support judges: the local one (shared with the answer step, see rag/grounding.py),
 an optional LLM judge, and the judge's agreement with hand-labelled pairs."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from rag.support import (  # noqa: F401  (re-exported: the eval's judge is the answer step's verifier)
-    Judge, SupportJudge, Verdict, names_in, numbers_in,
-)
+from rag.grounding import GroundingJudge, Judge, Verdict  # noqa: F401  (re-exported: the eval's judge is the answer step's)
+from rag.terms import names_in, numbers_in  # noqa: F401  (re-exported for the eval's metrics)
 
 
 class LLMJudge:
@@ -58,7 +57,7 @@ def llm_agreement(judge: Judge, pairs) -> dict:
     }
 
 
-def agreement(judge: SupportJudge, pairs) -> dict:
+def agreement(judge: GroundingJudge, pairs) -> dict:
     """Two-fold agreement with hand labels: thresholds chosen on one half, scored on the other."""
     rows = [(p, judge.judge(p.sentence, p.passage)) for p in pairs]
     folds = [[r for i, r in enumerate(rows) if i % 2 == k] for k in (0, 1)]

@@ -8,7 +8,7 @@ from collections import Counter
 from statistics import median
 from typing import Callable, Iterable
 
-from rag.citations import cited_numbers, split_sentences, strip_citations
+from rag.citations import answer_sentences, cited_numbers, strip_citations
 
 
 # Retrieval -------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def citation_scores(answer_text: str, cited_passages: dict[int, str], supports: 
       which the rest no longer does (ALCE's "irrelevant" citations count against it);
     - dangling: ``[n]`` markers with no passage.
     """
-    sentences = [s for s in split_sentences(answer_text) if strip_citations(s)]
+    sentences = [s for s in answer_sentences(answer_text) if strip_citations(s)]
     supported_sentences = 0
     precise = total = dangling = 0
     verdicts = []

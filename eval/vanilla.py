@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from eval.dataset import EvalItem
-from eval.judge import SupportJudge
+from eval.judge import GroundingJudge
 from eval.metrics import answer_scores, citation_scores, score_abstention_as_wrong
 from eval.resume import resumed_rows, write_rows
 from rag import Assistant
@@ -63,7 +63,7 @@ def build_engine(bot: Assistant):
     return CitationQueryEngine.from_args(index, llm=llm, streaming=True)
 
 
-def evaluate_vanilla(engine, item: EvalItem, judge: SupportJudge) -> dict:
+def evaluate_vanilla(engine, item: EvalItem, judge: GroundingJudge) -> dict:
     started = time.perf_counter()
     response = engine.query(item.question)
     ttft, pieces = None, []
@@ -88,7 +88,7 @@ def evaluate_vanilla(engine, item: EvalItem, judge: SupportJudge) -> dict:
     }
 
 
-def run_vanilla(bot: Assistant, items: list[EvalItem], out: Path, judge: SupportJudge, progress: bool = True) -> list[dict]:
+def run_vanilla(bot: Assistant, items: list[EvalItem], out: Path, judge: GroundingJudge, progress: bool = True) -> list[dict]:
     """Ask ``items`` through the vanilla pipeline; rows already in ``out`` (an interrupted run) are kept."""
     engines = []  # built on the first question not already answered
 
@@ -101,7 +101,7 @@ def run_vanilla(bot: Assistant, items: list[EvalItem], out: Path, judge: Support
                         desc="Vanilla llama-index", progress=progress)
 
 
-def rescore_vanilla(out: Path, judge: SupportJudge) -> list[dict] | None:
+def rescore_vanilla(out: Path, judge: GroundingJudge) -> list[dict] | None:
     """Score the citations of a stored vanilla run again; None when its rows lack the passages."""
     path = out / "results.jsonl"
     if not path.is_file():

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 
-from rag.evidence import Source
+from rag.evidence import PromptSource
 from rag.language import Language, detect_language
 from rag.prompting import NOT_FOUND
 from rag.retrieval import Passage
-from rag.support import numbers_in
+from rag.terms import NUMBER, key_terms, numbers_in
 
 ABSTAIN_MESSAGES = {
     "id": "Sumber yang tersedia tidak menyebutkan jawabannya.",
@@ -34,12 +34,7 @@ _REFUSALS = re.compile(
     r"|no information|not (?:mentioned|specified|stated|provided)",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"\w+", re.UNICODE)
-_QUESTION_WORDS = frozenset(
-    "apa siapa kapan mana dimana berapa bagaimana mengapa kenapa apakah what who when where which how why "
-    "does did do is are was were according menurut".split())
-
 # What a question asks for, by its question words (first match wins).
 _KINDS = [
     ("date", re.compile(r"\b(?:kapan|tanggal berapa|hari apa|bulan apa|tahun berapa|sejak tahun|when|what date|"
@@ -105,22 +100,14 @@ def gives(text: str, kind: str | None, question: str = "") -> bool:
     if kind is None:
         return True
     if kind == "number":
-        has_number = bool(_NUMBER.search(text) or numbers_in(text, loose=True) or _MAGNITUDES.search(text))
+        has_number = bool(NUMBER.search(text) or numbers_in(text, loose=True) or _MAGNITUDES.search(text))
         return has_number and (not question or _unit_given(question, text))
     if kind == "date":
         if question and _DAY_ASKED.search(question):
-            return bool(_NUMBER.search(text))
-        return bool(_NUMBER.search(text) or _DATE_WORDS.search(text))
+            return bool(NUMBER.search(text))
+        return bool(NUMBER.search(text) or _DATE_WORDS.search(text))
     words = _WORD.findall(text)
     return any(w[:1].isupper() for w in words[1:]) or bool(words and words[0][:1].isupper() and len(words) <= 4)
-
-
-def _key_terms(text: str) -> set[str]:
-    """Numbers and capitalised words (names) of a text, lower-cased, question words left out."""
-    words = _WORD.findall(text)
-    terms = {w.lower() for w in words[1:] if w[:1].isupper() and len(w) > 1}
-    terms |= {n.replace(".", "").replace(",", "") for n in _NUMBER.findall(text)}
-    return terms - _QUESTION_WORDS
 
 
 def _present(term: str, text_lower: str) -> bool:
@@ -132,13 +119,13 @@ def missing_terms(question: str, passages: list[Passage], language: Language) ->
     """The question's names and numbers that no passage mentions (numbers only for English
     questions: English names of places and countries are spelled differently in Indonesian)."""
     text = " ".join(p.text for p in passages).lower().replace(".", "").replace(",", "")
-    terms = _key_terms(question)
+    terms = key_terms(question)
     if language == "en":
         terms = {t for t in terms if t.isdigit()}
     return sorted(t for t in terms if not _present(t, text))
 
 
-def evidence_gap(question: str, passages: list[Passage], sources: list[Source], language: Language,
+def evidence_gap(question: str, passages: list[Passage], sources: list[PromptSource], language: Language,
                  min_score: float) -> str | None:
     """Why the evidence cannot answer ``question``, or None when it might."""
     if not passages:
@@ -160,7 +147,7 @@ def as_quotation(sentence: str) -> str:
     return inner.replace("“", "‘").replace("”", "’").replace('"', "'")
 
 
-def cover_message(language: Language, source: Source | None) -> tuple[str, bool]:
+def cover_message(language: Language, source: PromptSource | None) -> tuple[str, bool]:
     """The abstention's text, and whether it cites ``source`` as [1] (the closest sentence, quoted)."""
     message = ABSTAIN_MESSAGES[language]
     if source is None or not source.best:

@@ -13,8 +13,8 @@ from index.sentences import split_sentences
 from rag.abstention import as_quotation, asks_for, cover_message, evidence_gap, gives, is_refusal
 from rag.answer import Answer, Citation
 from rag.citations import renumber, strip_citations
-from rag.errors import QuestionError
-from rag.evidence import Source, select_evidence
+from rag.errors import QuestionError, SettingsError
+from rag.evidence import PromptSource, select_evidence
 from rag.followup import History, clean_rewrite, joined_question, looks_like_followup, previous_turns
 from rag.keyword_index import save_keyword_index
 from rag.language import Language, answer_language, detect_language
@@ -22,8 +22,8 @@ from rag.llm import ChatModel, Message, load_chat_model
 from rag.prompting import build_messages, rewrite_messages, translate_messages
 from rag.retrieval import HybridRetriever, Passage, ScoredSentence, Weights
 from rag.settings import Settings, load_settings
-from rag.support import SupportJudge
-from rag.turns import Turns
+from rag.grounding import GroundingJudge
+from rag.model_queue import ModelQueue
 from rag.verification import VerifiedSentence, verify_answer
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class _Draft:
     query: str  # standalone (a follow-up rewritten)
     language: Language
     passages: list[Passage] = field(default_factory=list)
-    sources: list[Source] = field(default_factory=list)
+    sources: list[PromptSource] = field(default_factory=list)
     retrieval_s: float = 0.0
     notes: list[str] = field(default_factory=list)
     stop: threading.Event | None = None  # set: the asker stopped the answer
@@ -105,20 +105,28 @@ class Assistant:
     ``settings.articles_dir`` if it is empty.
     """
 
-    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None,
+                 store: ChunkStore | None = None, chat_model: ChatModel | None = None, **overrides: Any) -> None:
+        """``settings`` (default: :func:`load_settings`, from the environment), with ``overrides`` applied.
+
+        ``embedder``, ``store`` and ``chat_model`` are parts made elsewhere (a model already loaded,
+        a store opened by the caller, a fake in a test); the parts not given are made from the
+        settings on first use.
+        """
         self.settings = settings.model_copy(update=overrides) if settings else load_settings(**overrides)
-        self._embedder: Embedder | None = None
-        self._store: ChunkStore | None = None
+        self._embedder: Embedder | None = embedder
+        self._store: ChunkStore | None = store
         self._retriever: HybridRetriever | None = None
-        self._llm: ChatModel | None = None
-        self._judge: SupportJudge | None = None
+        self._llm: ChatModel | None = chat_model
+        self._judge: GroundingJudge | None = None
         self._lock = threading.RLock()  # one change to the index (or to the loaded parts) at a time
         #: Each lazy part is made by one thread, once. Never held while taking ``_lock``.
         self._parts_lock = threading.RLock()
-        #: Turns at the model, one answer at a time (the CPU is the bottleneck), shared with
+        #: The queue at the model, one answer at a time (the CPU is the bottleneck), shared with
         #: :meth:`with_settings`' variants. Not a lock: a streaming generator may be closed from
         #: another thread than the one it began in, and a waiting question must be able to leave.
-        self._turns = Turns()
+        self.model_queue = ModelQueue()
+        self._variants: dict[tuple, Assistant] = {}
 
     # Components, loaded lazily --------------------------------------------------
     @property
@@ -163,11 +171,11 @@ class Assistant:
             return self._llm
 
     @property
-    def judge(self) -> SupportJudge:
+    def judge(self) -> GroundingJudge:
         """The support judge that verifies every answer sentence against its sources."""
         with self._parts_lock:
             if self._judge is None:
-                self._judge = SupportJudge(self.embedder, self.settings.support_threshold,
+                self._judge = GroundingJudge(self.embedder, self.settings.support_threshold,
                                            self.settings.support_threshold_cross)
             return self._judge
 
@@ -275,18 +283,19 @@ class Assistant:
             return
 
         messages = build_messages(draft.query, draft.sources, draft.language)
-        turn = self._turns.take()
+        turn = self.model_queue.take()
         try:
             yield from self._waiting(turn, draft.stop)
             pieces = []
-            for piece in self.llm.stream(messages, max_tokens=s.max_answer_tokens, temperature=s.temperature,
-                                         stop=draft.stop):
+            generation = self.llm.stream(messages, max_tokens=s.max_answer_tokens, temperature=s.temperature,
+                                         stop=draft.stop)
+            for piece in generation:
                 pieces.append(piece)
                 yield Token(piece)
             _check_stop(draft.stop)
-            stats = self.llm.last_stats
+            stats = generation.stats
         finally:
-            self._turns.leave(turn)  # also when the consumer gave up while this question waited
+            self.model_queue.leave(turn)  # also when the consumer gave up while this question waited
         raw = yield from self._reasked("".join(pieces).strip(), draft)
         answer = yield from self._checked_answer(draft, raw)
         answer.stats = stats
@@ -319,25 +328,25 @@ class Assistant:
         consumer that stops iterating, or sets ``stop``, leaves the queue within that time), and
         ``Waiting(0)`` at the end."""
         waited = False
-        while (ahead := self._turns.ahead(turn)) > 0:
+        while (ahead := self.model_queue.ahead(turn)) > 0:
             _check_stop(stop)
             waited = True
             yield Waiting(ahead)
-            self._turns.wait(turn, WAIT_POLL_S)
+            self.model_queue.wait(turn, WAIT_POLL_S)
         if waited:
             yield Waiting(0)
 
     def _generated(self, messages: list[Message], max_tokens: int, stop: threading.Event | None) -> Steps[str]:
         """The model's whole reply to ``messages`` (a rewrite, a translation), written in this question's
         turn: :class:`Waiting` events until the turn comes, as for the answer itself."""
-        turn = self._turns.take()
+        turn = self.model_queue.take()
         try:
             yield from self._waiting(turn, stop)
             reply = "".join(self.llm.stream(messages, max_tokens=max_tokens, temperature=0.0, stop=stop)).strip()
             _check_stop(stop)
             return reply
         finally:
-            self._turns.leave(turn)
+            self.model_queue.leave(turn)
 
     def _standalone(self, question: str, turns: list[tuple[str, str]], draft: _Draft) -> Steps[str]:
         """A follow-up question rewritten to stand alone (by the model; joined to the last one if that fails)."""
@@ -459,7 +468,7 @@ class Assistant:
         return []
 
     @staticmethod
-    def _citation(number: int, source: Source) -> Citation:
+    def _citation(number: int, source: PromptSource) -> Citation:
         return Citation(number=number, doc_id=source.doc_id, title=source.title, text=source.text,
                         passage_id=source.passage_ids[0] if source.passage_ids else "", publisher=source.publisher,
                         date=source.date, quotes=source.sentences)
@@ -506,36 +515,55 @@ class Assistant:
     def with_settings(self, **overrides: Any) -> "Assistant":
         """This assistant with some settings changed (e.g. ``top_k``, ``llm``), for one user's session.
 
-        It shares this assistant's index, embedder, lock and, when ``llm`` (and the LLM
-        server settings) are unchanged, its language model; a different one is loaded now
-        (raising :class:`ModelError` if it is missing) and kept for later calls.
+        It shares this assistant's index, embedder, lock and queue at the model; and, where the
+        settings that make them are unchanged, its language model, retriever and grounding judge
+        (a different one is made now, a language model loaded once and kept for later calls,
+        raising :class:`ModelError` if it is missing). Settings that choose the index or the
+        embedding model (:data:`SHARED_SETTINGS`) cannot change per session: :class:`SettingsError`.
         """
-        import copy
-
         overrides = {k: v for k, v in overrides.items() if getattr(self.settings, k, object()) != v}
         if not overrides:
             return self
-        variants: dict[tuple, Assistant] = self.__dict__.setdefault("_variants", {})
+        fixed = sorted(set(overrides) & SHARED_SETTINGS)
+        if fixed:
+            raise SettingsError(f"{', '.join(fixed)} cannot change for one session: they choose the index or the "
+                                "embedding model every session shares. Start another Assistant with them instead.")
         key = tuple(sorted(overrides.items()))
         with self._lock:
-            if key not in variants:
+            if key not in self._variants:
                 settings = load_settings(**{**self.settings.model_dump(), **overrides})
-                self.retriever  # load the shared parts before copying them
-                same_llm = _llm_key(settings) == _llm_key(self.settings)
-                if same_llm:
-                    self.llm
-                variant = copy.copy(self)
-                variant.settings = settings
-                if not same_llm:
-                    same_model = [v for v in variants.values() if _llm_key(v.settings) == _llm_key(settings) and v._llm]
-                    variant._llm = same_model[0]._llm if same_model else load_chat_model(settings)
-                variants[key] = variant
-        return variants[key]
+                self._variants[key] = self._variant(settings)
+        return self._variants[key]
+
+    def _variant(self, settings: Settings) -> "Assistant":
+        """An assistant with ``settings`` that shares this one's parts where ``settings`` allow."""
+        self.retriever  # the index built (if empty) once, here, before it is shared
+        if _llm_key(settings) == _llm_key(self.settings):
+            chat_model = self.llm
+        else:
+            same = [v._llm for v in self._variants.values() if _llm_key(v.settings) == _llm_key(settings) and v._llm]
+            chat_model = same[0] if same else load_chat_model(settings)
+        variant = Assistant(settings, embedder=self.embedder, store=self.store, chat_model=chat_model)
+        variant._lock, variant.model_queue, variant._variants = self._lock, self.model_queue, self._variants
+        if all(getattr(settings, k) == getattr(self.settings, k) for k in RETRIEVER_SETTINGS):
+            variant._retriever = self.retriever
+        if all(getattr(settings, k) == getattr(self.settings, k) for k in JUDGE_SETTINGS):
+            variant._judge = self.judge
+        return variant
+
+
+#: Settings every session of one Assistant shares: they choose the index and the embedding model.
+SHARED_SETTINGS = frozenset({"home", "articles_dir", "models_dir", "embed_model", "embed_backend", "chroma_url",
+                             "collection", "chunk_size", "chunk_overlap", "threads", "allowed_hosts"})
+#: Settings that make the retriever and the grounding judge (a session changing one gets its own).
+RETRIEVER_SETTINGS = ("candidates", "duplicate_threshold", "sentence_weight_id", "bm25_weight_id",
+                      "sentence_weight_en", "bm25_weight_en")
+JUDGE_SETTINGS = ("support_threshold", "support_threshold_cross")
 
 
 def _llm_key(settings: Settings) -> tuple:
     """The settings that choose the language model: a local file, or a model on a server."""
-    return settings.llm, settings.llm_base_url, settings.llm_model, settings.llm_api_key
+    return settings.llm, settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.context_window
 
 
 def _quote(sentence: str, language: Language) -> str:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+from index.sentences import split_sentences
+
 CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 #: The prompt's own "[n]", copied by the model instead of a number: cites nothing, so it is removed.
 PLACEHOLDER = re.compile(r"\[[nN]\]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(A-Z0-9])|(?<=\])\s+(?=[\"“(A-Z0-9])|\n+")
+#: A citation followed by the start of a sentence ends one, full stop or not ("... [1] Ia ...").
+_CITATION_THEN_SENTENCE = re.compile(r"(?<=\])\s+(?=[\"“(A-Z0-9])")
 
 
 def cited_numbers(text: str) -> list[int]:
@@ -19,10 +22,11 @@ def strip_citations(text: str) -> str:
     return re.sub(r"\s+([.,!?;:])", r"\1", PLACEHOLDER.sub("", CITATION.sub("", text))).strip()
 
 
-def split_sentences(text: str) -> list[str]:
-    """Answer text in sentences; a citation right after a full stop stays with its sentence."""
+def answer_sentences(text: str) -> list[str]:
+    """Answer text in sentences, split as the sources are (``index.sentences.split_sentences``); a
+    citation right after a full stop stays with its sentence."""
     text = re.sub(r"([.!?])\s*((?:\[\d[\d,\s]*\]\s*)+)", lambda m: m.group(2).strip() + m.group(1) + " ", text)
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    return split_sentences(_CITATION_THEN_SENTENCE.sub("\n", text))
 
 
 def with_citations(sentence: str, numbers: list[int]) -> str:

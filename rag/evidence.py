@@ -16,7 +16,7 @@ from rag.retrieval import Passage
 
 
 @dataclass(frozen=True)
-class Source:
+class PromptSource:
     """Source ``[number]`` of a prompt: sentences of one article, in the article's order."""
 
     number: int
@@ -49,7 +49,7 @@ def is_question(sentence: str) -> bool:
 
 
 def select_evidence(passages: list[Passage], *, max_sentences: int = 4, margin: float = 0.04,
-                    max_chars: int = 1200, neighbours: int = 1) -> list[Source]:
+                    max_chars: int = 1200, neighbours: int = 1) -> list[PromptSource]:
     """The sources for the prompt, best first.
 
     Sentences scoring within ``margin`` of the best one are taken (at most
@@ -103,20 +103,20 @@ def select_evidence(passages: list[Passage], *, max_sentences: int = 4, margin: 
         ordered = sorted(keys, key=lambda k: (int(passages[k[0]].metadata.get("position", 0)), k[1]))
         sentences = list(dict.fromkeys(passages[p].sentences[i].text for p, i in ordered))
         top = max(keys, key=lambda k: picked[k])
-        sources.append(Source(0, doc_id, p0.title, tuple(sentences), picked[top],
+        sources.append(PromptSource(0, doc_id, p0.title, tuple(sentences), picked[top],
                               passages[top[0]].sentences[top[1]].text, p0.publisher, p0.date,
                               tuple(dict.fromkeys(passages[p].id for p, _ in ordered))))
     sources.sort(key=lambda s: -s.score)
     return [replace(s, number=n) for n, s in enumerate(sources, start=1)]
 
 
-def _whole_passages(passages: list[Passage], most: int) -> list[Source]:
+def _whole_passages(passages: list[Passage], most: int) -> list[PromptSource]:
     """Sources that are whole passages (their orders to the assistant left out), best first."""
     sources = []
     for p in sorted(passages, key=lambda p: -p.dense_score)[:most]:
         text = " ".join(s for s in split_sentences(p.text) if not is_instruction(s)) if is_instruction(p.text) \
             else p.text
         if text:
-            sources.append(Source(len(sources) + 1, p.doc_id, p.title, (text,), p.dense_score, text, p.publisher,
+            sources.append(PromptSource(len(sources) + 1, p.doc_id, p.title, (text,), p.dense_score, text, p.publisher,
                                   p.date, (p.id,)))
     return sources

@@ -1,7 +1,7 @@
 """The language model behind the answers: a local GGUF file or an OpenAI-compatible server.
 
 Both speak one small interface, :class:`ChatModel`: stream the reply to a list of
-chat messages, and say how many tokens the last call read and wrote.
+chat messages as a :class:`Generation`, which also says what the reply cost.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import Any, Iterable, Iterator, Protocol
 
 from rag.errors import LLMError, ModelError
 from rag.model_files import resolve_gguf
@@ -31,13 +31,30 @@ class GenerationStats:
     total_s: float = 0.0
 
 
+class Generation:
+    """A reply being written: iterate over it for its pieces of text; :attr:`stats` is complete once the
+    iteration has ended (also when it ended early: stopped, or closed by the consumer)."""
+
+    def __init__(self, pieces: Iterator[str], stats: GenerationStats) -> None:
+        self._pieces = pieces
+        self.stats = stats
+
+    def __iter__(self) -> Iterator[str]:
+        return self._pieces
+
+    @classmethod
+    def of(cls, pieces: Iterable[str], prompt_tokens: int = 0) -> "Generation":
+        """A reply already written (a model on another machine that answered at once, a fake in a test)."""
+        written = list(pieces)
+        return cls(iter(written), GenerationStats(prompt_tokens=prompt_tokens, completion_tokens=len(written)))
+
+
 class ChatModel(Protocol):
     name: str
-    last_stats: GenerationStats
 
     def stream(self, messages: list[Message], *, max_tokens: int, temperature: float,
-               stop: threading.Event | None = None) -> Iterator[str]:
-        """Yield the reply in pieces as they are generated; end early, quietly, once ``stop`` is set."""
+               stop: threading.Event | None = None) -> Generation:
+        """The reply, in pieces as they are generated; it ends early, quietly, once ``stop`` is set."""
         ...
 
 
@@ -114,15 +131,18 @@ class LocalLlama:
             raise ModelError(f"llama.cpp cannot load {path}: {exc}. Is it a complete GGUF file?") from exc
         self.name = name
         self.context_window = context_window
-        self.last_stats = GenerationStats()
         self._abort = _AbortFlag(self._llama)
 
     def count_tokens(self, text: str) -> int:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def stream(self, messages: list[Message], *, max_tokens: int, temperature: float,
-               stop: threading.Event | None = None) -> Iterator[str]:
+               stop: threading.Event | None = None) -> Generation:
         stats = GenerationStats(prompt_tokens=sum(self.count_tokens(m["content"]) + 4 for m in messages))
+        return Generation(self._pieces(messages, max_tokens, temperature, stop, stats), stats)
+
+    def _pieces(self, messages: list[Message], max_tokens: int, temperature: float, stop: threading.Event | None,
+                stats: GenerationStats) -> Iterator[str]:
         start = time.perf_counter()
         try:
             with self._abort.watching(stop):
@@ -144,7 +164,6 @@ class LocalLlama:
                 raise
         finally:
             stats.total_s = time.perf_counter() - start
-            self.last_stats = stats
 
 
 #: Longest wait for a server's reply (a slow CPU server reads a long prompt for tens of seconds).
@@ -183,14 +202,17 @@ class ServerLLM:
         self.base_url = base_url
         self.model = model
         self.name = f"{model} @ {base_url}"
-        self.last_stats = GenerationStats()
 
     def stream(self, messages: list[Message], *, max_tokens: int, temperature: float,
-               stop: threading.Event | None = None) -> Iterator[str]:
+               stop: threading.Event | None = None) -> Generation:
         """(A stop takes effect at the server's next piece: it reads the prompt on its own.)"""
+        stats = GenerationStats(prompt_tokens=sum(len(m["content"]) // 4 for m in messages))
+        return Generation(self._pieces(messages, max_tokens, temperature, stop, stats), stats)
+
+    def _pieces(self, messages: list[Message], max_tokens: int, temperature: float, stop: threading.Event | None,
+                stats: GenerationStats) -> Iterator[str]:
         from llama_index.core.llms import ChatMessage
 
-        stats = GenerationStats(prompt_tokens=sum(len(m["content"]) // 4 for m in messages))
         start = time.perf_counter()
         chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
         try:
@@ -206,7 +228,6 @@ class ServerLLM:
             raise LLMError(server_failure(self.base_url, self.model, exc)) from exc
         finally:
             stats.total_s = time.perf_counter() - start
-            self.last_stats = stats
 
 
 def load_chat_model(settings: Settings) -> ChatModel:

@@ -6,7 +6,7 @@ question, and translating an answer that drifted into the other language.
 
 from __future__ import annotations
 
-from rag.evidence import Source
+from rag.evidence import PromptSource
 from rag.injection import is_instruction
 from rag.language import Language
 from rag.llm import Message
@@ -28,13 +28,13 @@ SYSTEM_PROMPT = (
 LANGUAGE_NAMES = {"id": "Indonesian", "en": "English"}
 
 
-def format_source(source: Source) -> str:
+def format_source(source: PromptSource) -> str:
     # The article's own fields are data too: one that gives orders (e.g. a forged publisher) is left out.
     origin = ", ".join(x for x in (source.publisher, source.date) if x and not is_instruction(x))
     return f"[{source.number}] " + (f"({origin}) " if origin else "") + source.text
 
 
-def build_messages(question: str, sources: list[Source], language: Language) -> list[Message]:
+def build_messages(question: str, sources: list[PromptSource], language: Language) -> list[Message]:
     """Chat messages for one question. The system message never changes, so its KV cache is reused."""
     body = "Sources:\n" + "\n".join(format_source(s) for s in sources)
     body += f"\n\nQuestion: {question}\nAnswer in {LANGUAGE_NAMES[language]}, with [n] after each sentence."

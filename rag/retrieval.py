@@ -19,7 +19,6 @@ that they cover distinct evidence; every chunk comes with its sentences scored.
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,6 +30,7 @@ from index import ChunkStore, Embedder, StoredChunk, StoredSentence
 from rag.errors import FilterError
 from rag.keyword_index import INDONESIAN_STOPWORDS, BM25Index, current_keyword_index, is_current
 from rag.language import Language
+from rag.terms import digit_runs
 
 __all__ = ["BM25Index", "Candidates", "DEFAULT_WEIGHTS", "FILTER_FIELDS", "HybridRetriever", "INDONESIAN_STOPWORDS",
            "Passage", "ScoredSentence", "Weights", "chroma_where", "fuse", "near_duplicate", "standardised"]
@@ -112,14 +112,10 @@ def chroma_where(filters: dict[str, str] | None) -> dict | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def _numbers(text: str) -> set[str]:
-    return set(re.findall(r"\d+", text))
-
-
 def near_duplicate(a: np.ndarray, b: np.ndarray, text_a: str, text_b: str, threshold: float) -> bool:
     """Two passages say the same thing: nearly the same embedding and the same numbers
     (reports that disagree on a figure are kept apart)."""
-    return float(a @ b) >= threshold and _numbers(text_a) == _numbers(text_b)
+    return float(a @ b) >= threshold and digit_runs(text_a) == digit_runs(text_b)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rag.citations import cited_numbers, split_sentences, strip_citations
-from rag.evidence import Source
-from rag.support import SupportJudge
+from rag.citations import answer_sentences, cited_numbers, strip_citations
+from rag.evidence import PromptSource
+from rag.grounding import GroundingJudge
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Verification:
 SHORT_ANSWER_WORDS = 5
 
 
-def verify_answer(raw_answer: str, sources: list[Source], judge: SupportJudge,
+def verify_answer(raw_answer: str, sources: list[PromptSource], judge: GroundingJudge,
                   question: str | None = None) -> Verification:
     """The sentences of ``raw_answer`` that the sources support, each with the sources that do.
 
@@ -39,7 +39,7 @@ def verify_answer(raw_answer: str, sources: list[Source], judge: SupportJudge,
     ``question + answer``: a date from a source about something else is not support.
     """
     result = Verification()
-    for n, sentence in enumerate(split_sentences(raw_answer), start=1):
+    for n, sentence in enumerate(answer_sentences(raw_answer), start=1):
         plain = strip_citations(sentence)
         if not plain or not any(ch.isalnum() for ch in plain):
             continue

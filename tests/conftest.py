@@ -59,8 +59,7 @@ def tiny_bot(tmp_path_factory, models_dir, seed_articles, embedder):
 
     home = tmp_path_factory.mktemp("tiny-home")
     bot = Assistant(load_settings(home=home, models_dir=models_dir, articles_dir=seed_articles, llm="smollm2-135m",
-                                  threads=2, max_answer_tokens=48))
-    bot._embedder = embedder  # share the loaded model across fixtures
+                                  threads=2, max_answer_tokens=48), embedder=embedder)
     return bot
 
 
@@ -73,8 +72,7 @@ def ui_bot(tmp_path_factory, models_dir, seed_articles, embedder):
     for f in seed_articles.glob("*.txt"):
         shutil.copy(f, articles / f.name)
     bot = Assistant(load_settings(home=tmp_path_factory.mktemp("ui-home"), models_dir=models_dir,
-                                  articles_dir=articles, llm="smollm2-135m", threads=2, max_answer_tokens=48))
-    bot._embedder = embedder
+                                  articles_dir=articles, llm="smollm2-135m", threads=2, max_answer_tokens=48), embedder=embedder)
     bot.retriever  # index before serving
     return bot
 

@@ -101,12 +101,14 @@ class _RefusesEnglish:
     name = "refuses-english"
 
     def __init__(self) -> None:
-        from rag.llm import GenerationStats
-
-        self.last_stats = GenerationStats()
         self.calls: list[str] = []
 
     def stream(self, messages, *, max_tokens, temperature, stop=None):
+        from rag.llm import Generation
+
+        return Generation.of(self._reply(messages))
+
+    def _reply(self, messages):
         system, user = messages[0]["content"], messages[-1]["content"]
         if system.startswith("Rewrite the text entirely in English"):
             self.calls.append("translate")
@@ -124,9 +126,9 @@ def test_an_english_refusal_is_asked_again_in_the_sources_language(tiny_bot, rea
     from rag import Assistant
 
     # evidence-score abstention off: this test is about the model's refusal, not the code's
-    bot = Assistant(tiny_bot.settings, reask_refusals=reask, min_evidence_score=0.0)
-    bot._embedder, bot._store, bot._retriever = tiny_bot.embedder, tiny_bot.store, tiny_bot.retriever
-    bot._llm = model = _RefusesEnglish()
+    model = _RefusesEnglish()
+    bot = Assistant(tiny_bot.settings, embedder=tiny_bot.embedder, store=tiny_bot.store, chat_model=model,
+                    reask_refusals=reask, min_evidence_score=0.0)
     answer = bot.ask("Who gave Kim Jong Un a bulletproof vest?")
     if reask:
         assert model.calls == ["en", "id", "translate"]
@@ -139,7 +141,7 @@ def test_an_english_refusal_is_asked_again_in_the_sources_language(tiny_bot, rea
 class _DriftsIntoIndonesian(_RefusesEnglish):
     """A model that answers an English question in Indonesian and, asked to translate, repeats it."""
 
-    def stream(self, messages, *, max_tokens, temperature, stop=None):
+    def _reply(self, messages):
         if messages[0]["content"].startswith("Rewrite the text entirely in English"):
             self.calls.append("translate")
             yield "Kim dihadiahi rompi antipeluru dari gubernur wilayah Primorye [1]."
@@ -153,9 +155,9 @@ def test_an_answer_in_the_wrong_language_that_cannot_be_translated_is_shown_as_i
     from rag.language import answer_language
 
     # the best sentence is never quotable on its own here: this is about the answer's own grounds
-    bot = Assistant(tiny_bot.settings, min_evidence_score=0.0, fallback_min_score=1.0)
-    bot._embedder, bot._store, bot._retriever = tiny_bot.embedder, tiny_bot.store, tiny_bot.retriever
-    bot._llm = model = _DriftsIntoIndonesian()
+    model = _DriftsIntoIndonesian()
+    bot = Assistant(tiny_bot.settings, embedder=tiny_bot.embedder, store=tiny_bot.store, chat_model=model,
+                    min_evidence_score=0.0, fallback_min_score=1.0)
     answer = bot.ask("Who gave Kim Jong Un a bulletproof vest?")
     assert model.calls == ["answer", "translate"]
     assert not answer.abstained and answer.language == "en" and answer_language(answer.text) == "en"
@@ -165,7 +167,7 @@ def test_an_answer_in_the_wrong_language_that_cannot_be_translated_is_shown_as_i
 
 
 def test_a_question_waiting_for_the_model_says_how_many_are_ahead_and_can_give_up(tiny_bot):
-    turns = tiny_bot._turns
+    turns = tiny_bot.model_queue
     held = turns.take()  # another question is being answered
     try:
         given_up = tiny_bot.events(QUESTION)
@@ -185,7 +187,7 @@ def test_a_question_waiting_for_the_model_says_how_many_are_ahead_and_can_give_u
 
 def test_a_follow_up_waiting_to_be_rewritten_says_how_many_are_ahead_and_can_give_up(tiny_bot):
     follow_up, history = "Lalu apa lagi yang dia terima?", [(QUESTION, "Oleg Kozhemyako [1].")]
-    turns = tiny_bot._turns
+    turns = tiny_bot.model_queue
     held = turns.take()  # another question is being answered
     try:
         given_up = tiny_bot.events(follow_up, history)

@@ -121,8 +121,7 @@ def test_facqa_runner_answers_and_continues_an_interrupted_run(tmp_path, models_
 
     _write_facqa(tmp_path / "facqa")
     bot = Assistant(load_settings(home=tmp_path / "home", models_dir=models_dir, llm="smollm2-135m", threads=2,
-                                  max_answer_tokens=16))
-    bot._embedder = embedder
+                                  max_answer_tokens=16), embedder=embedder)
     out = tmp_path / "out"
     report = run_facqa(bot, tmp_path / "facqa", out, progress=False)
     assert report["retrieval"]["hybrid"]["recall_at_1"] == 1.0

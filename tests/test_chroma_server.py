@@ -54,8 +54,7 @@ def _assistant(home: Path, chroma_url: str, models_dir, seed_articles, embedder,
         env.setenv("TANYA_HOME", str(home))
         settings = load_settings(models_dir=models_dir, articles_dir=seed_articles, llm="smollm2-135m", threads=2,
                                  **overrides)
-    bot = Assistant(settings)
-    bot._embedder = embedder  # share the loaded model across fixtures
+    bot = Assistant(settings, embedder=embedder)
     return bot
 
 

@@ -1,4 +1,4 @@
-from rag.citations import cited_numbers, renumber, split_sentences, strip_citations, with_citations
+from rag.citations import answer_sentences, cited_numbers, renumber, strip_citations, with_citations
 
 
 def test_cited_numbers_reads_every_form():
@@ -6,13 +6,13 @@ def test_cited_numbers_reads_every_form():
     assert cited_numbers("no citations here (2023)") == []
 
 
-def test_split_sentences_keeps_citation_after_full_stop_with_its_sentence():
+def test_answer_sentences_keeps_citation_after_full_stop_with_its_sentence():
     text = "Kim pulang pada Minggu.[1] Ia naik kereta [2]. Putin menerima undangan."
-    assert split_sentences(text) == ["Kim pulang pada Minggu[1].", "Ia naik kereta [2].", "Putin menerima undangan."]
+    assert answer_sentences(text) == ["Kim pulang pada Minggu[1].", "Ia naik kereta [2].", "Putin menerima undangan."]
 
 
-def test_split_sentences_does_not_break_decimals():
-    assert split_sentences("Jaraknya 8.000 km dari Moskow [1].") == ["Jaraknya 8.000 km dari Moskow [1]."]
+def test_answer_sentences_does_not_break_decimals():
+    assert answer_sentences("Jaraknya 8.000 km dari Moskow [1].") == ["Jaraknya 8.000 km dari Moskow [1]."]
 
 
 def test_strip_citations():

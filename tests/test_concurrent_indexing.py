@@ -73,8 +73,7 @@ def busy_bot(tmp_path, models_dir, seed_articles, embedder):
     for f in seed_articles.glob("*.txt"):
         shutil.copy(f, articles / f.name)
     bot = Assistant(load_settings(home=tmp_path / "home", models_dir=models_dir, articles_dir=articles,
-                                  llm="smollm2-135m", threads=2, max_answer_tokens=24))
-    bot._embedder = embedder
+                                  llm="smollm2-135m", threads=2, max_answer_tokens=24), embedder=embedder)
     bot.retriever  # index the seeds
     bot.llm
     return bot

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from eval.dataset import load_questions
-from eval.judge import SupportJudge
+from eval.judge import GroundingJudge
 from eval.report import compare
 from eval.runner import run_eval
 
@@ -21,7 +21,7 @@ def run(tiny_bot, tmp_path_factory):
               next(i for i in items if i.lang == "en" and i.answerable),
               next(i for i in items if not i.answerable)]
     out = tmp_path_factory.mktemp("eval-run")
-    report = run_eval(tiny_bot, sample, out, SupportJudge(tiny_bot.embedder), progress=False, meta={"name": "smoke"})
+    report = run_eval(tiny_bot, sample, out, GroundingJudge(tiny_bot.embedder), progress=False, meta={"name": "smoke"})
     return out, report
 
 

@@ -121,13 +121,12 @@ def _small_benchmarks(tmp_path):
 def suite_run(tiny_bot, tmp_path_factory):
     if not (DEFAULT_ROOT / "facqa" / "test.csv").is_file():
         pytest.skip(f"the benchmarks are not in {DEFAULT_ROOT}")
-    from eval.judge import SupportJudge
+    from eval.judge import GroundingJudge
     from rag import Assistant
 
     tmp = tmp_path_factory.mktemp("suite")
     root = _small_benchmarks(tmp)
-    facqa_bot = Assistant(tiny_bot.settings, home=tmp / "facqa-home")
-    facqa_bot._embedder = tiny_bot.embedder
+    facqa_bot = Assistant(tiny_bot.settings, home=tmp / "facqa-home", embedder=tiny_bot.embedder)
     bot_for = {"ours": tiny_bot, "idk-mrc": tiny_bot, "facqa-id": facqa_bot, "facqa-en": facqa_bot}.__getitem__
     out = tmp / "run"
     asked: list[str] = []
@@ -136,7 +135,7 @@ def suite_run(tiny_bot, tmp_path_factory):
         asked.append(name)
         return bot_for(name)
 
-    report = run_suite(counting, SupportJudge(tiny_bot.embedder), out, root=root, sample=2, progress=False,
+    report = run_suite(counting, GroundingJudge(tiny_bot.embedder), out, root=root, sample=2, progress=False,
                        meta={"command": "test"})
     return out, report, bot_for, root
 
@@ -164,28 +163,28 @@ def test_suite_writes_one_table_with_every_set_and_language(suite_run):
 def test_suite_continues_without_asking_again(suite_run, monkeypatch):
     out, report, bot_for, root = suite_run
     from eval import heldout
-    from eval.judge import SupportJudge
+    from eval.judge import GroundingJudge
 
     monkeypatch.setattr(heldout, "ask_item", lambda *a: pytest.fail("asked again"))
-    again = run_suite(bot_for, SupportJudge(bot_for("ours").embedder), out, root=root, sample=2,
+    again = run_suite(bot_for, GroundingJudge(bot_for("ours").embedder), out, root=root, sample=2,
                       progress=False)
     assert again["table"] == report["table"]
 
 
 def test_suite_refuses_a_folder_run_with_other_settings(suite_run):
     out, _, bot_for, root = suite_run
-    from eval.judge import SupportJudge
+    from eval.judge import GroundingJudge
 
     other = bot_for("ours").with_settings(top_k=2)
     with pytest.raises(RunFolderError, match="other settings \\(top_k\\)"):
-        run_suite(lambda name: other, SupportJudge(other.embedder), out, root=root, sample=2, progress=False)
+        run_suite(lambda name: other, GroundingJudge(other.embedder), out, root=root, sample=2, progress=False)
 
 
 def test_retrieval_only_measures_retrieval_and_skips_what_has_none(suite_run, tmp_path):
     _, _, bot_for, root = suite_run
-    from eval.judge import SupportJudge
+    from eval.judge import GroundingJudge
 
-    report = run_suite(bot_for, SupportJudge(bot_for("ours").embedder), tmp_path / "retrieval", root=root,
+    report = run_suite(bot_for, GroundingJudge(bot_for("ours").embedder), tmp_path / "retrieval", root=root,
                        sample=4, progress=False, answers=False)
     assert set(report["table"]) == {"ours", "facqa-id", "facqa-en"}  # IDK-MRC retrieves nothing
     for name, by_lang in report["table"].items():

@@ -210,15 +210,13 @@ def test_rebuild_starts_clean_even_after_a_model_change(tmp_path, models_dir, em
     articles.mkdir()
     (articles / "x.txt").write_text(news(1))
     settings = load_settings(home=tmp_path / "home", models_dir=models_dir, articles_dir=articles)
-    bot = Assistant(settings)
-    bot._embedder = embedder
+    bot = Assistant(settings, embedder=embedder)
     bot.index(progress=False)
     marker = settings.index_path / "tanya-index.json"
     marker.write_text(json.dumps({"format": 1, "embed_model": "some/other-model"}))  # as if built with another model
     with pytest.raises(IndexDirectoryError, match="--rebuild"):
         Assistant(settings).store
-    bot = Assistant(settings)
-    bot._embedder = embedder
+    bot = Assistant(settings, embedder=embedder)
     report = bot.index(rebuild=True, progress=False)
     assert report.added == ["x"] and bot.store.count() == len(chunk_article(load_article(articles / "x.txt")))
     assert json.loads(marker.read_text())["embed_model"] == "multilingual-e5-small"

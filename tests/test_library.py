@@ -12,7 +12,7 @@ import pytest
 
 from pathlib import Path
 
-from rag import ArticleError, ModelError
+from rag import ArticleError, ModelError, SettingsError
 from rag.library import join_chunks, safe_name
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "articles"
@@ -38,8 +38,7 @@ def lib_bot(tmp_path_factory, models_dir, embedder):
     for doc_id in (FLAGSHIP, OTHER):
         shutil.copy(SEEDS / f"{doc_id}.txt", articles / f"{doc_id}.txt")
     bot = Assistant(load_settings(home=tmp_path_factory.mktemp("lib-home"), models_dir=models_dir,
-                                  articles_dir=articles, llm="smollm2-135m", threads=2))
-    bot._embedder = embedder
+                                  articles_dir=articles, llm="smollm2-135m", threads=2), embedder=embedder)
     bot.retriever  # builds the index from the two articles
     return bot
 
@@ -169,6 +168,23 @@ def test_with_settings_shares_the_index_and_changes_top_k(lib_bot):
     off_topic = "Berapa skor pertandingan Persija melawan Persib di Jakarta?"
     assert len(variant.ask(off_topic).passages) == 2
     assert len(lib_bot.ask(off_topic).passages) == 4
+
+
+def test_with_settings_applies_retrieval_and_grounding_overrides_with_parts_of_their_own(lib_bot):
+    weighted = lib_bot.with_settings(bm25_weight_id=2.0, candidates=7)
+    assert weighted.retriever is not lib_bot.retriever and weighted.retriever.store is lib_bot.store
+    assert weighted.retriever.candidates == 7 and weighted.retriever.weights["id"].bm25 == 2.0
+    assert lib_bot.retriever.candidates == 20 and lib_bot.retriever.weights["id"].bm25 == 0.5
+    assert weighted.judge is lib_bot.judge  # its settings are unchanged: shared
+    strict = lib_bot.with_settings(support_threshold=0.99)
+    assert strict.judge is not lib_bot.judge and strict.judge.threshold == 0.99 and lib_bot.judge.threshold == 0.86
+    assert strict.retriever is lib_bot.retriever and strict.model_queue is lib_bot.model_queue
+
+
+@pytest.mark.parametrize("override", [{"collection": "other"}, {"embed_model": "x/y"}, {"chunk_size": 64}])
+def test_with_settings_refuses_what_every_session_shares(lib_bot, override):
+    with pytest.raises(SettingsError, match=f"{next(iter(override))} cannot change for one session"):
+        lib_bot.with_settings(**override)
 
 
 def test_with_settings_reports_a_missing_model(lib_bot, tmp_path):

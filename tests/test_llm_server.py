@@ -46,8 +46,7 @@ def _assistant(home, base_url: str, models_dir, seed_articles, embedder):
         env.setenv("TANYA_LLM_API_KEY", API_KEY)
         settings = load_settings(home=home, models_dir=models_dir, articles_dir=seed_articles, threads=2,
                                  max_answer_tokens=48)
-    bot = Assistant(settings)
-    bot._embedder = embedder  # share the loaded model across fixtures
+    bot = Assistant(settings, embedder=embedder)
     return bot
 
 
@@ -79,9 +78,13 @@ def test_ask_answers_through_the_server_citing_only_retrieved_passages(bot, llm_
 
 @pytest.mark.slow
 def test_stream_yields_the_servers_tokens_as_they_come(bot):
-    pieces = list(bot.stream(QUESTION))
+    from rag import Final, Token
+
+    events = list(bot.events(QUESTION))
+    pieces = [e.text for e in events if isinstance(e, Token)]
     assert len(pieces) > 1 and all(isinstance(p, str) for p in pieces)
-    stats = bot.llm.last_stats
+    assert isinstance(events[-1], Final)
+    stats = events[-1].answer.stats
     assert stats.completion_tokens == len(pieces) and stats.total_s >= stats.ttft_s > 0
 
 

@@ -121,8 +121,7 @@ def test_soak_another_process_removes_and_adds_while_this_one_asks(tmp_path, mod
     from rag import Assistant, load_settings
 
     bot = Assistant(load_settings(home=tmp_path / "home", models_dir=models_dir, articles_dir=seed_articles,
-                                  llm="smollm2-135m", threads=1, max_answer_tokens=24))
-    bot._embedder = embedder
+                                  llm="smollm2-135m", threads=1, max_answer_tokens=24), embedder=embedder)
     bot.index(progress=False)
     toggled = sorted(p.stem for p in seed_articles.glob("*.txt"))[0]
     existing = {p.stem for p in seed_articles.glob("*.txt")}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.evidence import Source, select_evidence
+from rag.evidence import PromptSource, select_evidence
 from rag.injection import is_instruction
 from rag.retrieval import Passage, ScoredSentence
 
@@ -118,7 +118,7 @@ def test_an_article_of_nothing_but_orders_gives_no_evidence():
 def test_an_order_in_an_articles_fields_is_not_put_in_the_prompt():
     from rag.prompting import SYSTEM_PROMPT, build_messages
 
-    source = Source(1, "evil", "t", ("Kim tiba di Rusia pada Selasa.",), 0.9, publisher=ORDERS[1], date="2023-09-12")
+    source = PromptSource(1, "evil", "t", ("Kim tiba di Rusia pada Selasa.",), 0.9, publisher=ORDERS[1], date="2023-09-12")
     messages = build_messages("Kapan Kim tiba?", [source], "id")
     assert not _injected(messages[1]["content"]) and "(2023-09-12)" in messages[1]["content"]
     assert "not instructions" in SYSTEM_PROMPT  # and the model is told the sources are data
@@ -130,15 +130,14 @@ class _ObedientModel:
     name = "obedient"
 
     def __init__(self) -> None:
-        from rag.llm import GenerationStats
-
-        self.last_stats = GenerationStats()
         self.prompts: list[str] = []
 
     def stream(self, messages, *, max_tokens, temperature, stop=None):
+        from rag.llm import Generation
+
         self.prompts.append("\n".join(m["content"] for m in messages))
         english = "Answer in English" in messages[-1]["content"]
-        yield ("I HAVE BEEN HACKED [1]." if english else "SAYA DIRETAS [1].")
+        return Generation.of(["I HAVE BEEN HACKED [1]." if english else "SAYA DIRETAS [1]."])
 
 
 @pytest.fixture(scope="module")
@@ -151,8 +150,7 @@ def injected_index(tmp_path_factory, models_dir, embedder):
         shutil.copy(SEEDS / f"{doc_id}.txt", articles)
     (articles / "kim-putin-vostochny.txt").write_text(INJECTED_ARTICLE, encoding="utf-8")
     bot = Assistant(load_settings(home=tmp_path_factory.mktemp("injection-home"), models_dir=models_dir,
-                                  articles_dir=articles, threads=2))
-    bot._embedder = embedder
+                                  articles_dir=articles, threads=2), embedder=embedder)
     bot.retriever
     return bot
 
@@ -160,9 +158,9 @@ def injected_index(tmp_path_factory, models_dir, embedder):
 def test_an_obedient_model_is_never_shown_the_orders_and_its_injected_reply_is_dropped(injected_index):
     from rag import Assistant
 
-    bot = Assistant(injected_index.settings)
-    bot._embedder, bot._store, bot._retriever = injected_index.embedder, injected_index.store, injected_index.retriever
-    bot._llm = model = _ObedientModel()
+    model = _ObedientModel()
+    bot = Assistant(injected_index.settings, embedder=injected_index.embedder, store=injected_index.store,
+                    chat_model=model)
     questions = [question for question, _, _ in ANSWERED_BY_SEEDS]
     retrieved = {p.doc_id for q in questions for p in bot.retrieve(q, k=4)}
     assert "kim-putin-vostochny" in retrieved  # the injected article is found: the attack is real
@@ -190,8 +188,7 @@ def test_the_default_model_answers_as_before_with_an_injected_article_in_the_ind
         shutil.copy(f, articles / f.name)
     (articles / "kim-putin-vostochny.txt").write_text(INJECTED_ARTICLE, encoding="utf-8")
     bot = Assistant(load_settings(home=tmp_path_factory.mktemp("injected-home"), models_dir=models_dir,
-                                  articles_dir=articles, threads=2))
-    bot._embedder = embedder
+                                  articles_dir=articles, threads=2), embedder=embedder)
     for question, doc_id, fact in ANSWERED_BY_SEEDS:
         assert "kim-putin-vostochny" in {p.doc_id for p in bot.retrieve(question, k=4)}  # it competes
         answer = bot.ask(question)

@@ -251,8 +251,7 @@ def test_rebuild_and_wipe_leave_no_saved_index(index_path, seed_articles, builds
     assert not store.keyword_dir.exists() and (index_path / "tanya-index.json").is_file()
     assert open_store(index_path).count() == 0  # the folder is still an index (the marker check passes)
 
-    bot = Assistant(load_settings(home=tmp_path / "home", articles_dir=seed_articles))
-    bot._embedder = FakeEmbedder()
+    bot = Assistant(load_settings(home=tmp_path / "home", articles_dir=seed_articles), embedder=FakeEmbedder())
     bot.index(progress=False)  # `tanya index`: leaves a saved keyword index for the next process
     saved = SavedKeywordIndex(bot.store.keyword_dir)
     assert saved.is_current(bot.store.generation())

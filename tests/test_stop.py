@@ -27,9 +27,10 @@ def test_a_stop_ends_the_local_model_in_the_middle_of_reading_the_prompt(tiny_bo
 
     stop = threading.Event()
     stop.set()
-    assert list(llm.stream(long, max_tokens=12, temperature=0.0, stop=stop)) == []
+    stopped = llm.stream(long, max_tokens=12, temperature=0.0, stop=stop)
+    assert list(stopped) == []
     assert llm._llama.n_tokens < long_tokens  # aborted before the prompt was read, not after
-    assert llm.last_stats.completion_tokens == 0
+    assert stopped.stats.completion_tokens == 0
     # what it had read stays consistent: the next prompt is answered as if nothing had been stopped
     assert "".join(llm.stream(short, max_tokens=12, temperature=0.0)) == expected
 
@@ -43,14 +44,14 @@ def test_a_stop_while_the_model_writes_ends_the_answer_without_a_final(tiny_bot)
             stop.set()
     assert seen and not any(isinstance(e, Final) for e in seen)
     assert sum(isinstance(e, Token) for e in seen) <= 2  # the piece in flight, at most
-    after = tiny_bot._turns.take()
-    assert tiny_bot._turns.ahead(after) == 0  # the model is free again
-    tiny_bot._turns.leave(after)
+    after = tiny_bot.model_queue.take()
+    assert tiny_bot.model_queue.ahead(after) == 0  # the model is free again
+    tiny_bot.model_queue.leave(after)
     assert isinstance(tiny_bot.ask(QUESTION).text, str)  # and answers the next question
 
 
 def test_a_stop_while_waiting_for_the_model_leaves_the_line(tiny_bot):
-    turns = tiny_bot._turns
+    turns = tiny_bot.model_queue
     held = turns.take()  # another question is being answered
     stop = threading.Event()
     try:

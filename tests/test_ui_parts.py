@@ -10,7 +10,7 @@ import pytest
 
 from ui.highlight import find_spans
 from ui.render import answer_html, linked_text, parse_cite_request, plain_text, reading_html, register_sources
-from ui.session import Session, Source, Turn
+from ui.session import Session, PanelSource, Turn
 from rag.background import BackgroundStream
 from ui.texts import TEXTS, preferred_language
 
@@ -92,7 +92,7 @@ def test_session_history_leaves_out_unfinished_answers():
     first.answer = "jawaban"
     session.start("dua")  # stopped, no answer
     assert session.history() == [("satu", "jawaban")]
-    first.sources["1"] = Source(doc_id="d", title="T", text="x")
+    first.sources["1"] = PanelSource(doc_id="d", title="T", text="x")
     assert session.source(first.id, "1").doc_id == "d" and session.source(99, "1") is None
 
 

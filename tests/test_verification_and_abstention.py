@@ -3,21 +3,21 @@
 import pytest
 
 from rag.abstention import asks_for, cover_message, evidence_gap, gives, is_refusal
-from rag.evidence import Source
+from rag.evidence import PromptSource
 from rag.followup import clean_rewrite, joined_question, looks_like_followup, previous_turns
 from rag.retrieval import Passage
-from rag.support import SupportJudge
+from rag.grounding import GroundingJudge
 from rag.verification import verify_answer
 
-VEST = Source(1, "a", "Kim pulang", ("Oleg Kozhemyako bahkan memberi Kim rompi antipeluru dan enam drone.",),
+VEST = PromptSource(1, "a", "Kim pulang", ("Oleg Kozhemyako bahkan memberi Kim rompi antipeluru dan enam drone.",),
               0.9, "Oleg Kozhemyako bahkan memberi Kim rompi antipeluru dan enam drone.", "PARBOABOA", "2023-09-17")
-TALKS = Source(2, "b", "Pertemuan", ("Putin dan Kim mengadakan pembicaraan di kosmodrom Vostochny pada Rabu (13/9/2023).",),
+TALKS = PromptSource(2, "b", "Pertemuan", ("Putin dan Kim mengadakan pembicaraan di kosmodrom Vostochny pada Rabu (13/9/2023).",),
                0.85, "", "Bisnis.com", "2023-09-18")
 
 
 @pytest.fixture(scope="module")
 def judge(embedder):
-    return SupportJudge(embedder)
+    return GroundingJudge(embedder)
 
 
 def test_a_supported_sentence_keeps_its_citation(judge):
@@ -151,7 +151,53 @@ def test_a_quotation_keeps_inner_quotes_apart_and_the_abstention_reads_as_englis
 
     assert as_quotation('“Kereta berangkat diiringi lagu “Farewell of Slavianka”.”') == \
         "Kereta berangkat diiringi lagu ‘Farewell of Slavianka’"
-    untitled = Source(1, "a", "Pemimpin Korea Utara Kim Jong Un dan Menteri Pertahanan Rusia membahas isu-isu",
+    untitled = PromptSource(1, "a", "Pemimpin Korea Utara Kim Jong Un dan Menteri Pertahanan Rusia membahas isu-isu",
                       ("Kim bertemu Shoigu.",), 0.9, "Kim bertemu Shoigu pada Sabtu (16/9/2023) di Vladivostok.")
     text, _ = cover_message("en", untitled)
     assert answer_language(text) == "en"
+
+
+def test_the_grounding_judge_can_be_asked_from_many_threads_at_once():
+    """The page verifies each session's answer in a thread of its own; the judge's vector cache is shared."""
+    import sys
+    import threading
+
+    import numpy as np
+
+    from rag.grounding import GroundingJudge
+
+    class _WordCounts:  # a deterministic stand-in for the embedding model
+        def _vectors(self, texts):
+            out = np.zeros((len(texts), 64), dtype=np.float32)
+            for row, text in enumerate(texts):
+                for word in text.lower().split():
+                    out[row, sum(map(ord, word)) % 64] += 1
+            return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+        embed_queries = embed_passages = _vectors
+
+    judge = GroundingJudge(_WordCounts())
+    judge.cache_limit = 3  # emptied again and again while other threads read it
+    passage = "Kim tiba di Rusia pada Selasa. Ia bertemu Putin di Vostochny. Pertemuan berlangsung lama."
+    sentences = [f"Kim bertemu Putin {n} kali di Vostochny." for n in range(40)]
+    expected = [GroundingJudge(_WordCounts()).similarity(s, passage) for s in sentences]
+    results: dict[int, list[float]] = {}
+    errors: list[BaseException] = []
+
+    def ask(worker: int) -> None:
+        try:
+            results[worker] = [judge.similarity(s, passage) for s in sentences]
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(8)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch between any two steps: races show up at once
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors and all(r == expected for r in results.values())

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from index.sentences import split_sentences
+
 _SPACE = re.compile(r"\s+")
-_SENTENCE = re.compile(r"(?<=[.!?”\"])\s+(?=[\"“(A-Z0-9])|\n+")
 MIN_SENTENCE_CHARS = 20
 
 
@@ -57,7 +58,7 @@ def find_spans(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:
             continue
         parts = [needle]
         if squeezed.find(needle) < 0:
-            parts = [s.strip() for s in _SENTENCE.split(needle) if len(s.strip()) >= MIN_SENTENCE_CHARS]
+            parts = [s for s in split_sentences(needle) if len(s) >= MIN_SENTENCE_CHARS]
         for part in parts:
             at = squeezed.find(part)
             if at >= 0:

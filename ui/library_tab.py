@@ -11,7 +11,7 @@ from rag import Assistant
 from rag.library import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from ui import render
 from ui.chat import readable
-from ui.session import Source
+from ui.session import PanelSource
 from ui.texts import t
 
 COLUMNS = ("col_title", "col_publisher", "col_date", "col_chunks", "col_id")
@@ -49,7 +49,7 @@ def preview(bot: Assistant, lang: str, evt: gr.SelectData) -> tuple[str, Any]:
         text = bot.article_text(doc_id)
     except Exception as exc:
         return render.error_html(readable(exc, lang)), gr.update()
-    source = Source(doc_id=doc_id, title=info.title, text="", publisher=info.publisher, date=info.date)
+    source = PanelSource(doc_id=doc_id, title=info.title, text="", publisher=info.publisher, date=info.date)
     return render.article_html(source, text, lang), gr.update(value=doc_id)
 
 

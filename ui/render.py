@@ -13,7 +13,7 @@ from html import escape
 from typing import Any, Iterable
 
 from ui.highlight import find_spans
-from ui.session import Source, Turn
+from ui.session import PanelSource, Turn
 from ui.texts import t
 
 CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
@@ -120,17 +120,17 @@ def error_html(message: str) -> str:
 def register_sources(turn: Turn, answer: Any) -> None:
     """Give the turn its link targets: ``"n"`` for citation [n], ``"p1"``... for the closest passages
     of an abstention."""
-    turn.sources = {str(c.number): Source.of(c, label=f"[{c.number}]") for c in answer.citations}
+    turn.sources = {str(c.number): PanelSource.of(c, label=f"[{c.number}]") for c in answer.citations}
     if answer.abstained:
         seen = set()
         for passage in answer.passages:
             if passage.id in seen or len(seen) >= CLOSEST_PASSAGES:
                 continue
             seen.add(passage.id)
-            turn.sources[f"p{len(seen)}"] = Source.of(passage)
+            turn.sources[f"p{len(seen)}"] = PanelSource.of(passage)
 
 
-def _snippet(source: Source) -> str:
+def _snippet(source: PanelSource) -> str:
     text = " ".join(source.quotes) if source.quotes else source.text
     text = " ".join(text.split())
     return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
@@ -155,7 +155,7 @@ def plain_text(answer: Any, lang: str) -> str:
         for c in answer.citations:
             origin = ", ".join(x for x in (c.publisher, format_date(c.date, lang)) if x)
             lines.append(f"[{c.number}] {c.title}" + (f" ({origin})" if origin else "") + f" [{c.doc_id}]")
-            lines.append(f"    “{_snippet(Source.of(c))}”")
+            lines.append(f"    “{_snippet(PanelSource.of(c))}”")
     return "\n".join(lines)
 
 
@@ -196,7 +196,7 @@ def _marked(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def article_html(source: Source, article: str | None, lang: str) -> str:
+def article_html(source: PanelSource, article: str | None, lang: str) -> str:
     """An article with the source's passage highlighted (``article`` None: the article is gone)."""
     kicker = f'<div class="tb-kicker">{escape(source.label)}</div>' if source.label else ""
     head = (f'<div class="tb-article-head">{kicker}<h3>{escape(source.title)}</h3>'

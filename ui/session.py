@@ -7,7 +7,7 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class Source:
+class PanelSource:
     """A passage an answer rests on, as the source panel shows it."""
 
     doc_id: str
@@ -19,7 +19,7 @@ class Source:
     label: str = ""  # "[1]" for a citation, "" for a passage that was only found nearby
 
     @classmethod
-    def of(cls, item: Any, label: str = "") -> "Source":
+    def of(cls, item: Any, label: str = "") -> "PanelSource":
         """From a `rag.Citation` or a `rag.Passage`."""
         return cls(doc_id=item.doc_id, title=item.title or item.doc_id, text=item.text, publisher=item.publisher,
                    date=item.date, quotes=tuple(getattr(item, "quotes", ()) or ()), label=label)
@@ -32,7 +32,7 @@ class Turn:
     id: int
     question: str
     answer: str | None = None
-    sources: dict[str, Source] = field(default_factory=dict)  # link key ("1", "p1") -> source
+    sources: dict[str, PanelSource] = field(default_factory=dict)  # link key ("1", "p1") -> source
 
 
 class Session:
@@ -56,7 +56,7 @@ class Session:
         """The conversation so far, as (question, checked answer) pairs; unfinished answers are left out."""
         return [(t.question, t.answer) for t in self.turns if t.answer is not None]
 
-    def source(self, turn_id: int, key: str) -> Source | None:
+    def source(self, turn_id: int, key: str) -> PanelSource | None:
         for turn in self.turns:
             if turn.id == turn_id:
                 return turn.sources.get(key)

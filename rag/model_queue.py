@@ -1,4 +1,4 @@
-"""Turns at the language model: one answer written at a time, first come first served.
+"""The queue at the language model: one answer written at a time, first come first served.
 
 The CPU is the bottleneck, so questions take turns; each waiting question knows how many
 are ahead of it (the page shows it), and a question given up while it waits leaves its
@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 
-class Turns:
+class ModelQueue:
     """Numbered tickets, served in order; thread-safe. A ticket left before its turn is skipped."""
 
     def __init__(self) -> None:

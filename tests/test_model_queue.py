@@ -1,12 +1,12 @@
-"""Turns at the model: first come first served, each waiter knows its place, a waiter that gives up is skipped."""
+"""The queue at the model: first come first served, each waiter knows its place, a waiter that gives up is skipped."""
 
 import threading
 
-from rag.turns import Turns
+from rag.model_queue import ModelQueue
 
 
 def test_tickets_are_served_in_order_and_know_how_many_are_ahead():
-    turns = Turns()
+    turns = ModelQueue()
     first, second, third = turns.take(), turns.take(), turns.take()
     assert [turns.ahead(t) for t in (first, second, third)] == [0, 1, 2]
     assert turns.wait(first, timeout=0) and not turns.wait(second, timeout=0.01)
@@ -15,7 +15,7 @@ def test_tickets_are_served_in_order_and_know_how_many_are_ahead():
 
 
 def test_a_waiter_that_gives_up_leaves_its_place_at_once():
-    turns = Turns()
+    turns = ModelQueue()
     first, second, third = turns.take(), turns.take(), turns.take()
     turns.leave(second)  # the user stopped it while it waited
     assert turns.ahead(third) == 1
@@ -24,7 +24,7 @@ def test_a_waiter_that_gives_up_leaves_its_place_at_once():
 
 
 def test_threads_take_turns_one_at_a_time_in_the_order_they_came():
-    turns, order, inside, overlaps = Turns(), [], [], []
+    turns, order, inside, overlaps = ModelQueue(), [], [], []
     tickets = [turns.take() for _ in range(4)]  # taken in this order, used from 4 threads started in reverse
 
     def use(ticket):
@@ -48,7 +48,7 @@ def test_threads_take_turns_one_at_a_time_in_the_order_they_came():
 
 
 def test_a_blocking_turn_waits_for_the_one_before():
-    turns = Turns()
+    turns = ModelQueue()
     held = turns.take()
     entered = threading.Event()
 
