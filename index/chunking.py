@@ -31,7 +31,12 @@ def date_number(iso_date: str | None) -> int:
     return int(digits) if len(digits) == 8 and digits.isdigit() else 0
 
 
-def chunk_article(article: Article, chunk_size: int = 160, chunk_overlap: int = 24) -> list[Chunk]:
+#: Chunks of about this many tokens, each sharing this many with the one before (``TANYA_CHUNK_SIZE``, ``_OVERLAP``).
+CHUNK_SIZE = 160
+CHUNK_OVERLAP = 24
+
+
+def chunk_article(article: Article, chunk_size: int = CHUNK_SIZE, chunk_overlap: int = CHUNK_OVERLAP) -> list[Chunk]:
     """Sentence-aware chunks of about ``chunk_size`` tokens that never cut a sentence unless it is longer."""
     from llama_index.core.node_parser import SentenceSplitter
 

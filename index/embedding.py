@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 BUILTIN_E5 = "multilingual-e5-small"
 #: How the model is run: sentence-transformers on torch, or onnxruntime (see index/onnx_embedding.py).
 BACKENDS = ("torch", "onnx")
+#: The backend used unless another is asked for (``TANYA_EMBED_BACKEND``): the same vectors, about twice as fast.
+DEFAULT_BACKEND = "onnx"
 
 
 @dataclass
@@ -90,7 +92,7 @@ def resolve_embed_model(name: str, models_dir: Path) -> Path | str:
     )
 
 
-def load_embedder(name: str, models_dir: Path, threads: int | None = None, backend: str = "torch") -> Embedder:
+def load_embedder(name: str, models_dir: Path, threads: int | None = None, backend: str = DEFAULT_BACKEND) -> Embedder:
     """Load the embedding model ``name`` (see :func:`resolve_embed_model`), offline, run by ``backend``."""
     if backend not in BACKENDS:
         raise ModelError(f"Unknown embedding backend {backend!r}: use one of {', '.join(BACKENDS)}.")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from index.sentences import split_sentences
 from rag.injection import is_instruction
 from rag.retrieval import Passage
+from rag.settings import default
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ def is_question(sentence: str) -> bool:
     return sentence.rstrip(" \"'”’)").endswith("?")
 
 
-def select_evidence(passages: list[Passage], *, max_sentences: int = 4, margin: float = 0.04,
-                    max_chars: int = 1200, neighbours: int = 1) -> list[PromptSource]:
+def select_evidence(passages: list[Passage], *, max_sentences: int = default("evidence_sentences"),
+                    margin: float = default("evidence_margin"), max_chars: int = default("evidence_chars"),
+                    neighbours: int = 1) -> list[PromptSource]:
     """The sources for the prompt, best first.
 
     Sentences scoring within ``margin`` of the best one are taken (at most

@@ -28,6 +28,7 @@ import numpy as np
 from index import Embedder
 from index.sentences import split_sentences
 from rag.language import detect_language
+from rag.settings import default
 from rag.terms import name_present, names_in, numbers_in
 
 _QUOTE = re.compile(r"“([^”]+)”")
@@ -65,7 +66,8 @@ class GroundingJudge:
     sentence is in the passage's language (Indonesian) and ``cross_threshold`` when it is English:
     cross-lingual embeddings sit closer together."""
 
-    def __init__(self, embedder: Embedder, threshold: float = 0.86, cross_threshold: float = 0.8175) -> None:
+    def __init__(self, embedder: Embedder, threshold: float = default("support_threshold"),
+                 cross_threshold: float = default("support_threshold_cross")) -> None:
         self.embedder = embedder
         self.threshold = threshold
         self.cross_threshold = cross_threshold

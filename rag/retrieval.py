@@ -30,6 +30,7 @@ from index import ChunkStore, Embedder, StoredChunk, StoredSentence
 from rag.errors import FilterError
 from rag.keyword_index import INDONESIAN_STOPWORDS, BM25Index, current_keyword_index, is_current
 from rag.language import Language
+from rag.settings import default
 from rag.terms import digit_runs
 
 __all__ = ["BM25Index", "Candidates", "DEFAULT_WEIGHTS", "FILTER_FIELDS", "HybridRetriever", "INDONESIAN_STOPWORDS",
@@ -128,10 +129,7 @@ class Weights:
 
 
 def _default_weights() -> dict[str, Weights]:
-    from rag.settings import Settings
-
-    fields = Settings.model_fields
-    return {lang: Weights(sentence=fields[f"sentence_weight_{lang}"].default, bm25=fields[f"bm25_weight_{lang}"].default)
+    return {lang: Weights(sentence=default(f"sentence_weight_{lang}"), bm25=default(f"bm25_weight_{lang}"))
             for lang in ("id", "en")}
 
 
@@ -165,8 +163,9 @@ class Candidates:
 class HybridRetriever:
     """Dense + best-sentence + BM25 retrieval over one chunk store, fused by standardised scores."""
 
-    def __init__(self, store: ChunkStore, embedder: Embedder, *, candidates: int = 20,
-                 weights: dict[str, Weights] | None = None, duplicate_threshold: float = 0.97) -> None:
+    def __init__(self, store: ChunkStore, embedder: Embedder, *, candidates: int = default("candidates"),
+                 weights: dict[str, Weights] | None = None,
+                 duplicate_threshold: float = default("duplicate_threshold")) -> None:
         self.store = store
         self.embedder = embedder
         self.candidates = candidates

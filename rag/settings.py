@@ -20,6 +20,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from index.chunking import CHUNK_OVERLAP, CHUNK_SIZE
+from index.embedding import DEFAULT_BACKEND
 from rag.errors import SettingsError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +61,7 @@ class Settings(BaseSettings):
         "sentence-transformers folder, or a Hugging Face name already in the local cache.",
     )
     embed_backend: Literal["torch", "onnx"] = Field(
-        default="onnx",
+        default=DEFAULT_BACKEND,
         description="How the embedding model runs: 'onnx' (onnxruntime; the torch model's vectors, ~2x faster; "
         "exported once) or 'torch' (sentence-transformers).",
     )
@@ -81,8 +83,8 @@ class Settings(BaseSettings):
     # Index
     collection: str = Field(default="articles", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,51}[a-zA-Z0-9]$",
                             description="Chroma collection name (its sentences go in <name>-sentences).")
-    chunk_size: int = Field(default=160, ge=32, le=2048, description="Chunk size in tokens.")
-    chunk_overlap: int = Field(default=24, ge=0, le=512)
+    chunk_size: int = Field(default=CHUNK_SIZE, ge=32, le=2048, description="Chunk size in tokens.")
+    chunk_overlap: int = Field(default=CHUNK_OVERLAP, ge=0, le=512)
 
     # Retrieval and answering
     top_k: int = Field(default=4, ge=1, le=50, description="Passages given to the language model.")
@@ -226,3 +228,8 @@ def load_settings(**overrides: Any) -> Settings:
         raise SettingsError("Invalid settings:\n  " + "\n  ".join(problems)) from None
     except (OSError, ValueError) as exc:  # unreadable or malformed config file
         raise SettingsError(f"Cannot read the config file {_config_file()}: {exc}") from None
+
+
+def default(name: str) -> Any:
+    """The default of setting ``name``: stated once, here, and used by the parts that take it as an argument."""
+    return Settings.model_fields[name].default

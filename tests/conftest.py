@@ -49,7 +49,7 @@ def seed_articles(tmp_path_factory) -> Path:
 def embedder(models_dir):
     from index import load_embedder
 
-    return load_embedder("multilingual-e5-small", models_dir, threads=2)
+    return load_embedder("multilingual-e5-small", models_dir, threads=2, backend="torch")
 
 
 @pytest.fixture(scope="session")
