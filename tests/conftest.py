@@ -12,11 +12,20 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+from tanya import environment
+
+environment.configure()  # as the `tanya` command does: offline, no telemetry
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "data" / "articles"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that needs model files (through the ``models_dir`` fixture, or marked slow) is marked
+    ``models``: ``pytest -m "not models"`` runs the rest in seconds, even before any model is built."""
+    for item in items:
+        if "models_dir" in getattr(item, "fixturenames", ()) or item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.models)
 
 
 @pytest.fixture(autouse=True)
