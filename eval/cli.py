@@ -13,7 +13,10 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tanya eval", description="Measure answers, citations, abstention and speed.")
     p.add_argument("--limit", type=int, help="only the first N questions (after --lang)")
     p.add_argument("--lang", choices=["id", "en"], help="only questions in this language")
-    p.add_argument("--out", type=Path, help="run folder (default runs/eval-<time>)")
+    p.add_argument("--out", type=Path,
+                   help="run folder (default: a new eval-runs/<kind>-<time> in the data home, TANYA_HOME, "
+                        "~/.local/share/tanya-berita unless set; not the current folder, so no run lands in the "
+                        "repository by accident)")
     p.add_argument("--retrieval-only", action="store_true", help="skip answering: retrieval metrics only (fast)")
     p.add_argument("--questions", type=Path, help="eval set (default eval/data/questions.jsonl)")
     p.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="compare two run folders")
@@ -42,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def default_out(home: Path, kind: str) -> Path:
+    """Where a run goes without --out: a new folder under the data home (TANYA_HOME), not the current one."""
+    return home / "eval-runs" / time.strftime(f"{kind}-%Y%m%d-%H%M%S")
+
+
 def _suite(args) -> int:
     from eval.benchmarks import DEFAULT_ROOT
     from eval.heldout import SETS, run_suite
@@ -62,7 +70,7 @@ def _suite(args) -> int:
             return bots["facqa"]
         return bots["articles"]
 
-    out = args.out or Path("runs") / time.strftime(f"{args.suite}-%Y%m%d-%H%M%S")
+    out = args.out or default_out(base.home, args.suite)
     meta = {"command": "tanya eval " + " ".join(sys.argv[2:]), "llm": base.llm_base_url or base.llm}
     report = run_suite(bot_for, GroundingJudge(bots["articles"].embedder), out, root=args.data or DEFAULT_ROOT,
                        sets=args.sets or SETS, sample=args.sample, suite=args.suite,
@@ -80,8 +88,8 @@ def _benchmark(args) -> int:
 
     name = args.benchmark.replace("-", "_")
     data = args.data or DEFAULT_ROOT / name
-    out = args.out or Path("runs") / time.strftime(f"{name}-%Y%m%d-%H%M%S")
     base = load_settings()
+    out = args.out or default_out(base.home, name)
     if name == "facqa":  # its own index, beside the articles' one
         bot = Assistant(base, home=base.home / "benchmarks" / "facqa", models_dir=base.models_path)
         report = run_facqa(bot, data, out, split=args.split, limit=args.limit, answers=not args.retrieval_only)
@@ -162,8 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         items = [i for i in items if i.lang == args.lang]
     if args.limit:
         items = items[: args.limit]
-    out = args.out or Path("runs") / time.strftime("eval-%Y%m%d-%H%M%S")
     s = bot.settings
+    out = args.out or default_out(s.home, "eval")
     meta = {"name": out.name, "date": time.strftime("%Y-%m-%d %H:%M"), "questions": len(items),
             "llm": s.llm_base_url or s.llm, "embed_model": s.embed_model, "top_k": s.top_k, "threads": s.threads,
             "chunk_size": s.chunk_size}
