@@ -1,6 +1,6 @@
 """pyproject.toml declares what the code imports, and nothing it does not.
 
-- Every third-party module that the product (rag/, index/, ui/, eval/) imports comes from a
+- Every third-party module that the product (its packages: tanya/, eval/, ui/, rag/, index/) imports comes from a
   distribution in ``[project].dependencies``; every one that tests/ and scripts/ import comes from
   those or from the ``dev`` extra.
 - Every runtime dependency is imported by the product, or is in NOT_IMPORTED with the reason.
@@ -22,7 +22,8 @@ from pathlib import Path
 from rag.model_files import BUILTIN_LLMS
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ("rag", "index", "ui", "eval")
+#: The product's packages, as pyproject.toml installs them.
+PRODUCT = tuple(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
 FIRST_PARTY = set(PRODUCT) | {p.stem for p in (ROOT / "tests").glob("*.py")}  # tests' own helpers too
 
 #: Runtime dependencies that no `import` statement names, and why they are declared anyway.
