@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from eval.dataset import QUESTIONS, load_questions, load_support_pairs
-    from eval.judge import LLMJudge, GroundingJudge, agreement, llm_agreement
+    from eval.judge import GroundingJudge, LLMJudge, agreement, llm_agreement
     from rag import Assistant
 
     if args.suite:

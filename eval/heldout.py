@@ -23,15 +23,23 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from eval.benchmarks import DEFAULT_ROOT, BenchmarkError, facqa_articles, load_facqa, words_key
 from eval.dataset import DATA, in_split, load_questions
 from eval.judge import Judge
-from eval.metrics import citation_scores, contains_evidence, facts_present, mean, med, percentile, recall_at, \
-    reciprocal_rank
+from eval.metrics import (
+    citation_scores,
+    contains_evidence,
+    facts_present,
+    mean,
+    med,
+    percentile,
+    recall_at,
+    reciprocal_rank,
+)
 from eval.resume import RunFolderError, resumed_rows
 from eval.runner import timed_answer
 from rag import Assistant

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable, Iterable
 from statistics import median
-from typing import Callable, Iterable
 
 from rag.citations import answer_sentences, cited_numbers, strip_citations
 

@@ -8,8 +8,9 @@ done and ask only the rest, so a killed or stopped run loses at most one questio
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence, TypeVar
+from typing import TypeVar
 
 from rag.errors import TanyaError
 

@@ -15,7 +15,14 @@ from pathlib import Path
 from eval.dataset import EvalItem
 from eval.judge import Judge, describe
 from eval.metrics import (
-    answer_scores, citation_scores, first_relevant_rank, mean, med, percentile, recall_at, reciprocal_rank,
+    answer_scores,
+    citation_scores,
+    first_relevant_rank,
+    mean,
+    med,
+    percentile,
+    recall_at,
+    reciprocal_rank,
     score_abstention_as_wrong,
 )
 from rag import Answer, Assistant, Final, Token

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from eval.dataset import EvalItem
 from eval.judge import GroundingJudge

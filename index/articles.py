@@ -18,14 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from index.cleaning import clean_article, find_date
 from index.errors import ArticleError
-from index.readers import (MAX_FILE_BYTES, SUPPORTED_SUFFIXES, RawRecord, SkippedRecord, read_records,
-                           supported_types)
+from index.readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, RawRecord, SkippedRecord, read_records, supported_types
 from index.readers import decode_text as _decode_text
 
 #: Larger files are refused (see `index.readers.MAX_FILE_BYTES` for each type).

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,7 +29,7 @@ class Embedder:
     """A sentence-transformers model (or its ONNX export) with the e5 ``query: `` / ``passage: `` prompts."""
 
     name: str
-    model: "SentenceTransformer | OnnxEncoder"
+    model: SentenceTransformer | OnnxEncoder
     query_prefix: str = "query: "
     passage_prefix: str = "passage: "
 
@@ -102,7 +103,6 @@ def load_embedder(name: str, models_dir: Path, threads: int | None = None, backe
         return _embedder(name, source, model)
     import torch
     from sentence_transformers import SentenceTransformer
-
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()

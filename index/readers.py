@@ -24,9 +24,9 @@ import codecs
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from index.errors import ArticleError
 

@@ -78,7 +78,7 @@ _UNITS = {
 }
 # Indonesian puts the counted noun right after "berapa" ("berapa gerbong"); English adjectives get in the way.
 _COUNTED = re.compile(r"\b(?:berapa(?: banyak| jumlah)?)\s+([a-z]\w+)", re.I)
-_NOT_COUNT_NOUNS = frozenset("lama jauh jarak harga biaya jam hari kali persen banyak jumlah".split())
+_NOT_COUNT_NOUNS = frozenset(["lama", "jauh", "jarak", "harga", "biaya", "jam", "hari", "kali", "persen", "banyak", "jumlah"])
 
 
 def _unit_given(question: str, text: str) -> bool:

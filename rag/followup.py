@@ -4,10 +4,10 @@ before retrieval, from the conversation so far."""
 from __future__ import annotations
 
 import re
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 #: A conversation so far: (question, answer) pairs, or chat messages {"role", "content"}.
-History = Sequence[Union[tuple[str, str], dict[str, str]]]
+History = Sequence[tuple[str, str] | dict[str, str]]
 
 _REFERS_BACK = re.compile(
     r"\b(?:dia|ia|beliau|mereka|itu|tersebut|sana|situ|lalu|kemudian|selain itu|he|she|him|her|his|hers|it|its|"

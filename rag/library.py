@@ -10,9 +10,10 @@ import hashlib
 import os
 import re
 import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import Literal
 
 from index import ChunkStore, IndexReport, StoredChunk, load_article
 from index.articles import MAX_ARTICLE_BYTES, SUPPORTED_SUFFIXES

@@ -9,10 +9,11 @@ from __future__ import annotations
 import ctypes
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Protocol
+from typing import Any, Protocol
 
 from rag.errors import LLMError, ModelError
 from rag.model_files import resolve_gguf
@@ -43,7 +44,7 @@ class Generation:
         return self._pieces
 
     @classmethod
-    def of(cls, pieces: Iterable[str], prompt_tokens: int = 0) -> "Generation":
+    def of(cls, pieces: Iterable[str], prompt_tokens: int = 0) -> Generation:
         """A reply already written (a model on another machine that answered at once, a fake in a test)."""
         written = list(pieces)
         return cls(iter(written), GenerationStats(prompt_tokens=prompt_tokens, completion_tokens=len(written)))

@@ -19,8 +19,8 @@ or, for a call that just blocks: ``with turns.turn(): ...``.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 class ModelQueue:

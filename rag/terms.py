@@ -44,8 +44,7 @@ NAME_FORMS = {
 }
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[\w'-]+", re.UNICODE)
-_SKIP_NAMES = frozenset("the a an in on at and of to kim's it its he she they this that these those yang dan di ke "
-                        "dari pada ini itu dia ia mereka".split())
+_SKIP_NAMES = frozenset(["the", "a", "an", "in", "on", "at", "and", "of", "to", "kim's", "it", "its", "he", "she", "they", "this", "that", "these", "those", "yang", "dan", "di", "ke", "dari", "pada", "ini", "itu", "dia", "ia", "mereka"])
 
 
 def numbers_in(text: str, loose: bool = False) -> set[int]:
@@ -113,8 +112,7 @@ def digit_runs(text: str) -> set[str]:
 
 #: Question words, left out of a question's key terms.
 QUESTION_WORDS = frozenset(
-    "apa siapa kapan mana dimana berapa bagaimana mengapa kenapa apakah what who when where which how why "
-    "does did do is are was were according menurut".split())
+    ["apa", "siapa", "kapan", "mana", "dimana", "berapa", "bagaimana", "mengapa", "kenapa", "apakah", "what", "who", "when", "where", "which", "how", "why", "does", "did", "do", "is", "are", "was", "were", "according", "menurut"])
 _ANY_WORD = re.compile(r"\w+", re.UNICODE)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from eval.boilerplate import SEED_BOILERPLATE, build_cases, measure, seed_gold, SEEDS
+from eval.boilerplate import SEED_BOILERPLATE, SEEDS, build_cases, measure, seed_gold
 
 
 @pytest.fixture(scope="module")

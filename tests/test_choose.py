@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from eval.choose import Scored, choose_evidence_threshold, grid, tuning_items
 from eval.benchmarks import DEFAULT_ROOT
+from eval.choose import Scored, choose_evidence_threshold, grid, tuning_items
 from eval.dataset import HeldOutError, in_split, load_questions
 from rag.retrieval import Weights
 

@@ -78,7 +78,7 @@ def test_support_pairs_match_the_articles(articles):
 
 
 def test_gold_candidates_lists_other_sentences_with_the_gold_facts():
-    from eval.dataset import Evidence, EvalItem
+    from eval.dataset import EvalItem, Evidence
     from eval.gold_candidates import candidates
 
     item = EvalItem(id="x", lang="id", type="date", question="Kapan Kim tiba?", answerable=True, gold_answer="12/9",
@@ -89,7 +89,7 @@ def test_gold_candidates_lists_other_sentences_with_the_gold_facts():
 
 
 def test_gold_candidates_partial_lists_sentences_holding_one_part():
-    from eval.dataset import Evidence, EvalItem
+    from eval.dataset import EvalItem, Evidence
     from eval.gold_candidates import candidates
 
     item = EvalItem(id="x", lang="id", type="date", question="Kapan Kim tiba dan pulang?", answerable=True,

@@ -2,7 +2,12 @@ import pytest
 
 from eval.judge import names_in, numbers_in
 from eval.metrics import (
-    citation_scores, contains_evidence, facts_present, first_relevant_rank, normalise_answer, reciprocal_rank,
+    citation_scores,
+    contains_evidence,
+    facts_present,
+    first_relevant_rank,
+    normalise_answer,
+    reciprocal_rank,
     token_f1,
 )
 

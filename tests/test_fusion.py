@@ -41,6 +41,6 @@ def test_the_settings_defaults_are_the_retrievers_defaults():
     from rag.settings import Settings
 
     fields = Settings.model_fields
-    assert DEFAULT_WEIGHTS == {
+    assert {
         "id": Weights(fields["sentence_weight_id"].default, fields["bm25_weight_id"].default),
-        "en": Weights(fields["sentence_weight_en"].default, fields["bm25_weight_en"].default)}
+        "en": Weights(fields["sentence_weight_en"].default, fields["bm25_weight_en"].default)} == DEFAULT_WEIGHTS

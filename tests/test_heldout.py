@@ -10,8 +10,18 @@ import pytest
 
 from eval.benchmarks import DEFAULT_ROOT, BenchmarkError
 from eval.heldout import (
-    FACQA_EN, SETS, SuiteItem, abstention_curve, facqa, load_facqa_en, markdown, ours, run_suite, sampled,
-    suite_items, summary,
+    FACQA_EN,
+    SETS,
+    SuiteItem,
+    abstention_curve,
+    facqa,
+    load_facqa_en,
+    markdown,
+    ours,
+    run_suite,
+    sampled,
+    suite_items,
+    summary,
 )
 from eval.resume import RunFolderError
 

@@ -5,9 +5,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pdf_maker import make_pdf
 
 from index import ChunkStore, IndexDirectoryError, chunk_article, document_states, index_articles, load_article
-from pdf_maker import make_pdf
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "articles"
 
@@ -57,7 +57,7 @@ def test_every_format_is_indexed_once(store, embedder, tmp_path):
     second = run([folder], store, embedder)
     assert second.added == second.updated == [] and second.chunks_written == 0 and len(second.unchanged) == 6
     assert store.count() == count
-    assert "0 added, 0 updated, 6 unchanged, 0 removed, 0 skipped, 0 chunks written" == second.summary()
+    assert second.summary() == "0 added, 0 updated, 6 unchanged, 0 removed, 0 skipped, 0 chunks written"
 
 
 def test_deleted_files_are_removed_only_when_their_folder_is_indexed(store, embedder, tmp_path):

@@ -7,10 +7,9 @@ called (the off-topic question is abstained by code before generation).
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
-
-from pathlib import Path
 
 from rag import ArticleError, ModelError, SettingsError
 from rag.library import join_chunks, safe_name
@@ -145,7 +144,7 @@ def test_a_different_file_with_a_taken_name_is_saved_under_another(lib_bot, tmp_
     ("laporan.docx", b"PK\x03\x04 not an article", "cannot be indexed; supported: .htm, .html"),
     ("laporan.pdf", b"%PDF-1.4 not an article", "not a readable PDF"),
     ("besar.txt", b"a" * 5_000_001, "the limit is 5 MB"),
-    ("iklan.txt", "Baca Juga: berita lain\nTag: politik\n".encode(), "no article text"),
+    ("iklan.txt", b"Baca Juga: berita lain\nTag: politik\n", "no article text"),
 ])
 def test_bad_uploads_are_refused_and_change_nothing(lib_bot, tmp_path, name, content, reason):
     upload = tmp_path / name

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 
 import pytest
-
 from servers import free_port, running_server
 
 QUESTION = "Siapa yang memberikan rompi antipeluru kepada Kim Jong Un?"

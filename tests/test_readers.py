@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from pdf_maker import make_pdf
 
 from index.articles import load_article, load_articles, scan_paths
 from index.errors import ArticleError
 from index.readers import SkippedRecord, decode_text, looks_binary, read_records, unwrap_pdf_text
-from pdf_maker import make_pdf
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "articles"
 SEED_001 = SEEDS / "001_c3097b6ce2799c8a.txt"

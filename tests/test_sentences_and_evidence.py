@@ -1,8 +1,8 @@
 """Sentence splitting and the choice of evidence sentences for the prompt (no models)."""
 
+from index.sentences import split_sentences
 from rag.evidence import select_evidence
 from rag.retrieval import Passage, ScoredSentence
-from index.sentences import split_sentences
 
 
 def test_split_sentences_keeps_numbers_dates_and_abbreviations_whole():

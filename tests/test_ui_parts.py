@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from rag.background import BackgroundStream
 from ui.highlight import find_spans
 from ui.render import answer_html, linked_text, parse_cite_request, plain_text, reading_html, register_sources
-from ui.session import Session, PanelSource, Turn
-from rag.background import BackgroundStream
+from ui.session import PanelSource, Session, Turn
 from ui.texts import TEXTS, preferred_language
 
 ARTICLE = ("Judul\n\nKalimat pertama tentang Kim.   Kalimat kedua\nyang terpotong baris.\n\n"

@@ -5,8 +5,8 @@ import pytest
 from rag.abstention import asks_for, cover_message, evidence_gap, gives, is_refusal
 from rag.evidence import PromptSource
 from rag.followup import clean_rewrite, joined_question, looks_like_followup, previous_turns
-from rag.retrieval import Passage
 from rag.grounding import GroundingJudge
+from rag.retrieval import Passage
 from rag.verification import verify_answer
 
 VEST = PromptSource(1, "a", "Kim pulang", ("Oleg Kozhemyako bahkan memberi Kim rompi antipeluru dan enam drone.",),

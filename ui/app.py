@@ -8,9 +8,10 @@ server) and sends no analytics.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import gradio as gr
 
@@ -115,31 +116,30 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
 
             # Library -----------------------------------------------------------------------------
             with L(gr.Tab(t(lang0, "tab_library"), id="library", elem_id="tb-tab-library"),
-                   label="tab_library") as library:
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=420):
-                        lib_summary = gr.Markdown("", elem_id="tb-library-summary")
-                        table = gr.Dataframe(headers=[t(lang0, c) for c in library_tab.COLUMNS], interactive=False,
-                                             wrap=True, max_height=380, elem_id="tb-library-table",
-                                             column_widths=["36%", "16%", "17%", "13%", "18%"])
-                        with gr.Row(equal_height=False):
-                            with gr.Column():
-                                files = L(gr.File(label=library_tab.upload_label(lang0), file_count="multiple",
-                                                  file_types=sorted(SUPPORTED_SUFFIXES), type="filepath", height=150,
-                                                  elem_id="tb-upload"), label=library_tab.upload_label)
-                                add_btn = L(gr.Button(t(lang0, "add_files"), variant="primary", elem_id="tb-add"),
-                                            value="add_files")
-                                add_result = gr.Markdown("", elem_id="tb-add-result")
-                            with gr.Column():
-                                remove_choice = L(gr.Dropdown(label=t(lang0, "remove_label"), choices=[],
-                                                              elem_id="tb-remove-choice"), label="remove_label")
-                                remove_btn = L(gr.Button(t(lang0, "remove"), variant="stop", elem_id="tb-remove"),
-                                               value="remove")
-                                remove_result = gr.Markdown("", elem_id="tb-remove-result")
-                    with gr.Column(scale=2, min_width=320):
-                        L(gr.Markdown(f"### {t(lang0, 'preview_label')}"),
-                          value=lambda lang: f"### {t(lang, 'preview_label')}")
-                        preview = gr.HTML(render.hint_html(t(lang0, "preview_hint")), elem_id="tb-preview")
+                   label="tab_library") as library, gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=420):
+                    lib_summary = gr.Markdown("", elem_id="tb-library-summary")
+                    table = gr.Dataframe(headers=[t(lang0, c) for c in library_tab.COLUMNS], interactive=False,
+                                         wrap=True, max_height=380, elem_id="tb-library-table",
+                                         column_widths=["36%", "16%", "17%", "13%", "18%"])
+                    with gr.Row(equal_height=False):
+                        with gr.Column():
+                            files = L(gr.File(label=library_tab.upload_label(lang0), file_count="multiple",
+                                              file_types=sorted(SUPPORTED_SUFFIXES), type="filepath", height=150,
+                                              elem_id="tb-upload"), label=library_tab.upload_label)
+                            add_btn = L(gr.Button(t(lang0, "add_files"), variant="primary", elem_id="tb-add"),
+                                        value="add_files")
+                            add_result = gr.Markdown("", elem_id="tb-add-result")
+                        with gr.Column():
+                            remove_choice = L(gr.Dropdown(label=t(lang0, "remove_label"), choices=[],
+                                                          elem_id="tb-remove-choice"), label="remove_label")
+                            remove_btn = L(gr.Button(t(lang0, "remove"), variant="stop", elem_id="tb-remove"),
+                                           value="remove")
+                            remove_result = gr.Markdown("", elem_id="tb-remove-result")
+                with gr.Column(scale=2, min_width=320):
+                    L(gr.Markdown(f"### {t(lang0, 'preview_label')}"),
+                      value=lambda lang: f"### {t(lang, 'preview_label')}")
+                    preview = gr.HTML(render.hint_html(t(lang0, "preview_hint")), elem_id="tb-preview")
 
             # Settings -----------------------------------------------------------------------------
             with L(gr.Tab(t(lang0, "tab_settings"), id="settings", elem_id="tb-tab-settings"),

@@ -8,7 +8,7 @@ whole is looked up sentence by sentence.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from index.sentences import split_sentences
 

@@ -8,9 +8,10 @@ ui/static/tanya.js turns a click on one into a request for the source panel.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date as Date
 from html import escape
-from typing import Any, Iterable
+from typing import Any
 
 from ui.highlight import find_spans
 from ui.session import PanelSource, Turn
@@ -21,8 +22,8 @@ SNIPPET_CHARS = 220
 CLOSEST_PASSAGES = 3
 
 _MONTHS = {
-    "id": "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember".split(),
-    "en": "January February March April May June July August September October November December".split(),
+    "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
 }
 
 

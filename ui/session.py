@@ -19,7 +19,7 @@ class PanelSource:
     label: str = ""  # "[1]" for a citation, "" for a passage that was only found nearby
 
     @classmethod
-    def of(cls, item: Any, label: str = "") -> "PanelSource":
+    def of(cls, item: Any, label: str = "") -> PanelSource:
         """From a `rag.Citation` or a `rag.Passage`."""
         return cls(doc_id=item.doc_id, title=item.title or item.doc_id, text=item.text, publisher=item.publisher,
                    date=item.date, quotes=tuple(getattr(item, "quotes", ()) or ()), label=label)
