@@ -74,7 +74,7 @@ def measure_size(corpus: Path, home: Path, data: Path, *, reuse: bool, questions
     """Index ``corpus`` into a fresh index under ``home`` and measure; runs in its own process."""
     from index import ChunkStore, index_articles, load_embedder
     from rag import Assistant, load_settings
-    from rag.keyword_index import current_keyword_index
+    from index.keyword_index import current_keyword_index
     from rag.language import detect_language
     from eval.reusing_embedder import TimedEmbedder
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Sequence, TypeVar
 
 from index import Article, ChunkStore, Embedder, IndexReport, index_articles, index_documents, load_embedder
+from index.keyword_index import save_keyword_index
 from index.sentences import split_sentences
 from rag.abstention import as_quotation, asks_for, cover_message, evidence_gap, gives, is_refusal
 from rag.answer import Answer, Citation
@@ -16,7 +17,6 @@ from rag.citations import renumber, strip_citations
 from rag.errors import QuestionError
 from rag.evidence import Source, select_evidence
 from rag.followup import History, clean_rewrite, joined_question, looks_like_followup, previous_turns
-from rag.keyword_index import save_keyword_index
 from rag.language import Language, answer_language, detect_language
 from rag.llm import ChatModel, Message, load_chat_model
 from rag.prompting import build_messages, rewrite_messages, translate_messages

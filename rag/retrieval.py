@@ -5,7 +5,7 @@
   own, which finds the one sentence that answers inside a chunk about something else;
 - BM25 with the Indonesian Snowball stemmer. It matches Indonesian words to
   Indonesian text well and English words hardly at all. Its index is saved beside
-  the store and loaded while it is current (``rag/keyword_index.py``).
+  the store and loaded while it is current (``index/keyword_index.py``).
 
 The candidates are the best chunks by each of the three; each score is standardised
 over the candidates (z-scores: mean 0, standard deviation 1) and the fused score is
@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from index import ChunkStore, Embedder, StoredChunk, StoredSentence
+from index.keyword_index import INDONESIAN_STOPWORDS, BM25Index, current_keyword_index, is_current
 from rag.errors import FilterError
-from rag.keyword_index import INDONESIAN_STOPWORDS, BM25Index, current_keyword_index, is_current
 from rag.language import Language
 
 __all__ = ["BM25Index", "Candidates", "DEFAULT_WEIGHTS", "FILTER_FIELDS", "HybridRetriever", "INDONESIAN_STOPWORDS",

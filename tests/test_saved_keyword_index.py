@@ -19,7 +19,7 @@ import pytest
 
 from index import Chunk, ChunkStore, index_articles
 from index.store import KEYWORD_DIR, new_generation
-from rag.keyword_index import (
+from index.keyword_index import (
     IDS_FILE,
     META_FILE,
     BM25Index,
