@@ -225,7 +225,6 @@ def child_start(work: Path, saved: bool) -> dict:
     """What a process opening the store pays for its keyword index: built from the store's texts (and saved),
     or, when ``saved``, loaded (its generation and count checked)."""
     from index import ChunkStore
-    from index.keyword_index import current_keyword_index
 
     import bm25s  # noqa: F401  (imports are not part of the start)
     import Stemmer  # noqa: F401
@@ -237,7 +236,7 @@ def child_start(work: Path, saved: bool) -> dict:
     before = rss_mb()
     started, cpu = time.perf_counter(), time.process_time()
     with PeakSampler() as peak:
-        index = current_keyword_index(store)
+        index = store.keyword_index()
     return {"saved": saved, "chunks": index.size, "seconds": time.perf_counter() - started,
             "cpu_s": time.process_time() - cpu, "rss_before_mb": before, "rss_after_mb": rss_mb(),
             "peak_mb": peak.peak_mb}

@@ -74,7 +74,6 @@ def measure_size(corpus: Path, home: Path, data: Path, *, reuse: bool, questions
     """Index ``corpus`` into a fresh index under ``home`` and measure; runs in its own process."""
     from index import ChunkStore, index_articles, load_embedder
     from rag import Assistant, load_settings
-    from index.keyword_index import current_keyword_index
     from rag.language import detect_language
     from eval.reusing_embedder import TimedEmbedder
 
@@ -110,11 +109,11 @@ def measure_size(corpus: Path, home: Path, data: Path, *, reuse: bool, questions
     bot = Assistant(settings)
     bot._embedder, bot._store = real, store
     started = time.perf_counter()
-    bot.retriever._keyword_index()  # built from the store's texts, and saved
+    bot.store.keyword_index()  # built from the store's texts, and saved
     result["keyword_index_s"] = time.perf_counter() - started
     later = ChunkStore.open(path=settings.index_path, collection=settings.collection, embed_model=settings.embed_model)
     started = time.perf_counter()
-    current_keyword_index(later)  # as a process started later: loaded from disk
+    later.keyword_index()  # as a process started later: loaded from disk
     result["keyword_load_s"] = time.perf_counter() - started
     result["keyword_disk_mb"] = disk_mb(later.keyword_dir)
     asked = facqa_questions(data, questions)

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Sequence, TypeVar
 
 from index import Article, ChunkStore, Embedder, IndexReport, index_articles, index_documents, load_embedder
-from index.keyword_index import save_keyword_index
 from index.sentences import split_sentences
 from rag.abstention import as_quotation, asks_for, cover_message, evidence_gap, gives, is_refusal
 from rag.answer import Answer, Citation
@@ -195,12 +194,9 @@ class Assistant:
         return report
 
     def _refresh_keyword_index(self) -> None:
-        """After indexing: the retriever's keyword index brought up to date, or (no retriever yet, as in
-        `tanya index`) the saved one, so that the next process to answer questions loads it from disk."""
-        if self._retriever is not None:
-            self._retriever.refresh()
-        else:
-            save_keyword_index(self.store)
+        """After indexing: the store's keyword index brought up to date (or, when it holds none yet, as in
+        `tanya index`, the saved one), so that the next question, or process, does not build it."""
+        self.store.refresh_keyword_index()
 
     # Questions ----------------------------------------------------------------------
     def _check_question(self, question: str) -> str:
