@@ -1,10 +1,10 @@
 """The BM25 keyword index over the stored chunks' texts, and its copy saved beside the store.
 
 The store owns it: ``ChunkStore.keyword_index()`` gives the index current with the chunks (the
-one it holds, else the saved one, else one built and saved), and
-``ChunkStore.refresh_keyword_index()`` brings it up to date after writes. This module holds the
-index itself (:class:`BM25Index`) and its saved copy (:class:`SavedKeywordIndex`); it knows
-nothing of Chroma.
+one it holds, else the saved one, else one built and saved), and the write path keeps the saved
+one current (``ChunkStore.refresh_keyword_index()``, at the end of an indexing run and after a
+document is removed). This module holds the index itself (:class:`BM25Index`) and its saved copy
+(:class:`SavedKeywordIndex`); it knows nothing of Chroma.
 
 Building it tokenises and stems every chunk (at 100,000 chunks: 13-16 s and ~+630 MB of
 RAM), so it is built once and saved with bm25s's own format plus the chunk ids, in the folder

@@ -15,10 +15,11 @@ freshness: a keyword index built from the chunks records the generation it saw,
 so that any process can tell with one cheap call whether it is still current.
 
 The store owns the BM25 keyword index of its chunks (``index/keyword_index.py``):
-:meth:`ChunkStore.keyword_index` gives the one current with the chunks, and
-:meth:`ChunkStore.refresh_keyword_index` brings it (or the saved copy) up to date
-after writes, so that the next process loads it instead of building it. Keyword
-indexes are saved under the index folder, in ``bm25/<collection>/`` (for a Chroma server: under a
+:meth:`ChunkStore.keyword_index` gives the one current with the chunks, and the
+write path keeps the saved copy current (:meth:`ChunkStore.refresh_keyword_index`,
+at the end of an indexing run and after :meth:`ChunkStore.delete_document`), so
+that the next process loads it instead of building it. Keyword indexes are saved
+under the index folder, in ``bm25/<collection>/`` (for a Chroma server: under a
 local cache folder, one per server and collection); ``reset`` deletes the collection's.
 """
 
@@ -537,6 +538,10 @@ class ChunkStore:
         chunk, and the chunks carry their document's content hash and chunk count, so a
         run killed half-way leaves those documents looking unindexed or incomplete, and
         the next run redoes them.
+
+        The keyword index is not brought up to date here: an indexing run writes many batches
+        and does that once, at its end (:meth:`refresh_keyword_index`); a question asked
+        meanwhile sees the new generation and rebuilds it.
         """
         for w in writes:
             if len(w.chunks) != len(w.embeddings):
@@ -601,10 +606,15 @@ class ChunkStore:
         if stale:
             collection.delete(ids=stale)
 
-    def delete_document(self, doc_id: str) -> int:
-        """Remove an article's chunks and sentences; returns how many chunks there were."""
+    def delete_document(self, doc_id: str, *, refresh_keywords: bool = True) -> int:
+        """Remove an article's chunks and sentences; returns how many chunks there were. Then the keyword
+        index is brought up to date (:meth:`refresh_keyword_index`), unless ``refresh_keywords`` is False:
+        an indexing run that removes documents on its way does that once, at its end."""
         with self._writing():
-            return self._delete_document(doc_id)
+            removed = self._delete_document(doc_id)
+        if refresh_keywords:
+            self.refresh_keyword_index()
+        return removed
 
     def _delete_document(self, doc_id: str) -> int:
         ids = self._collection.get(where={"doc_id": doc_id}, include=[])["ids"]

@@ -182,7 +182,6 @@ class Assistant:
             # The embedding model is loaded only if an article needs embedding.
             report = index_articles(targets, self.store, lambda: self.embedder, chunk_size=self.settings.chunk_size,
                                     chunk_overlap=self.settings.chunk_overlap, progress=progress)
-            self._refresh_keyword_index()
         return report
 
     def add_articles(self, articles: Sequence[Article], *, progress: bool = True) -> IndexReport:
@@ -190,13 +189,7 @@ class Assistant:
         with self._lock:
             report = index_documents(list(articles), self.store, self.embedder, chunk_size=self.settings.chunk_size,
                                      chunk_overlap=self.settings.chunk_overlap, progress=progress)
-            self._refresh_keyword_index()
         return report
-
-    def _refresh_keyword_index(self) -> None:
-        """After indexing: the store's keyword index brought up to date (or, when it holds none yet, as in
-        `tanya index`, the saved one), so that the next question, or process, does not build it."""
-        self.store.refresh_keyword_index()
 
     # Questions ----------------------------------------------------------------------
     def _check_question(self, question: str) -> str:
@@ -482,7 +475,6 @@ class Assistant:
         with self._lock:
             removed = library.remove_article(self.store, doc_id, articles_dir=self.settings.articles_dir,
                                              removed_dir=self.settings.home / "removed")
-            self._refresh_keyword_index()
         return removed
 
     def add_files(self, paths: Sequence[Path | str], *, names: Sequence[str] | None = None,

@@ -1,6 +1,7 @@
 """The keyword index the store owns, saved beside it: loaded by the next process instead of built, never
-used stale (an article edited with the same chunk ids, added, removed; another process writing), rebuilt
-when damaged, gone with `--rebuild`; and the same results as the index built in memory.
+used stale (an article edited with the same chunk ids, added, removed; another process writing), kept
+current by the write path (once at the end of an indexing run, after a removal), rebuilt when damaged,
+gone with `--rebuild`; and the same results as the index built in memory.
 
 Fake embeddings throughout (no model is loaded): only the texts matter to BM25.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -45,9 +47,13 @@ class FakeEmbedder:
 
 @pytest.fixture()
 def index_path(tmp_path, seed_articles) -> Path:
-    """An index folder with the seed articles (fake vectors)."""
+    """An index folder with the seed articles (fake vectors), without the keyword index that indexing them
+    saved: each test here says when one is built."""
     path = tmp_path / "index"
-    index_articles([seed_articles], ChunkStore.open(path=path, embed_model=MODEL), FakeEmbedder(), progress=False)
+    store = ChunkStore.open(path=path, embed_model=MODEL)
+    index_articles([seed_articles], store, FakeEmbedder(), progress=False)
+    assert SavedKeywordIndex(store.keyword_dir).is_current(store.generation())  # the run saved it at its end
+    shutil.rmtree(store.keyword_dir)
     return path
 
 
@@ -144,6 +150,7 @@ def test_removing_and_adding_articles_make_the_saved_index_stale(index_path, see
     writer = open_store(index_path)
     gone = sorted(writer.document_hashes())[0]
     assert writer.delete_document(gone) > 0
+    assert SavedKeywordIndex(writer.keyword_dir).is_current(writer.generation())  # rebuilt by the removal
     after_removal = open_store(index_path).keyword_index()
     assert not any(cid.startswith(gone + "#") for q in QUESTIONS for cid, _ in after_removal.search(q, 100))
     assert after_removal.size == writer.count() and len(builds) == 2
@@ -153,6 +160,7 @@ def test_removing_and_adding_articles_make_the_saved_index_stale(index_path, see
     (extra / "baru.txt").write_text(f"Berita Baru\n\nKota itu dijuluki {NEW_WORD} oleh warganya pada Senin.\n",
                                     encoding="utf-8")
     index_articles([extra], open_store(index_path), FakeEmbedder(), progress=False)
+    assert SavedKeywordIndex(writer.keyword_dir).is_current(writer.generation())  # rebuilt by the run
     after_adding = open_store(index_path).keyword_index()
     assert after_adding.search(NEW_WORD, 3)[0][0].startswith("baru#") and len(builds) == 3
 
@@ -263,6 +271,30 @@ def test_indexing_nothing_new_keeps_the_saved_index(index_path, seed_articles, b
     report = index_articles([seed_articles], store, FakeEmbedder(), progress=False)
     assert report.chunks_written == 0 and not report.removed
     assert store.generation() == generation and not store.refresh_keyword_index() and len(builds) == 1
+
+
+def test_the_write_path_keeps_it_current_once_a_run_not_once_a_batch(index_path, builds, tmp_path):
+    store = open_store(index_path)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    for n in range(3):
+        (extra / f"baru-{n}.txt").write_text(f"Berita Baru {n}\n\nKota {n} dijuluki {NEW_WORD} oleh warganya.\n",
+                                             encoding="utf-8")
+    index_articles([extra], store, FakeEmbedder(), progress=False, embed_batch=1)  # one batch a document
+    saved = SavedKeywordIndex(store.keyword_dir)
+    assert len(builds) == 1 and saved.is_current(store.generation())
+    for n in range(2):
+        (extra / f"baru-{n}.txt").unlink()
+    report = index_articles([extra], store, FakeEmbedder(), progress=False)  # two removals on its way
+    assert len(report.removed) == 2 and len(builds) == 2 and saved.is_current(store.generation())
+    # A store answering questions holds an index: a write replaces it, so the next question does not build.
+    held = store.keyword_index()
+    assert len(builds) == 2  # the saved one, loaded
+    assert store.delete_document("baru-2") > 0
+    assert len(builds) == 3 and saved.is_current(store.generation())
+    current = store.keyword_index()
+    assert current is not held and len(builds) == 3 and not current.search(NEW_WORD, 3)
+    assert hits(current) == hits(in_memory(store))
 
 
 def test_a_question_asks_the_store_for_its_generation_once_and_never_counts(index_path, monkeypatch):
