@@ -107,7 +107,7 @@ def chunk_texts(passages: list[str], n: int, seed: int, size: int, step: int) ->
 
 # Children --------------------------------------------------------------------------------------------------
 def child_build(work: Path, questions: list[str]) -> dict:
-    from rag.keyword_index import BM25Index, SavedKeywordIndex
+    from index.keyword_index import BM25Index, SavedKeywordIndex
 
     rows = [json.loads(line) for line in (work / "texts.jsonl").read_text(encoding="utf-8").splitlines()]
     ids, texts = [r[0] for r in rows], [r[1] for r in rows]
@@ -133,7 +133,7 @@ def child_build(work: Path, questions: list[str]) -> dict:
 
 
 def child_load(work: Path, questions: list[str], mmap: bool) -> dict:
-    from rag.keyword_index import BM25Index, SavedKeywordIndex
+    from index.keyword_index import BM25Index, SavedKeywordIndex
 
     import bm25s  # noqa: F401
     import Stemmer  # noqa: F401
@@ -225,7 +225,6 @@ def child_start(work: Path, saved: bool) -> dict:
     """What a process opening the store pays for its keyword index: built from the store's texts (and saved),
     or, when ``saved``, loaded (its generation and count checked)."""
     from index import ChunkStore
-    from rag.keyword_index import current_keyword_index
 
     import bm25s  # noqa: F401  (imports are not part of the start)
     import Stemmer  # noqa: F401
@@ -237,7 +236,7 @@ def child_start(work: Path, saved: bool) -> dict:
     before = rss_mb()
     started, cpu = time.perf_counter(), time.process_time()
     with PeakSampler() as peak:
-        index = current_keyword_index(store)
+        index = store.keyword_index()
     return {"saved": saved, "chunks": index.size, "seconds": time.perf_counter() - started,
             "cpu_s": time.process_time() - cpu, "rss_before_mb": before, "rss_after_mb": rss_mb(),
             "peak_mb": peak.peak_mb}

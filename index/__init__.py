@@ -1,4 +1,4 @@
-"""Articles to index: cleaning, chunking, embedding and the Chroma chunk store.
+"""Articles to index: cleaning, chunking, embedding, and the Chroma chunk store with its BM25 keyword index.
 
 This layer knows nothing of settings or language models; `rag` drives it.
 """
@@ -9,10 +9,11 @@ from index.chunking import Chunk, chunk_article
 from index.cleaning import CleanArticle, clean_article
 from index.embedding import Embedder, load_embedder
 from index.errors import ArticleError, IndexDirectoryError, ModelError, StoreUnavailableError, TanyaError
+from index.keyword_index import BM25Index
 from index.store import ChunkStore, StoredChunk, StoredSentence
 
 __all__ = [
-    "Article", "ArticleError", "Chunk", "ChunkStore", "CleanArticle", "DocumentState", "Embedder",
+    "Article", "ArticleError", "BM25Index", "Chunk", "ChunkStore", "CleanArticle", "DocumentState", "Embedder",
     "IndexDirectoryError", "IndexReport", "ModelError", "StoreUnavailableError", "StoredChunk", "StoredSentence",
     "TanyaError",
     "chunk_article", "clean_article", "document_states", "find_article_files", "index_articles", "index_documents",

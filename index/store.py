@@ -10,11 +10,17 @@ with another model, is refused with a clear message instead of being damaged.
 
 The chunk collection's metadata carries a *generation*: a random token that every
 write through a :class:`ChunkStore` replaces, in whatever process it runs, before
-it writes (``writing-...``) and again after (``done-...``). A keyword index built
-from the chunks records the generation it saw, so that any process can tell with
-one cheap call whether it is still current. Keyword indexes are saved under the
-index folder, in ``bm25/<collection>/`` (for a Chroma server: under a local cache
-folder, one per server and collection); ``reset`` deletes the collection's.
+it writes (``writing-...``) and again after (``done-...``). It is the one test of
+freshness: a keyword index built from the chunks records the generation it saw,
+so that any process can tell with one cheap call whether it is still current.
+
+The store owns the BM25 keyword index of its chunks (``index/keyword_index.py``):
+:meth:`ChunkStore.keyword_index` gives the one current with the chunks, and the
+write path keeps the saved copy current (:meth:`ChunkStore.refresh_keyword_index`,
+at the end of an indexing run and after :meth:`ChunkStore.delete_document`), so
+that the next process loads it instead of building it. Keyword indexes are saved
+under the index folder, in ``bm25/<collection>/`` (for a Chroma server: under a
+local cache folder, one per server and collection); ``reset`` deletes the collection's.
 """
 
 from __future__ import annotations
@@ -28,12 +34,15 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
 from index.chunking import Chunk
 from index.errors import IndexDirectoryError, StoreUnavailableError
+
+if TYPE_CHECKING:
+    from index.keyword_index import BM25Index
 
 MARKER = "tanya-index.json"
 #: 2: sentences stored and embedded beside the chunks.
@@ -214,9 +223,10 @@ class ChunkStore:
         self._reopen_lock = threading.Lock()
         #: Where the keyword index built from these chunks is saved (None: nowhere, rebuilt by each process).
         self.keyword_dir = keyword_dir
-        #: Counts the writes made through this object, so that readers (the keyword index) can tell
-        #: that what they built from the store is stale without asking the store (see also :meth:`generation`).
-        self.version = 0
+        #: The keyword index this object last loaded or built (see :meth:`keyword_index`), and the lock that
+        #: makes it one load or build at a time, however many questions wait for it.
+        self._keyword: BM25Index | None = None
+        self._keyword_lock = threading.Lock()
 
     # Opening ---------------------------------------------------------------
     @classmethod
@@ -332,7 +342,7 @@ class ChunkStore:
 
         Asking is also how a reader gets the current state: when another process wrote since this one
         last looked, an embedded store is opened anew first (see :meth:`_current`). The retriever asks
-        once per question, before it queries."""
+        once per question (:meth:`keyword_index`), before it queries."""
         generation = self._stored_generation()
         if self._path is not None and generation != self._seen:
             self._current()
@@ -459,6 +469,61 @@ class ChunkStore:
         got = self._get(self._collection, ["embeddings"], ids=list(ids))
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
 
+    # The keyword index --------------------------------------------------------
+    def keyword_index(self) -> BM25Index:
+        """The BM25 keyword index of the chunks as they are now.
+
+        The one this object holds while the store's generation is still the one it was built from (one
+        call to the store: asked on every question, so that a write by this process or another is never
+        missed); else the saved one when it was built from the current generation and has the store's
+        number of chunks; else one built from the chunks' texts and saved for the next process (unless a
+        write was under way while it was built). One load or build at a time, however many threads ask.
+        """
+        with self._keyword_lock:
+            generation = self.generation()
+            index = self._keyword
+            if index is None or index.generation != generation:
+                index = self._keyword = self._load_or_build_keyword_index(generation)
+            return index
+
+    def refresh_keyword_index(self) -> bool:
+        """Bring the keyword index up to date after a completed write (the end of an indexing run, a
+        document removed), so that no question pays for it: the one this object holds, if it holds one
+        (it answers questions), is replaced as :meth:`keyword_index` would; else the saved one is built
+        and saved again unless it is current, for the next process to load (as after `tanya index`).
+        Whether one had to be loaded or built (False: it was current)."""
+        from index.keyword_index import SavedKeywordIndex
+
+        with self._keyword_lock:
+            generation = self.generation()
+            held = self._keyword
+            if held is not None:
+                if held.generation == generation:
+                    return False
+                self._keyword = self._load_or_build_keyword_index(generation)
+                return True
+            if self.keyword_dir is None or SavedKeywordIndex(self.keyword_dir).is_current(generation):
+                return False
+            self._load_or_build_keyword_index(generation)
+            return True
+
+    def _load_or_build_keyword_index(self, generation: str) -> BM25Index:
+        """The keyword index of the store at ``generation`` (read by the caller before anything else, so
+        that a write meanwhile makes the result stale): the saved one when it was built from that
+        generation and has the store's number of chunks, else one built from the chunks' texts and saved
+        (unless a write was under way while it was built)."""
+        from index.keyword_index import BM25Index, SavedKeywordIndex
+
+        saved = SavedKeywordIndex(self.keyword_dir) if self.keyword_dir is not None else None
+        index = saved.load(generation) if saved is not None else None
+        if index is not None and index.size != self.count():  # written to without a ChunkStore: not ours to trust
+            index = None
+        if index is None:
+            index = BM25Index.build(*self.chunk_texts(), generation=generation)
+            if saved is not None and settled(generation) and self.generation() == generation:
+                saved.save(index)
+        return index
+
     # Writing ----------------------------------------------------------------
     def replace_document(self, doc_id: str, chunks: list[Chunk], embeddings: np.ndarray,
                          sentence_embeddings: np.ndarray | None = None) -> None:
@@ -473,6 +538,10 @@ class ChunkStore:
         chunk, and the chunks carry their document's content hash and chunk count, so a
         run killed half-way leaves those documents looking unindexed or incomplete, and
         the next run redoes them.
+
+        The keyword index is not brought up to date here: an indexing run writes many batches
+        and does that once, at its end (:meth:`refresh_keyword_index`); a question asked
+        meanwhile sees the new generation and rebuilds it.
         """
         for w in writes:
             if len(w.chunks) != len(w.embeddings):
@@ -494,7 +563,6 @@ class ChunkStore:
         try:
             yield
         finally:
-            self.version += 1
             self._set_generation(new_generation())
 
     def _set_generation(self, generation: str) -> None:
@@ -538,10 +606,15 @@ class ChunkStore:
         if stale:
             collection.delete(ids=stale)
 
-    def delete_document(self, doc_id: str) -> int:
-        """Remove an article's chunks and sentences; returns how many chunks there were."""
+    def delete_document(self, doc_id: str, *, refresh_keywords: bool = True) -> int:
+        """Remove an article's chunks and sentences; returns how many chunks there were. Then the keyword
+        index is brought up to date (:meth:`refresh_keyword_index`), unless ``refresh_keywords`` is False:
+        an indexing run that removes documents on its way does that once, at its end."""
         with self._writing():
-            return self._delete_document(doc_id)
+            removed = self._delete_document(doc_id)
+        if refresh_keywords:
+            self.refresh_keyword_index()
+        return removed
 
     def _delete_document(self, doc_id: str) -> int:
         ids = self._collection.get(where={"doc_id": doc_id}, include=[])["ids"]

@@ -16,7 +16,6 @@ from rag.citations import renumber, strip_citations
 from rag.errors import QuestionError, SettingsError
 from rag.evidence import PromptSource, select_evidence
 from rag.followup import History, clean_rewrite, joined_question, looks_like_followup, previous_turns
-from rag.keyword_index import save_keyword_index
 from rag.language import Language, answer_language, detect_language
 from rag.llm import ChatModel, Message, load_chat_model
 from rag.prompting import build_messages, rewrite_messages, translate_messages
@@ -191,7 +190,6 @@ class Assistant:
             # The embedding model is loaded only if an article needs embedding.
             report = index_articles(targets, self.store, lambda: self.embedder, chunk_size=self.settings.chunk_size,
                                     chunk_overlap=self.settings.chunk_overlap, progress=progress)
-            self._refresh_keyword_index()
         return report
 
     def add_articles(self, articles: Sequence[Article], *, progress: bool = True) -> IndexReport:
@@ -199,16 +197,7 @@ class Assistant:
         with self._lock:
             report = index_documents(list(articles), self.store, self.embedder, chunk_size=self.settings.chunk_size,
                                      chunk_overlap=self.settings.chunk_overlap, progress=progress)
-            self._refresh_keyword_index()
         return report
-
-    def _refresh_keyword_index(self) -> None:
-        """After indexing: the retriever's keyword index brought up to date, or (no retriever yet, as in
-        `tanya index`) the saved one, so that the next process to answer questions loads it from disk."""
-        if self._retriever is not None:
-            self._retriever.refresh()
-        else:
-            save_keyword_index(self.store)
 
     # Questions ----------------------------------------------------------------------
     def _check_question(self, question: str) -> str:
@@ -495,7 +484,6 @@ class Assistant:
         with self._lock:
             removed = library.remove_article(self.store, doc_id, articles_dir=self.settings.articles_dir,
                                              removed_dir=self.settings.home / "removed")
-            self._refresh_keyword_index()
         return removed
 
     def add_files(self, paths: Sequence[Path | str], *, names: Sequence[str] | None = None,

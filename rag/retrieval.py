@@ -4,8 +4,9 @@
 - best sentence: the cosine of the chunk's best sentence, each sentence embedded on its
   own, which finds the one sentence that answers inside a chunk about something else;
 - BM25 with the Indonesian Snowball stemmer. It matches Indonesian words to
-  Indonesian text well and English words hardly at all. Its index is saved beside
-  the store and loaded while it is current (``rag/keyword_index.py``).
+  Indonesian text well and English words hardly at all. Its index is the store's
+  (``ChunkStore.keyword_index()``, ``index/keyword_index.py``): saved beside the
+  store, loaded while it is current, kept current by the writes.
 
 The candidates are the best chunks by each of the three; each score is standardised
 over the candidates (z-scores: mean 0, standard deviation 1) and the fused score is
@@ -19,7 +20,6 @@ that they cover distinct evidence; every chunk comes with its sentences scored.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from index import ChunkStore, Embedder, StoredChunk, StoredSentence
+from index.keyword_index import INDONESIAN_STOPWORDS, BM25Index
 from rag.errors import FilterError
-from rag.keyword_index import INDONESIAN_STOPWORDS, BM25Index, current_keyword_index, is_current
 from rag.language import Language
 from rag.settings import default
 from rag.terms import digit_runs
@@ -171,23 +171,6 @@ class HybridRetriever:
         self.candidates = candidates
         self.weights = dict(weights or DEFAULT_WEIGHTS)
         self.duplicate_threshold = duplicate_threshold
-        self._bm25: BM25Index | None = None
-        self._bm25_lock = threading.Lock()  # one load or build at a time, however many questions wait for it
-
-    def refresh(self) -> None:
-        """Bring the keyword index up to date with the store (after indexing): kept if still current,
-        else loaded from disk when the saved one is current, else built from the store and saved."""
-        self._keyword_index()
-
-    def _keyword_index(self) -> BM25Index:
-        """The keyword index, current with the store: checked on every question (one call to the store: its
-        generation), so that questions asked while articles are indexed, in this process or another one,
-        never use a stale one."""
-        with self._bm25_lock:
-            bm25 = self._bm25
-            if bm25 is None or not is_current(bm25, self.store):
-                bm25 = self._bm25 = current_keyword_index(self.store)
-            return bm25
 
     def retrieve(self, question: str, k: int, language: Language = "id",
                  filters: dict[str, str] | None = None, mode: str = "hybrid") -> list[Passage]:
@@ -244,7 +227,7 @@ class HybridRetriever:
                          ) -> Candidates:
         """The candidates (the ``n`` best chunks by each of the three scores) and their three scores,
         before fusion: what the fusion weights are chosen on (``eval/choose.py``)."""
-        bm25 = self._keyword_index()
+        bm25 = self.store.keyword_index()  # checked on every question: never stale, whoever wrote
         ids = list(dict.fromkeys(
             [c.id for c in self.store.query(query_vector, n, where=where)]
             + self._by_best_sentence(query_vector, n, where)
@@ -263,7 +246,7 @@ class HybridRetriever:
     def _keyword_search(self, question: str, n: int, where: dict | None,
                         bm25: BM25Index | None = None) -> list[tuple[str, float]]:
         allowed = self.store.ids(where) if where else None
-        return (bm25 or self._keyword_index()).search(question, n, allowed)
+        return (bm25 or self.store.keyword_index()).search(question, n, allowed)
 
     def _by_best_sentence(self, query_vector: np.ndarray, n: int, where: dict | None) -> list[str]:
         """Ids of the ``n`` chunks whose best sentences match best, in that order."""

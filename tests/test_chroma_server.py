@@ -160,7 +160,7 @@ def test_wipe_empties_both_collections_and_nothing_else(server, chroma_url, bot)
 @pytest.mark.slow
 def test_the_keyword_index_is_saved_on_this_machine_and_follows_the_server(tmp_path, bot, chroma_url, models_dir,
                                                                           seed_articles, embedder):
-    from rag.keyword_index import SavedKeywordIndex
+    from index.keyword_index import SavedKeywordIndex
 
     folder = bot.store.keyword_dir  # saved by `bot.index()`, in the local cache, named after server and collection
     assert folder.parent == bot.settings.keyword_cache_path and folder.name.startswith(COLLECTION + "-")

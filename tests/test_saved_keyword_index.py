@@ -1,6 +1,7 @@
-"""The keyword index saved beside the store: loaded by the next process instead of built, never used stale
-(an article edited with the same chunk ids, added, removed; another process writing), rebuilt when
-damaged, gone with `--rebuild`; and the same results as the index built in memory.
+"""The keyword index the store owns, saved beside it: loaded by the next process instead of built, never
+used stale (an article edited with the same chunk ids, added, removed; another process writing), kept
+current by the write path (once at the end of an indexing run, after a removal), rebuilt when damaged,
+gone with `--rebuild`; and the same results as the index built in memory.
 
 Fake embeddings throughout (no model is loaded): only the texts matter to BM25.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -18,15 +20,8 @@ import numpy as np
 import pytest
 
 from index import Chunk, ChunkStore, index_articles
+from index.keyword_index import IDS_FILE, META_FILE, BM25Index, SavedKeywordIndex
 from index.store import KEYWORD_DIR, new_generation
-from rag.keyword_index import (
-    IDS_FILE,
-    META_FILE,
-    BM25Index,
-    SavedKeywordIndex,
-    current_keyword_index,
-    save_keyword_index,
-)
 from rag.retrieval import HybridRetriever
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,14 +47,18 @@ class FakeEmbedder:
 
 @pytest.fixture()
 def index_path(tmp_path, seed_articles) -> Path:
-    """An index folder with the seed articles (fake vectors)."""
+    """An index folder with the seed articles (fake vectors), without the keyword index that indexing them
+    saved: each test here says when one is built."""
     path = tmp_path / "index"
-    index_articles([seed_articles], ChunkStore.open(path=path, embed_model=MODEL), FakeEmbedder(), progress=False)
+    store = ChunkStore.open(path=path, embed_model=MODEL)
+    index_articles([seed_articles], store, FakeEmbedder(), progress=False)
+    assert SavedKeywordIndex(store.keyword_dir).is_current(store.generation())  # the run saved it at its end
+    shutil.rmtree(store.keyword_dir)
     return path
 
 
 def open_store(path: Path) -> ChunkStore:
-    """The store as another process opens it: a new ChunkStore object, its own write counter."""
+    """The store as another process opens it: a new ChunkStore object, holding no keyword index yet."""
     return ChunkStore.open(path=path, embed_model=MODEL)
 
 
@@ -105,11 +104,11 @@ def edit_first_chunk(store: ChunkStore, extra: str) -> str:
 def test_the_index_is_saved_in_the_index_folder_and_a_fresh_process_loads_it(index_path, builds):
     first = open_store(index_path)
     assert first.keyword_dir == index_path / KEYWORD_DIR / "articles"
-    built = current_keyword_index(first)
+    built = first.keyword_index()
     assert builds == [first.count()] and (first.keyword_dir / META_FILE).is_file()
 
     later = open_store(index_path)
-    loaded = current_keyword_index(later)
+    loaded = later.keyword_index()
     assert builds == [first.count()]  # loaded, not built again
     assert loaded.generation == built.generation == later.generation()
     assert isinstance(loaded._ids, np.memmap)  # memory-mapped, not read into RAM
@@ -121,7 +120,7 @@ def test_the_index_is_saved_in_the_index_folder_and_a_fresh_process_loads_it(ind
 
 
 def test_a_retriever_in_a_fresh_process_loads_it_and_finds_the_same_passages(index_path, builds):
-    save_keyword_index(open_store(index_path))
+    assert open_store(index_path).refresh_keyword_index()  # built and saved (none was saved)
     assert len(builds) == 1
     retriever = HybridRetriever(open_store(index_path), FakeEmbedder())
     found = [[p.id for p in retriever.retrieve(q, 5, "id", mode="bm25")] for q in QUESTIONS]
@@ -141,17 +140,18 @@ def test_an_article_edited_with_the_same_chunk_ids_makes_the_saved_index_stale(i
     # The reader sees it on its next question; a fresh process does not load the stale one.
     assert [p.id for p in reader.retrieve(NEW_WORD, 3, "id", mode="bm25")] == [chunk]
     fresh = open_store(index_path)
-    assert current_keyword_index(fresh).search(NEW_WORD, 3)[0][0] == chunk
-    assert hits(current_keyword_index(open_store(index_path))) == hits(in_memory(fresh))
+    assert fresh.keyword_index().search(NEW_WORD, 3)[0][0] == chunk
+    assert hits(open_store(index_path).keyword_index()) == hits(in_memory(fresh))
     assert len(builds) == 2  # the first one, and one after the edit (saved then loaded)
 
 
 def test_removing_and_adding_articles_make_the_saved_index_stale(index_path, seed_articles, builds, tmp_path):
-    save_keyword_index(open_store(index_path))
+    open_store(index_path).refresh_keyword_index()
     writer = open_store(index_path)
     gone = sorted(writer.document_hashes())[0]
     assert writer.delete_document(gone) > 0
-    after_removal = current_keyword_index(open_store(index_path))
+    assert SavedKeywordIndex(writer.keyword_dir).is_current(writer.generation())  # rebuilt by the removal
+    after_removal = open_store(index_path).keyword_index()
     assert not any(cid.startswith(gone + "#") for q in QUESTIONS for cid, _ in after_removal.search(q, 100))
     assert after_removal.size == writer.count() and len(builds) == 2
 
@@ -160,7 +160,8 @@ def test_removing_and_adding_articles_make_the_saved_index_stale(index_path, see
     (extra / "baru.txt").write_text(f"Berita Baru\n\nKota itu dijuluki {NEW_WORD} oleh warganya pada Senin.\n",
                                     encoding="utf-8")
     index_articles([extra], open_store(index_path), FakeEmbedder(), progress=False)
-    after_adding = current_keyword_index(open_store(index_path))
+    assert SavedKeywordIndex(writer.keyword_dir).is_current(writer.generation())  # rebuilt by the run
+    after_adding = open_store(index_path).keyword_index()
     assert after_adding.search(NEW_WORD, 3)[0][0].startswith("baru#") and len(builds) == 3
 
 
@@ -182,7 +183,7 @@ def test_a_write_by_another_process_is_seen_on_the_next_question(index_path):
                                     "ids of another size", "meta of another format"])
 def test_a_damaged_saved_index_is_built_again_and_overwritten(index_path, builds, damage, caplog):
     store = open_store(index_path)
-    save_keyword_index(store)
+    store.refresh_keyword_index()
     folder = store.keyword_dir
     if damage == "meta not json":
         (folder / META_FILE).write_text("{not json")
@@ -198,22 +199,22 @@ def test_a_damaged_saved_index_is_built_again_and_overwritten(index_path, builds
     else:
         meta = json.loads((folder / META_FILE).read_text())
         (folder / META_FILE).write_text(json.dumps({**meta, "format": 0}))
-    index = current_keyword_index(open_store(index_path))
+    index = open_store(index_path).keyword_index()
     assert len(builds) == 2 and hits(index) == hits(in_memory(store))
     if damage != "meta of another format":  # an older format is rebuilt quietly
         assert "built again" in caplog.text
     assert SavedKeywordIndex(folder).is_current(store.generation())
-    current_keyword_index(open_store(index_path))
+    open_store(index_path).keyword_index()
     assert len(builds) == 2  # what was rebuilt was saved over the damaged one
 
 
 def test_an_index_built_while_a_write_is_under_way_is_used_but_not_saved(index_path, builds):
     store = open_store(index_path)
     store._set_generation(new_generation(writing=True))  # as if a write was under way (or killed)
-    index = current_keyword_index(store)
+    index = store.keyword_index()
     assert index.size == store.count() and not store.keyword_dir.exists()
     edit_first_chunk(store, NEW_WORD)  # a write that completes
-    current_keyword_index(store)
+    assert store.keyword_index() is not index
     assert SavedKeywordIndex(store.keyword_dir).is_current(store.generation())
 
 
@@ -228,7 +229,7 @@ def test_a_save_killed_half_way_leaves_nothing_that_is_loaded_and_is_swept_later
 
     with monkeypatch.context() as patch:
         patch.setattr(BM25Index, "write", killed)
-        current_keyword_index(store)
+        store.keyword_index()
     assert not folder.exists()  # the half-written folder never took its place
     leftovers = list(folder.parent.glob(f".{folder.name}.*"))
     assert leftovers == []  # removed by the failing process itself
@@ -237,7 +238,7 @@ def test_a_save_killed_half_way_leaves_nothing_that_is_loaded_and_is_swept_later
     os.utime(old, (time.time() - 7200, time.time() - 7200))
     young = folder.parent / f".{folder.name}.partial-busy"  # another process saving right now
     young.mkdir()
-    current_keyword_index(store)
+    open_store(index_path).keyword_index()  # a process started later
     assert SavedKeywordIndex(folder).is_current(store.generation())
     assert not old.exists() and young.exists()
 
@@ -246,7 +247,7 @@ def test_rebuild_and_wipe_leave_no_saved_index(index_path, seed_articles, builds
     from rag import Assistant, load_settings
 
     store = open_store(index_path)
-    save_keyword_index(store)
+    store.refresh_keyword_index()
     ChunkStore.wipe(path=index_path, embed_model=MODEL)
     assert not store.keyword_dir.exists() and (index_path / "tanya-index.json").is_file()
     assert open_store(index_path).count() == 0  # the folder is still an index (the marker check passes)
@@ -259,16 +260,40 @@ def test_rebuild_and_wipe_leave_no_saved_index(index_path, seed_articles, builds
     bot.index(rebuild=True, progress=False)
     after = json.loads((saved.folder / META_FILE).read_text())["generation"]
     assert after != before and saved.is_current(bot.store.generation())
-    assert hits(current_keyword_index(bot._open_store())) == hits(in_memory(bot.store))
+    assert hits(bot._open_store().keyword_index()) == hits(in_memory(bot.store))
 
 
 def test_indexing_nothing_new_keeps_the_saved_index(index_path, seed_articles, builds):
     store = open_store(index_path)
-    save_keyword_index(store)
+    assert store.refresh_keyword_index()
     generation = store.generation()
     report = index_articles([seed_articles], store, FakeEmbedder(), progress=False)
     assert report.chunks_written == 0 and not report.removed
-    assert store.generation() == generation and not save_keyword_index(store) and len(builds) == 1
+    assert store.generation() == generation and not store.refresh_keyword_index() and len(builds) == 1
+
+
+def test_the_write_path_keeps_it_current_once_a_run_not_once_a_batch(index_path, builds, tmp_path):
+    store = open_store(index_path)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    for n in range(3):
+        (extra / f"baru-{n}.txt").write_text(f"Berita Baru {n}\n\nKota {n} dijuluki {NEW_WORD} oleh warganya.\n",
+                                             encoding="utf-8")
+    index_articles([extra], store, FakeEmbedder(), progress=False, embed_batch=1)  # one batch a document
+    saved = SavedKeywordIndex(store.keyword_dir)
+    assert len(builds) == 1 and saved.is_current(store.generation())
+    for n in range(2):
+        (extra / f"baru-{n}.txt").unlink()
+    report = index_articles([extra], store, FakeEmbedder(), progress=False)  # two removals on its way
+    assert len(report.removed) == 2 and len(builds) == 2 and saved.is_current(store.generation())
+    # A store answering questions holds an index: a write replaces it, so the next question does not build.
+    held = store.keyword_index()
+    assert len(builds) == 2  # the saved one, loaded
+    assert store.delete_document("baru-2") > 0
+    assert len(builds) == 3 and saved.is_current(store.generation())
+    current = store.keyword_index()
+    assert current is not held and len(builds) == 3 and not current.search(NEW_WORD, 3)
+    assert hits(current) == hits(in_memory(store))
 
 
 def test_a_question_asks_the_store_for_its_generation_once_and_never_counts(index_path, monkeypatch):

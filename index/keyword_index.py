@@ -1,5 +1,10 @@
-"""The BM25 keyword index over the stored chunks' texts: built from the store, saved beside it, and
-loaded by the next process as long as it is still current.
+"""The BM25 keyword index over the stored chunks' texts, and its copy saved beside the store.
+
+The store owns it: ``ChunkStore.keyword_index()`` gives the index current with the chunks (the
+one it holds, else the saved one, else one built and saved), and the write path keeps the saved
+one current (``ChunkStore.refresh_keyword_index()``, at the end of an indexing run and after a
+document is removed). This module holds the index itself (:class:`BM25Index`) and its saved copy
+(:class:`SavedKeywordIndex`); it knows nothing of Chroma.
 
 Building it tokenises and stems every chunk (at 100,000 chunks: 13-16 s and ~+630 MB of
 RAM), so it is built once and saved with bm25s's own format plus the chunk ids, in the folder
@@ -31,7 +36,6 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from index import ChunkStore
 from index.store import settled
 
 log = logging.getLogger("tanya.retrieval")
@@ -83,8 +87,6 @@ class BM25Index:
         self.size = len(self._ids)
         #: The store's generation it was built from ("" when unknown).
         self.generation = generation
-        #: The store object's write counter when it was built or loaded (set by :func:`current_keyword_index`).
-        self.version = -1
         self._bm25 = bm25
         self._stemmer = Stemmer.Stemmer(STEMMER)
 
@@ -273,36 +275,3 @@ class SavedKeywordIndex:
                 continue
             if stale:
                 shutil.rmtree(leftover, ignore_errors=True)
-
-
-def is_current(index: BM25Index, store: ChunkStore) -> bool:
-    """Whether ``index`` still matches ``store``: no write through this store object since (no call to the
-    store), and the store's generation unchanged (one call), so that writes by other processes count too."""
-    return index.version == store.version and index.generation == store.generation()
-
-
-def current_keyword_index(store: ChunkStore) -> BM25Index:
-    """The keyword index of ``store`` as it is now: the saved one when it was built from the store's
-    current generation and has its number of chunks, else one built from the chunks' texts and saved
-    for the next process (unless a write was under way while it was built)."""
-    version = store.version  # read first: a write meanwhile makes the result stale
-    generation = store.generation()
-    saved = SavedKeywordIndex(store.keyword_dir) if store.keyword_dir is not None else None
-    index = saved.load(generation) if saved is not None else None
-    if index is not None and index.size != store.count():  # written to without a ChunkStore: not ours to trust
-        index = None
-    if index is None:
-        index = BM25Index.build(*store.chunk_texts(), generation=generation)
-        if saved is not None and settled(generation) and store.generation() == generation:
-            saved.save(index)
-    index.version = version
-    return index
-
-
-def save_keyword_index(store: ChunkStore) -> bool:
-    """Build and save the store's keyword index unless the saved one is current (after indexing, so that
-    the next process that answers questions loads it instead of building it). Whether it was built."""
-    if store.keyword_dir is None or SavedKeywordIndex(store.keyword_dir).is_current(store.generation()):
-        return False
-    current_keyword_index(store)
-    return True
