@@ -58,7 +58,7 @@ class PeakSampler:
             self.peak_mb = max(self.peak_mb, rss_mb())
             self._stop.wait(0.02)
 
-    def __enter__(self) -> "PeakSampler":
+    def __enter__(self) -> PeakSampler:
         self.peak_mb = rss_mb()
         self._thread.start()
         return self
@@ -82,7 +82,8 @@ def calibrate(passages: list[str], seed: int, articles: int = 200) -> tuple[int,
 
     rng = random.Random(seed + 1)
     chunks = words = article_words = 0
-    for n, text in zip(range(articles), _articles(passages, rng)):
+    # _articles is endless: range(articles) is what stops the loop.
+    for n, text in zip(range(articles), _articles(passages, rng), strict=False):
         made = chunk_article(Article(doc_id=f"c{n}", path=Path("c.txt"), title="", content_hash=str(n), text=text))
         chunks += len(made)
         words += sum(len(c.text.split()) for c in made)
@@ -133,10 +134,10 @@ def child_build(work: Path, questions: list[str]) -> dict:
 
 
 def child_load(work: Path, questions: list[str], mmap: bool) -> dict:
-    from index.keyword_index import BM25Index, SavedKeywordIndex
-
     import bm25s  # noqa: F401
     import Stemmer  # noqa: F401
+
+    from index.keyword_index import BM25Index, SavedKeywordIndex
 
     saved = SavedKeywordIndex(work / "saved")
     before = rss_mb()
@@ -224,10 +225,10 @@ def child_chroma(work: Path, repeat: int) -> dict:
 def child_start(work: Path, saved: bool) -> dict:
     """What a process opening the store pays for its keyword index: built from the store's texts (and saved),
     or, when ``saved``, loaded (its generation and count checked)."""
-    from index import ChunkStore
-
     import bm25s  # noqa: F401  (imports are not part of the start)
     import Stemmer  # noqa: F401
+
+    from index import ChunkStore
 
     store = ChunkStore.open(path=work / "chroma", embed_model="bench")
     store.count()
@@ -313,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     ids, texts = chunk_texts(passages, args.chunks, args.seed, size, step)
     args.work.mkdir(parents=True, exist_ok=True)
     with (args.work / "texts.jsonl").open("w", encoding="utf-8") as f:
-        for row in zip(ids, texts):
+        for row in zip(ids, texts, strict=True):
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     report = {"chunks": len(ids), "words_per_chunk": size, "words_per_step": step,
               "build": _run_child(args, "build"), "load": _run_child(args, "load")}

@@ -264,7 +264,8 @@ def format_report(timings: list[AnswerTiming], summary: dict, meta: dict) -> str
               f"shown their place in line (up to {summary['most_ahead']} questions ahead); "
               f"{everything['came_back']} of {everything['asked']} came back, "
               f"{everything['errors']} errors, in {summary['wall_s']:.0f} s.",
-              "", f"{'user':>4s} {'lang':>4s} {'asked at':>8s} {'first':>6s} {'total':>6s} {'ahead':>5s}  outcome    question"]
+              "", f"{'user':>4s} {'lang':>4s} {'asked at':>8s} {'first':>6s} {'total':>6s} {'ahead':>5s}  "
+                  "outcome    question"]
     for t in timings:
         lines.append(f"{t.user:>4d} {t.lang:>4s} {t.submitted:>8.1f} {_s(t.first_words_s):>6s} {_s(t.total_s):>6s} "
                      f"{t.most_ahead:>5d}  "
@@ -285,7 +286,7 @@ def serve_throwaway(llm: str | None, work: Path) -> tuple[str, Any, Any]:
     if llm:
         overrides["llm"] = llm
     bot = Assistant(load_settings(**overrides))
-    bot.retriever, bot.llm  # index and load before the clock starts
+    bot.prepare()  # index and load before the clock starts
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

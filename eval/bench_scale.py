@@ -90,10 +90,10 @@ def _time_keyword_refresh(store) -> dict[str, float]:
 
 def measure_size(corpus: Path, home: Path, data: Path, *, reuse: bool, questions: int, answers: int) -> dict:
     """Index ``corpus`` into a fresh index under ``home`` and measure; runs in its own process."""
+    from eval.reusing_embedder import TimedEmbedder
     from index import ChunkStore, index_articles, load_embedder
     from rag import Assistant, load_settings
     from rag.language import detect_language
-    from eval.reusing_embedder import TimedEmbedder
 
     settings = load_settings(home=home)
     started_load = time.perf_counter()
@@ -182,8 +182,8 @@ def markdown(results: list[dict], command: str) -> str:
     for r in results:
         i, rss = r["ingest"], r["rss_mb"]
         if r["reused_embeddings"]:
-            speed = (f"{i.get('projected_chunks_per_s', float('nan')):.1f} projected\\*" if "projected_chunks_per_s" in i
-                     else "n/a\\*")
+            speed = (f"{i.get('projected_chunks_per_s', float('nan')):.1f} projected\\*"
+                     if "projected_chunks_per_s" in i else "n/a\\*")
             embed = f"{i['embed_s']:.0f} (reused\\*) / {i['other_s']:.0f} ({i.get('cpu_s', 0):.0f})"
         else:
             speed = f"{i['chunks_per_s']:.1f}"
@@ -268,7 +268,6 @@ def main(argv: list[str] | None = None) -> int:
         return _child(args)
 
     from eval.synthetic_corpus import benchmark_passages
-
     from rag import load_settings
 
     args.models_dir = load_settings().models_path

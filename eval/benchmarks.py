@@ -62,7 +62,7 @@ def load_facqa(folder: Path, split: str) -> list[FacQAItem]:
     with path.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             tokens, labels = ast.literal_eval(row["passage"]), ast.literal_eval(row["seq_label"])
-            answer = detokenize([t for t, label in zip(tokens, labels) if label != "O"])
+            answer = detokenize([t for t, label in zip(tokens, labels, strict=True) if label != "O"])
             items.append(FacQAItem(detokenize(ast.literal_eval(row["question"])), detokenize(tokens), answer))
     return items
 
@@ -152,7 +152,9 @@ def run_idk_mrc(bot: Assistant, folder: Path, out: Path, *, split: str = "test",
     # Interleave answerable and unanswerable questions so that --limit keeps the mix.
     answerable = [p for p in pairs if not p[1]["is_impossible"]]
     impossible = [p for p in pairs if p[1]["is_impossible"]]
-    mixed = [p for pair in zip(answerable, impossible) for p in pair] + answerable[len(impossible):] + impossible[len(answerable):]
+    # One of each while both last (strict=False: their numbers differ), then the rest of the longer one.
+    interleaved = [p for pair in zip(answerable, impossible, strict=False) for p in pair]
+    mixed = interleaved + answerable[len(impossible):] + impossible[len(answerable):]
     if limit:
         mixed = mixed[:limit]
     def make_row(pair: tuple[str, dict]) -> dict:

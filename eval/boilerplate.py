@@ -75,7 +75,8 @@ SEED_BOILERPLATE = {
 SEED_META = {
     "000_f6ccf7329cada5fc": ("PARBOABOA", "2023-09-17", None),
     "001_c3097b6ce2799c8a": ("Bisnis.com", "2023-09-18", None),
-    "002_e0a871338f087d8a": ("KOMPAS.TV", "2023-09-17", "Kim Jong Un Pulang dari Rusia, Dunia Khawatirkan Transfer Senjata"),
+    "002_e0a871338f087d8a": ("KOMPAS.TV", "2023-09-17",
+                             "Kim Jong Un Pulang dari Rusia, Dunia Khawatirkan Transfer Senjata"),
     "003_ed3a9f055e0eb795": ("Bisnis.com", "2023-09-13", "Kim Jong-un: Kunjungan ke Rusia Bukti Kepentingan Strategis"),
     "004_38d6ff41fa904c66": ("VOA Indonesia", "2023-09-17", "Kim dan Shoigu Bahas Kerja Sama Militer Korut-Rusia"),
 }
@@ -209,7 +210,8 @@ def _page_dev_portal(p: dict, rng: random.Random, junk: list[str]) -> str:
     comments = "Komentar (12) Tulis komentar Anda di sini... Kirim"
     footer = "Tentang Kami Redaksi Pedoman Media Siber Kebijakan Privasi Kontak Copyright © 2023 Berita Contoh"
     junk += [" ".join(menu), "Cari berita...", "Home Internasional Asia", share, caption, subscribe, *ad, *baca,
-             tags, "Berita Terkait " + " ".join(related), comments, footer, "Penulis: Andi Saputra | Editor: Rina Marlina"]
+             tags, "Berita Terkait " + " ".join(related), comments, footer,
+             "Penulis: Andi Saputra | Editor: Rina Marlina"]
     body = []
     for i, para in enumerate(p["paragraphs"]):
         body.append(f"<p>{_esc(para)}</p>")
@@ -235,12 +237,14 @@ def _page_dev_portal(p: dict, rng: random.Random, junk: list[str]) -> str:
 </head><body>
 <header class="site-header"><div class="logo">{_esc(p['publisher'])}</div>
 <nav class="main-menu"><ul>{nav}</ul></nav><form class="search"><input placeholder="Cari berita..."></form></header>
-<main><div class="breadcrumb"><a href="/">Home</a> &gt; <a href="/internasional">Internasional</a> &gt; <span>Asia</span></div>
+<main><div class="breadcrumb"><a href="/">Home</a> &gt; <a href="/internasional">Internasional</a> &gt; \
+<span>Asia</span></div>
 <article class="post">
 <h1 class="post-title">{_esc(p['title'])}</h1>
 <div class="post-meta"><span class="author">Penulis: Andi Saputra | Editor: Rina Marlina</span>
 <time datetime="{p['date']}">{p['date_human']}</time></div>
-<div class="share-bar">Bagikan: <a class="fb">Facebook</a> <a class="tw">Twitter</a> <a class="wa">WhatsApp</a> <button>Salin Link</button></div>
+<div class="share-bar">Bagikan: <a class="fb">Facebook</a> <a class="tw">Twitter</a> <a class="wa">WhatsApp</a> \
+<button>Salin Link</button></div>
 <figure class="post-image"><img src="/img/{p['slug']}.jpg" alt="foto"><figcaption>{_esc(caption)}</figcaption></figure>
 <div class="post-content">
 {''.join(body)}
@@ -248,7 +252,8 @@ def _page_dev_portal(p: dict, rng: random.Random, junk: list[str]) -> str:
 <div class="post-tags">Tag: <a>Kim Jong Un</a> <a>Rusia</a> <a>Korea Utara</a></div>
 </article>
 <section class="related"><h3>Berita Terkait</h3><ul>{rel}</ul></section>
-<section class="comments"><h3>Komentar (12)</h3><textarea placeholder="Tulis komentar Anda di sini..."></textarea><button>Kirim</button></section>
+<section class="comments"><h3>Komentar (12)</h3>\
+<textarea placeholder="Tulis komentar Anda di sini..."></textarea><button>Kirim</button></section>
 </main>
 <footer><a>Tentang Kami</a> <a>Redaksi</a> <a>Pedoman Media Siber</a> <a>Kebijakan Privasi</a> <a>Kontak</a>
 <p>Copyright © 2023 Berita Contoh</p></footer>
@@ -294,7 +299,8 @@ def _page_dev_koran(p: dict, rng: random.Random, junk: list[str]) -> str:
 <div class="read__paging">Halaman: <a>1</a> <a>2</a> <a>Selanjutnya</a></div>
 <div class="read__credit">Penulis: <a>Andi Saputra</a><br>Editor: <a>Rina Marlina</a></div>
 </div>
-<div class="col-bs10-3"><div class="most"><h3>Terpopuler</h3><ol>{''.join(f'<li><a>{_esc(t)}</a></li>' for t in OTHER_TITLES[:5])}</ol></div></div>
+<div class="col-bs10-3"><div class="most"><h3>Terpopuler</h3>\
+<ol>{''.join(f'<li><a>{_esc(t)}</a></li>' for t in OTHER_TITLES[:5])}</ol></div></div>
 </div></body></html>"""
 
 
@@ -319,9 +325,12 @@ def _page_heldout_majalah(p: dict, rng: random.Random, junk: list[str]) -> str:
             body.append(f'<div class="inline-related"><span>Simak juga:</span> <a>{_esc(related[1])}</a></div>')
         if i == 3:
             body.append('<div class="adv">- Advertisement -</div>')
+    ld_json = json.dumps({"@type": "NewsArticle", "headline": p["title"],
+                          "datePublished": p["date"] + "T08:00:00+07:00",
+                          "publisher": {"@type": "Organization", "name": p["publisher"]}})
     return f"""<!doctype html><html><head><meta charset="UTF-8">
 <title>{_esc(p['title'])} | {_esc(p['publisher'])}</title>
-<script type="application/ld+json">{json.dumps({"@type": "NewsArticle", "headline": p['title'], "datePublished": p['date'] + "T08:00:00+07:00", "publisher": {"@type": "Organization", "name": p['publisher']}})}</script>
+<script type="application/ld+json">{ld_json}</script>
 </head><body>
 <div class="topbar"><a>Masuk</a> <a>Daftar</a> <a>Langganan</a></div>
 <div class="wrapper"><div class="detail">

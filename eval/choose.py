@@ -58,7 +58,8 @@ class Scored:
 def tuning_items(root: Path) -> list[SuiteItem]:
     """Answerable questions for choosing retrieval settings: our dev half, FacQA valid in both languages."""
     dev = {i.id for i in for_tuning(in_split(load_questions(), "dev"))}  # refuses a test row, should one slip in
-    return [i for i in ours("dev") if i.answerable and i.key in dev] + facqa(root / "facqa", "id", "valid") + facqa(root / "facqa", "en", "valid")
+    return ([i for i in ours("dev") if i.answerable and i.key in dev]
+            + facqa(root / "facqa", "id", "valid") + facqa(root / "facqa", "en", "valid"))
 
 
 def score_candidates(bot, items: list[SuiteItem]) -> list[Scored]:

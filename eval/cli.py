@@ -22,13 +22,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="compare two run folders")
     p.add_argument("--judge", action="store_true", help="measure the support judge against the hand-labelled pairs")
     p.add_argument("--vanilla", type=Path, metavar="RUN",
-                   help="run the vanilla llama-index baseline on the questions of run folder RUN and add it to its report")
+                   help="run the vanilla llama-index baseline on the questions of run folder RUN "
+                        "and add it to its report")
     p.add_argument("--rescore", type=Path, metavar="RUN",
                    help="score a run's stored answers again with the current judge (no model calls)")
     p.add_argument("--every", type=int, default=1, help="with --vanilla: only every N-th question of the run")
     p.add_argument("--llm-judge", metavar="URL",
-                   help="also judge support with the LLM of this OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1): "
-                        "with --judge, its agreement with the labels; in a run or --rescore, it scores the citations")
+                   help="also judge support with the LLM of this OpenAI-compatible server "
+                        "(e.g. http://127.0.0.1:8080/v1): with --judge, its agreement with the labels; "
+                        "in a run or --rescore, it scores the citations")
     p.add_argument("--llm-judge-model", default="default", help="with --llm-judge: the server's model name")
     p.add_argument("--llm-judge-key", default="not-needed", help="with --llm-judge: the server's API key")
     p.add_argument("--benchmark", choices=["facqa", "idk-mrc"], help="run an external benchmark instead of our set")
@@ -95,8 +97,8 @@ def _benchmark(args) -> int:
         report = run_facqa(bot, data, out, split=args.split, limit=args.limit, answers=not args.retrieval_only)
     else:
         report = run_idk_mrc(Assistant(base), data, out, split=args.split, limit=args.limit)
-    report["meta"] = {"date": time.strftime("%Y-%m-%d %H:%M"), "limit": args.limit, "llm": base.llm_base_url or base.llm,
-                      "command": "tanya eval " + " ".join(sys.argv[2:])}
+    report["meta"] = {"date": time.strftime("%Y-%m-%d %H:%M"), "limit": args.limit,
+                      "llm": base.llm_base_url or base.llm, "command": "tanya eval " + " ".join(sys.argv[2:])}
     (out / f"{name}-report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))
     return 0

@@ -24,7 +24,8 @@ HEADLINE = [
     ("latency.total_generated_median_s", "Total time when the model is asked, median (s)"),
     ("latency.prompt_tokens_median", "Prompt tokens, median"),
 ]
-LOWER_IS_BETTER = {"citation.dangling_rate", "abstention.false_rate"} | {k for k, _ in HEADLINE if k.startswith("latency")}
+LOWER_IS_BETTER = ({"citation.dangling_rate", "abstention.false_rate"}
+                   | {k for k, _ in HEADLINE if k.startswith("latency")})
 
 
 def get(report: dict, dotted: str):
@@ -60,7 +61,8 @@ def _charts(report: dict, rows: list[dict], out: Path) -> list[str]:
     width = 0.8 / max(1, len(langs))
     for i, lang in enumerate(langs):
         values = [get(report["by_language"][lang], k) or 0 for k, _ in keys]
-        ax.bar([x + i * width for x in range(len(keys))], values, width, label={"id": "Indonesian", "en": "English"}[lang])
+        ax.bar([x + i * width for x in range(len(keys))], values, width,
+               label={"id": "Indonesian", "en": "English"}[lang])
     ax.set_xticks([x + width * (len(langs) - 1) / 2 for x in range(len(keys))], [label for _, label in keys])
     ax.set_ylim(0, 1.05)
     ax.legend(loc="lower right")
@@ -115,7 +117,8 @@ def write_markdown(report: dict, rows: list[dict], out: Path) -> None:
     failures = [r for r in rows if "answer" in r and ((r["answerable"] and (r["abstained"] or (r["facts"] or 0) < 1))
                                                       or (not r["answerable"] and not r["abstained"]))]
     if failures:
-        lines += ["", "## Questions not fully right", "", "| id | question | answer | why |", "| --- | --- | --- | --- |"]
+        lines += ["", "## Questions not fully right", "",
+                  "| id | question | answer | why |", "| --- | --- | --- | --- |"]
         for r in failures:
             why = ("wrongly abstained" if r["answerable"] and r["abstained"] else
                    "missing facts" if r["answerable"] else "answered an unanswerable question")

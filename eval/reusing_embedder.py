@@ -63,7 +63,7 @@ class TimedEmbedder:
         wanted = {s for t in texts for s in (pieces[t] if len(pieces[t]) > 1 else [t])}
         missing = sorted(s for s in wanted if s not in self._sentences)
         if missing:
-            for s, v in zip(missing, self._embed(missing)):
+            for s, v in zip(missing, self._embed(missing), strict=True):
                 self._sentences[s] = v
         new = set(missing)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)

@@ -31,7 +31,8 @@ from rag.language import answer_language, detect_language
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 
 
-def timed_answer(bot: Assistant, question: str, passages: list[str] | None = None) -> tuple[Answer, float | None, float]:
+def timed_answer(bot: Assistant, question: str,
+                 passages: list[str] | None = None) -> tuple[Answer, float | None, float]:
     """The checked answer to ``question`` as the page gets it (``Assistant.events``), with the seconds
     to its first token and to the whole answer."""
     started = time.perf_counter()
@@ -189,7 +190,8 @@ def rescore(run: Path, judge: Judge) -> dict:
         row["citation"] = citation_scores(row["answer"], cited, lambda s, p: judge.judge(s, p).supported)
         row["answer_language"] = answer_language(row["answer"])
         score_abstention_as_wrong(row)
-    (run / "results.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    (run / "results.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                       encoding="utf-8")
     old = json.loads((run / "report.json").read_text(encoding="utf-8"))
     report = report_with_splits(rows)
     report["meta"] = {**old.get("meta", {}), "rescored": time.strftime("%Y-%m-%d %H:%M"),

@@ -88,7 +88,8 @@ def evaluate_vanilla(engine, item: EvalItem, judge: GroundingJudge) -> dict:
     }
 
 
-def run_vanilla(bot: Assistant, items: list[EvalItem], out: Path, judge: GroundingJudge, progress: bool = True) -> list[dict]:
+def run_vanilla(bot: Assistant, items: list[EvalItem], out: Path, judge: GroundingJudge,
+                progress: bool = True) -> list[dict]:
     """Ask ``items`` through the vanilla pipeline; rows already in ``out`` (an interrupted run) are kept."""
     engines = []  # built on the first question not already answered
 

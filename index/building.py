@@ -24,9 +24,9 @@ file, its line or url) and by a hash of what is stored for it:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Union
 
 from index.articles import Article, load_articles, scan_paths
 from index.chunking import Chunk, chunk_article
@@ -36,7 +36,7 @@ from index.readers import SUPPORTED_SUFFIXES, SkippedRecord
 from index.store import ChunkStore, DocumentWrite
 
 #: An embedder, or a function that loads one: then the model is loaded only if something needs embedding.
-EmbedderSource = Union[Embedder, Callable[[], Embedder]]
+EmbedderSource = Embedder | Callable[[], Embedder]
 #: Texts (chunks and sentences) embedded in one call and written in one batch. The model sorts a
 #: batch by length, so bigger batches pad less: 512 embeds ~9% more tokens a second than 128
 #: (eval/README.md, "Ingestion speed").
@@ -247,7 +247,7 @@ class _Run:
         shown = {"progress": self.embedding_progress} if self.embedding_progress else {}  # (only with a bar)
         vectors = self.embedder.embed_passages(texts, **shown)
         writes = [DocumentWrite(p.doc_id, p.chunks, vectors[start:start + n], vectors[start + n:start + n + m])
-                  for p, (start, n, m) in zip(self.pending, spans)]
+                  for p, (start, n, m) in zip(self.pending, spans, strict=True)]
         # chunk metadata: hash and count, checked next run
         self.store.replace_documents(writes)
         self.report.chunks_written += sum(len(p.chunks) for p in self.pending)

@@ -72,9 +72,10 @@ _CHANNEL = re.compile(
 )
 
 # Share buttons: short lines made only of these words.
-_SHARE_WORDS = frozenset(
-    ["bagikan", "share", "artikel", "ini", "berita", "ke", "via", "facebook", "fb", "twitter", "x", "tweet", "whatsapp", "wa", "telegram", "line", "linkedin", "pinterest", "email", "e-mail", "salin", "copy", "link", "tautan", "url", "print", "cetak"]
-)
+_SHARE_WORDS = frozenset([
+    "bagikan", "share", "artikel", "ini", "berita", "ke", "via", "facebook", "fb", "twitter", "x", "tweet", "whatsapp",
+    "wa", "telegram", "line", "linkedin", "pinterest", "email", "e-mail", "salin", "copy", "link", "tautan", "url",
+    "print", "cetak"])
 
 # Lines after which nothing is article text any more.
 _FOOTER_START = re.compile(

@@ -29,10 +29,11 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -41,13 +42,15 @@ from index.store import settled
 log = logging.getLogger("tanya.retrieval")
 
 # Common Indonesian function words, left out of the BM25 index.
-INDONESIAN_STOPWORDS = sorted(set("""
-ada adalah agar akan aku anda apa apakah atau bagaimana bahwa banyak bagi baru begitu belum berapa bila
-bisa dalam dan dari dengan di dia ia ini itu jadi jika juga kah kalau kami kamu kan karena ke kenapa
-ketika kita lagi lah lain maka mana masih mengapa mereka meski namun oleh pada para pun saat saja sama
-sangat satu se sebagai sebuah sedang sejak sekitar selama semua seperti serta siapa sini situ sudah supaya
-tak tapi telah tentang tersebut tetapi tidak untuk yaitu yakni yang nya kapan dimana
-""".split()))
+INDONESIAN_STOPWORDS = sorted({
+    "ada", "adalah", "agar", "akan", "aku", "anda", "apa", "apakah", "atau", "bagaimana", "bahwa", "banyak", "bagi",
+    "baru", "begitu", "belum", "berapa", "bila", "bisa", "dalam", "dan", "dari", "dengan", "di", "dia", "ia", "ini",
+    "itu", "jadi", "jika", "juga", "kah", "kalau", "kami", "kamu", "kan", "karena", "ke", "kenapa", "ketika",
+    "kita", "lagi", "lah", "lain", "maka", "mana", "masih", "mengapa", "mereka", "meski", "namun", "oleh", "pada",
+    "para", "pun", "saat", "saja", "sama", "sangat", "satu", "se", "sebagai", "sebuah", "sedang", "sejak",
+    "sekitar", "selama", "semua", "seperti", "serta", "siapa", "sini", "situ", "sudah", "supaya", "tak", "tapi",
+    "telah", "tentang", "tersebut", "tetapi", "tidak", "untuk", "yaitu", "yakni", "yang", "nya", "kapan", "dimana",
+})
 STEMMER = "indonesian"
 
 #: What a saved index is: bump it when the files or their meaning change, and older ones are rebuilt.
@@ -91,7 +94,7 @@ class BM25Index:
         self._stemmer = Stemmer.Stemmer(STEMMER)
 
     @classmethod
-    def build(cls, ids: Sequence[str], texts: Sequence[str], generation: str = "") -> "BM25Index":
+    def build(cls, ids: Sequence[str], texts: Sequence[str], generation: str = "") -> BM25Index:
         """Tokenise, stem and index ``texts`` (one per id)."""
         import bm25s
         import Stemmer
@@ -161,7 +164,7 @@ class BM25Index:
         (folder / META_FILE).write_text(json.dumps(self.meta()) + "\n", encoding="utf-8")
 
     @classmethod
-    def read(cls, folder: Path, meta: dict[str, Any], *, mmap: bool = True) -> "BM25Index":
+    def read(cls, folder: Path, meta: dict[str, Any], *, mmap: bool = True) -> BM25Index:
         """The index written into ``folder`` with this meta; its arrays memory-mapped unless ``mmap`` is False.
 
         Raises one of :data:`READ_ERRORS` when the files are missing, damaged or do not fit together.

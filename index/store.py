@@ -31,10 +31,11 @@ import json
 import shutil
 import threading
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -120,7 +121,7 @@ def keyword_folder(*, path: Path | None = None, url: str | None = None, collecti
     if url:
         if cache is None:
             return None
-        key = hashlib.sha256(f"{url.rstrip('/')}\n{collection}".encode("utf-8")).hexdigest()[:16]
+        key = hashlib.sha256(f"{url.rstrip('/')}\n{collection}".encode()).hexdigest()[:16]
         return cache / f"{collection}-{key}"
     assert path is not None
     return path / KEYWORD_DIR / collection
@@ -140,7 +141,8 @@ def _check_marker(path: Path, embed_model: str, reset: bool) -> bool:
         try:
             info = json.loads(marker.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise IndexDirectoryError(f"{marker} is unreadable ({exc}); delete {path} and run `tanya index` again.") from None
+            raise IndexDirectoryError(f"{marker} is unreadable ({exc}); delete {path} "
+                                      "and run `tanya index` again.") from None
         if reset:
             _write_marker(path, embed_model)
             return True
@@ -231,7 +233,7 @@ class ChunkStore:
     # Opening ---------------------------------------------------------------
     @classmethod
     def open(cls, *, path: Path | None = None, url: str | None = None, collection: str = "articles",
-             embed_model: str, reset: bool = False, keyword_cache: Path | None = None) -> "ChunkStore":
+             embed_model: str, reset: bool = False, keyword_cache: Path | None = None) -> ChunkStore:
         """Open (creating if needed) the store on disk at ``path`` or on the Chroma server at ``url``.
 
         ``reset`` drops everything stored first (``tanya index --rebuild``), the saved keyword index
@@ -396,13 +398,13 @@ class ChunkStore:
     def all_chunks(self, where: dict | None = None) -> list[StoredChunk]:
         got = self._get(self._collection, ["documents", "metadatas"], where=where)
         chunks = [StoredChunk(id=i, text=d or "", metadata=dict(m or {}))
-                  for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+                  for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
         return sorted(chunks, key=lambda c: c.id)
 
     def chunk_texts(self) -> tuple[list[str], list[str]]:
         """Ids and texts of every chunk, sorted by id (no metadata read): what a keyword index needs."""
         got = self._get(self._collection, ["documents"])
-        pairs = sorted(zip(got["ids"], got["documents"]))
+        pairs = sorted(zip(got["ids"], got["documents"], strict=True))
         return [i for i, _ in pairs], [d or "" for _, d in pairs]
 
     def get_chunks(self, ids: list[str]) -> list[StoredChunk]:
@@ -411,7 +413,7 @@ class ChunkStore:
             return []
         got = self._get(self._collection, ["documents", "metadatas"], ids=list(ids))
         found = {i: StoredChunk(id=i, text=d or "", metadata=dict(m or {}))
-                 for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+                 for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
         return [found[i] for i in ids if i in found]
 
     def ids(self, where: dict | None = None) -> set[str]:
@@ -425,19 +427,19 @@ class ChunkStore:
         got = self._collection.query(query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
                                      n_results=k, where=where, include=["documents", "metadatas", "distances"])
         # A row another process removed between the check and the query comes back without its metadata.
+        rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True)
         return [StoredChunk(id=i, text=d or "", metadata=dict(m), score=1.0 - float(dist))
-                for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
-                if m is not None]
+                for i, d, m, dist in rows if m is not None]
 
     def query_sentences(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[StoredSentence]:
         """The ``k`` sentences nearest ``embedding``, best first (fewer when there are fewer); ``score`` is
         the cosine similarity."""
         got = self._sentences.query(query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
                                     n_results=k, where=where, include=["documents", "metadatas", "distances"])
+        rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True)
         return [StoredSentence(id=i, chunk_id=str(m["chunk_id"]), index=int(m["sentence"]), text=d or "",
                                score=1.0 - float(dist))
-                for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
-                if m is not None]  # removed meanwhile (see query)
+                for i, d, m, dist in rows if m is not None]  # removed meanwhile (see query)
 
     def sentences(self, chunk_ids: list[str]) -> dict[str, list[tuple[StoredSentence, np.ndarray]]]:
         """chunk id -> its sentences in order, each with its embedding."""
@@ -446,7 +448,7 @@ class ChunkStore:
         got = self._sentences.get(where={"chunk_id": {"$in": list(chunk_ids)}},
                                   include=["documents", "metadatas", "embeddings"])
         found: dict[str, list[tuple[StoredSentence, np.ndarray]]] = {}
-        for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
+        for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True):
             sentence = StoredSentence(id=i, chunk_id=str(m["chunk_id"]), index=int(m["sentence"]), text=d or "")
             found.setdefault(sentence.chunk_id, []).append((sentence, np.asarray(e, dtype=np.float32)))
         for rows in found.values():
@@ -456,7 +458,7 @@ class ChunkStore:
     def chunk_metadatas(self) -> dict[str, dict[str, Any]]:
         """Chunk id -> metadata of every chunk (no text or embedding read). Used by incremental indexing."""
         got = self._get(self._collection, ["metadatas"])
-        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"])}
+        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
 
     def sentence_chunk_ids(self) -> set[str]:
         """Ids of the chunks that have sentences stored (each should be a stored chunk: a check of the index)."""
@@ -467,7 +469,7 @@ class ChunkStore:
         if not ids:
             return {}
         got = self._get(self._collection, ["embeddings"], ids=list(ids))
-        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
 
     # The keyword index --------------------------------------------------------
     def keyword_index(self) -> BM25Index:
@@ -530,7 +532,7 @@ class ChunkStore:
         """Make ``chunks`` the whole content of ``doc_id`` (see :meth:`replace_documents`)."""
         self.replace_documents([DocumentWrite(doc_id, chunks, embeddings, sentence_embeddings)])
 
-    def replace_documents(self, writes: list["DocumentWrite"]) -> None:
+    def replace_documents(self, writes: list[DocumentWrite]) -> None:
         """Make each write's chunks the whole content of its document: upsert, then drop stale rows.
 
         One call to each collection for all the documents. ``sentence_embeddings`` has one
@@ -571,7 +573,7 @@ class ChunkStore:
         self._collection.modify(metadata={**kept, GENERATION_KEY: generation})
         self._seen = generation
 
-    def _replace_documents(self, writes: list["DocumentWrite"]) -> None:
+    def _replace_documents(self, writes: list[DocumentWrite]) -> None:
         rows: list[tuple[str, str, dict]] = []
         sentence_vectors: list[np.ndarray] = []
         for w in writes:

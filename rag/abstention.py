@@ -29,7 +29,8 @@ COVER_MESSAGES = {
     "en": "The closest they come, in {origin} (in Indonesian): “{quote}” [1]",
 }
 _REFUSALS = re.compile(
-    NOT_FOUND + r"|NOT[_ ]IN[_ ]SOURCES?|tidak (?:di|me)?n?(?:s|y)ebut(?:kan)?|tidak ada informasi|tidak terdapat informasi"
+    NOT_FOUND + r"|NOT[_ ]IN[_ ]SOURCES?|tidak (?:di|me)?n?(?:s|y)ebut(?:kan)?"
+    r"|tidak ada informasi|tidak terdapat informasi"
     r"|tidak dijelaskan|tidak memuat|(?:do|does) not (?:mention|say|contain|provide|specify|state)"
     r"|no information|not (?:mentioned|specified|stated|provided)",
     re.IGNORECASE,
@@ -69,7 +70,8 @@ def asks_for(question: str) -> str | None:
 
 # "Berapa jam ...", "how far ...": the answer's number must come with this kind of unit.
 _UNITS = {
-    "distance": (r"\b(?:berapa jarak|berapa jauh|seberapa jauh|how far|what distance)\b", r"\b(?:km|kilometer|kilometres?|kilometers?|mil|miles?|meter|metres?)\b"),
+    "distance": (r"\b(?:berapa jarak|berapa jauh|seberapa jauh|how far|what distance)\b",
+                 r"\b(?:km|kilometer|kilometres?|kilometers?|mil|miles?|meter|metres?)\b"),
     "duration": (r"\b(?:berapa lama|how long|durasi|duration)\b",
                  r"\b(?:hari|pekan|sepekan|minggu|bulan|tahun|jam|menit|days?|weeks?|months?|years?|hours?|minutes?)\b"),
     "price": (r"\b(?:harga|biaya|price|cost|how much did)\b",
@@ -78,7 +80,8 @@ _UNITS = {
 }
 # Indonesian puts the counted noun right after "berapa" ("berapa gerbong"); English adjectives get in the way.
 _COUNTED = re.compile(r"\b(?:berapa(?: banyak| jumlah)?)\s+([a-z]\w+)", re.I)
-_NOT_COUNT_NOUNS = frozenset(["lama", "jauh", "jarak", "harga", "biaya", "jam", "hari", "kali", "persen", "banyak", "jumlah"])
+_NOT_COUNT_NOUNS = frozenset([
+    "lama", "jauh", "jarak", "harga", "biaya", "jam", "hari", "kali", "persen", "banyak", "jumlah"])
 
 
 def _unit_given(question: str, text: str) -> bool:
@@ -91,7 +94,8 @@ def _unit_given(question: str, text: str) -> bool:
     counted = _COUNTED.search(question)
     if counted and counted.group(1).lower() not in _NOT_COUNT_NOUNS:
         word = counted.group(1).lower()
-        return word in lower or (len(word) > 5 and word[:5] in lower) or detect_language(text) != detect_language(question)
+        return (word in lower or (len(word) > 5 and word[:5] in lower)
+                or detect_language(text) != detect_language(question))
     return True
 
 

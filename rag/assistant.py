@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from index import Article, ChunkStore, Embedder, IndexReport, index_articles, index_documents, load_embedder
 from index.sentences import split_sentences
@@ -16,13 +17,13 @@ from rag.citations import renumber, strip_citations
 from rag.errors import QuestionError, SettingsError
 from rag.evidence import PromptSource, select_evidence
 from rag.followup import History, clean_rewrite, joined_question, looks_like_followup, previous_turns
+from rag.grounding import GroundingJudge
 from rag.language import Language, answer_language, detect_language
 from rag.llm import ChatModel, Message, load_chat_model
+from rag.model_queue import ModelQueue
 from rag.prompting import build_messages, rewrite_messages, translate_messages
 from rag.retrieval import HybridRetriever, Passage, ScoredSentence, Weights
 from rag.settings import Settings, load_settings
-from rag.grounding import GroundingJudge
-from rag.model_queue import ModelQueue
 from rag.verification import VerifiedSentence, verify_answer
 
 if TYPE_CHECKING:
@@ -168,6 +169,16 @@ class Assistant:
             if self._llm is None:
                 self._llm = load_chat_model(self.settings)
             return self._llm
+
+    def prepare(self, *, model: bool = True) -> None:
+        """Load now what the first question would: the index (built from the articles folder if empty),
+        the embedding model and, with ``model``, the language model.
+
+        For a server before its first visitor, or a benchmark before its clock starts. Raises what
+        loading raises (:class:`TanyaError`: a model missing, the index unusable)."""
+        _ = self.retriever  # opens the store, indexes the articles folder if it is empty, loads the embedder
+        if model:
+            _ = self.llm
 
     @property
     def judge(self) -> GroundingJudge:
@@ -360,10 +371,11 @@ class Assistant:
         split = [split_sentences(text) or [text] for text in texts]
         all_scores = self.embedder.embed_passages([s for sentences in split for s in sentences]) @ query_vector
         passages, start = [], 0
-        for i, (text, sentences) in enumerate(zip(texts, split)):
+        for i, (text, sentences) in enumerate(zip(texts, split, strict=True)):
             scores = all_scores[start:start + len(sentences)]
             start += len(sentences)
-            scored = tuple(ScoredSentence(t, float(v), n) for n, (t, v) in enumerate(zip(sentences, scores)))
+            scored = tuple(ScoredSentence(t, float(v), n)
+                           for n, (t, v) in enumerate(zip(sentences, scores, strict=True)))
             passages.append(Passage(id=f"given#{i}", doc_id=f"given-{i + 1}", text=text, score=float(max(scores)),
                                     title=f"Passage {i + 1}", dense_score=float(max(scores)), sentences=scored))
         return passages
@@ -500,7 +512,7 @@ class Assistant:
                                  known=self.store.document_hashes(), names=names, progress=progress,
                                  index=lambda files: self.index(files, progress=False))
 
-    def with_settings(self, **overrides: Any) -> "Assistant":
+    def with_settings(self, **overrides: Any) -> Assistant:
         """This assistant with some settings changed (e.g. ``top_k``, ``llm``), for one user's session.
 
         It shares this assistant's index, embedder, lock and queue at the model; and, where the
@@ -523,9 +535,9 @@ class Assistant:
                 self._variants[key] = self._variant(settings)
         return self._variants[key]
 
-    def _variant(self, settings: Settings) -> "Assistant":
+    def _variant(self, settings: Settings) -> Assistant:
         """An assistant with ``settings`` that shares this one's parts where ``settings`` allow."""
-        self.retriever  # the index built (if empty) once, here, before it is shared
+        self.prepare(model=False)  # the index built (if empty) once, here, before it is shared
         if _llm_key(settings) == _llm_key(self.settings):
             chat_model = self.llm
         else:

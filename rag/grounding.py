@@ -85,7 +85,7 @@ class GroundingJudge:
         todo = list(dict.fromkeys(t for t in texts if t not in known))
         if todo:
             made = self.embedder.embed_queries(todo) if query else self.embedder.embed_passages(todo)
-            fresh = dict(zip(todo, made))
+            fresh = dict(zip(todo, made, strict=True))
             known.update(fresh)
             with self._cache_lock:
                 self._cache.update({key + t: v for t, v in fresh.items()})

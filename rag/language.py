@@ -9,8 +9,12 @@ from typing import Literal
 Language = Literal["id", "en"]
 
 # Words that settle the question outright when lingua's confidence is low on a short text.
-_ID_MARKERS = frozenset(["apa", "siapa", "kapan", "mana", "dimana", "berapa", "bagaimana", "mengapa", "kenapa", "apakah", "yang", "dan", "dengan", "ke", "di", "dari", "itu", "ini", "tidak", "bukan", "sudah", "akan", "pada", "untuk", "oleh"])
-_EN_MARKERS = frozenset(["what", "who", "when", "where", "which", "how", "why", "does", "did", "do", "is", "are", "was", "were", "the", "of", "and", "to", "with", "from", "has", "have", "had", "not"])
+_ID_MARKERS = frozenset([
+    "apa", "siapa", "kapan", "mana", "dimana", "berapa", "bagaimana", "mengapa", "kenapa", "apakah", "yang", "dan",
+    "dengan", "ke", "di", "dari", "itu", "ini", "tidak", "bukan", "sudah", "akan", "pada", "untuk", "oleh"])
+_EN_MARKERS = frozenset([
+    "what", "who", "when", "where", "which", "how", "why", "does", "did", "do", "is", "are", "was", "were", "the", "of",
+    "and", "to", "with", "from", "has", "have", "had", "not"])
 
 
 @lru_cache(maxsize=1)

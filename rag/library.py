@@ -239,7 +239,7 @@ def add_files(paths: Sequence[Path | str], *, articles_dir: Path, known: dict[st
     paths = [Path(p) for p in paths]
     names = list(names) if names is not None else [p.name for p in paths]
     outcomes: list[FileOutcome] = []
-    for i, (path, original) in enumerate(zip(paths, names)):
+    for i, (path, original) in enumerate(zip(paths, names, strict=True)):
         if progress:
             progress(i, len(paths), original)
         name = safe_name(original)

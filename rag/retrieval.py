@@ -67,7 +67,7 @@ class Passage:
 
     @classmethod
     def from_stored(cls, chunk: StoredChunk, score: float, dense_score: float,
-                    sentences: tuple[ScoredSentence, ...] = ()) -> "Passage":
+                    sentences: tuple[ScoredSentence, ...] = ()) -> Passage:
         m = chunk.metadata
         return cls(id=chunk.id, doc_id=chunk.doc_id, text=chunk.text, score=score,
                    title=str(m.get("title", "")), publisher=m.get("publisher") or None,
@@ -208,12 +208,14 @@ class HybridRetriever:
             sentences = self.store.sentences([cid for cid, _ in chosen])
         passages = []
         for cid, score in chosen:
-            scored = tuple(ScoredSentence(s.text, float(vec @ query_vector), s.index) for s, vec in sentences.get(cid, []))
+            scored = tuple(ScoredSentence(s.text, float(vec @ query_vector), s.index)
+                           for s, vec in sentences.get(cid, []))
             passages.append(Passage.from_stored(chunks[cid], score, float(vectors[cid] @ query_vector), scored))
         return passages
 
     def _fused(self, question: str, query_vector: np.ndarray, n: int, where: dict | None, weights: Weights
-               ) -> tuple[list[tuple[str, float]], dict[str, np.ndarray], dict[str, list[tuple[StoredSentence, np.ndarray]]]]:
+               ) -> tuple[list[tuple[str, float]], dict[str, np.ndarray],
+                          dict[str, list[tuple[StoredSentence, np.ndarray]]]]:
         """Candidates (the ``n`` best by each of the three scores), best first with their fused scores;
         and the chunk vectors and sentences read to score them."""
         c = self.candidate_scores(question, query_vector, n, where)
@@ -240,7 +242,7 @@ class HybridRetriever:
         sentences = self.store.sentences(ids)
         dense = np.array([float(vectors[cid] @ query_vector) for cid in ids])
         best_sentence = np.array([max((float(vec @ query_vector) for _, vec in sentences.get(cid, [])), default=d)
-                                  for cid, d in zip(ids, dense)])
+                                  for cid, d in zip(ids, dense, strict=True)])
         return Candidates(ids, dense, best_sentence, bm25.scores(question, ids), vectors, sentences)
 
     def _keyword_search(self, question: str, n: int, where: dict | None,

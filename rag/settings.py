@@ -148,7 +148,7 @@ class Settings(BaseSettings):
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError(f"{value!r} is not a server address: write it as http://host:port")
         try:
-            parsed.port
+            _ = parsed.port  # urlparse checks the port only when it is read: a number in 0-65535, or none
         except ValueError:
             raise ValueError(f"{value!r} has an unusable port: write it as http://host:port") from None
         return value

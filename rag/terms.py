@@ -31,7 +31,8 @@ NAME_FORMS = {
     "democratic": ["demokratik"], "republic": ["republik"], "news": ["berita"], "agency": ["kantor"],
     "university": ["universitas"], "studies": ["studi"], "federation": ["federasi"], "navy": ["angkatan laut"],
     "russia": ["rusia"], "russian": ["rusia"], "north": ["utara", "korut"], "south": ["selatan", "korsel"],
-    "korea": ["korea", "korut", "korsel"], "korean": ["korea", "korut", "korsel"], "united": ["amerika", "as"], "states": ["amerika", "as"],
+    "korea": ["korea", "korut", "korsel"], "korean": ["korea", "korut", "korsel"],
+    "united": ["amerika", "as"], "states": ["amerika", "as"],
     "america": ["amerika"], "american": ["amerika"], "nations": ["pbb", "bangsa"],
     "ukraine": ["ukraina"], "ukrainian": ["ukraina"], "moscow": ["moskow"], "soviet": ["soviet"], "japan": ["jepang"],
     "japanese": ["jepang"], "china": ["china"], "chinese": ["china"], "pacific": ["pasifik"], "far": ["jauh"],
@@ -44,7 +45,9 @@ NAME_FORMS = {
 }
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[\w'-]+", re.UNICODE)
-_SKIP_NAMES = frozenset(["the", "a", "an", "in", "on", "at", "and", "of", "to", "kim's", "it", "its", "he", "she", "they", "this", "that", "these", "those", "yang", "dan", "di", "ke", "dari", "pada", "ini", "itu", "dia", "ia", "mereka"])
+_SKIP_NAMES = frozenset([
+    "the", "a", "an", "in", "on", "at", "and", "of", "to", "kim's", "it", "its", "he", "she", "they", "this", "that",
+    "these", "those", "yang", "dan", "di", "ke", "dari", "pada", "ini", "itu", "dia", "ia", "mereka"])
 
 
 def numbers_in(text: str, loose: bool = False) -> set[int]:
@@ -111,8 +114,9 @@ def digit_runs(text: str) -> set[str]:
 
 
 #: Question words, left out of a question's key terms.
-QUESTION_WORDS = frozenset(
-    ["apa", "siapa", "kapan", "mana", "dimana", "berapa", "bagaimana", "mengapa", "kenapa", "apakah", "what", "who", "when", "where", "which", "how", "why", "does", "did", "do", "is", "are", "was", "were", "according", "menurut"])
+QUESTION_WORDS = frozenset([
+    "apa", "siapa", "kapan", "mana", "dimana", "berapa", "bagaimana", "mengapa", "kenapa", "apakah", "what", "who",
+    "when", "where", "which", "how", "why", "does", "did", "do", "is", "are", "was", "were", "according", "menurut"])
 _ANY_WORD = re.compile(r"\w+", re.UNICODE)
 
 

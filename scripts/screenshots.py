@@ -43,7 +43,7 @@ def main() -> int:
         overrides["llm"] = args.llm
     default_models = load_settings().models_path
     bot = Assistant(load_settings(models_dir=default_models, **overrides))
-    bot.retriever, bot.llm  # index and load before the clock starts
+    bot.prepare()  # index and load before the clock starts
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -81,8 +81,9 @@ def ui_bot(tmp_path_factory, models_dir, seed_articles, embedder):
     for f in seed_articles.glob("*.txt"):
         shutil.copy(f, articles / f.name)
     bot = Assistant(load_settings(home=tmp_path_factory.mktemp("ui-home"), models_dir=models_dir,
-                                  articles_dir=articles, llm="smollm2-135m", threads=2, max_answer_tokens=48), embedder=embedder)
-    bot.retriever  # index before serving
+                                  articles_dir=articles, llm="smollm2-135m", threads=2, max_answer_tokens=48),
+                    embedder=embedder)
+    bot.prepare(model=False)  # index before serving
     return bot
 
 

@@ -16,7 +16,8 @@ def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
                    + b"] /Count %d >>" % n_pages)
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
     for i, lines in enumerate(pages):
-        stream = b"BT /F1 11 Tf 14 TL 50 800 Td " + b" ".join(b"(" + _escape(line) + b") Tj T*" for line in lines) + b" ET"
+        stream = (b"BT /F1 11 Tf 14 TL 50 800 Td " + b" ".join(b"(" + _escape(line) + b") Tj T*" for line in lines)
+                  + b" ET")
         objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
                        b"/Contents %d 0 R >>" % (page_ids[i] + 1))
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")

@@ -30,7 +30,8 @@ def test_missing_path_is_a_clear_error(tmp_path):
 
 @pytest.mark.parametrize("content,match", [(b"", "no article text"), (b"\n  \n", "no article text"),
                                            (b"\x00\x01binary\x00", "binary"),
-                                           (b"Baca Juga\nNyaman tanpa iklan. Langganan BisnisPro\n", "no article text")])
+                                           (b"Baca Juga\nNyaman tanpa iklan. Langganan BisnisPro\n",
+                                            "no article text")])
 def test_unusable_files_raise_article_error(tmp_path, content, match):
     path = tmp_path / "bad.txt"
     path.write_bytes(content)

@@ -118,7 +118,8 @@ class _RefusesEnglish:
             yield "NOT_IN_SOURCES"
         else:
             self.calls.append("id")
-            yield "Sebelum berangkat dari Vladivostok, Kim dihadiahi rompi antipeluru dari gubernur wilayah Primorye [1]."
+            yield ("Sebelum berangkat dari Vladivostok, Kim dihadiahi rompi antipeluru dari gubernur wilayah "
+                   "Primorye [1].")
 
 
 @pytest.mark.parametrize("reask", [True, False])
@@ -147,7 +148,8 @@ class _DriftsIntoIndonesian(_RefusesEnglish):
             yield "Kim dihadiahi rompi antipeluru dari gubernur wilayah Primorye [1]."
         else:
             self.calls.append("answer")
-            yield "Sebelum berangkat dari Vladivostok, Kim dihadiahi rompi antipeluru dari gubernur wilayah Primorye [1]."
+            yield ("Sebelum berangkat dari Vladivostok, Kim dihadiahi rompi antipeluru dari gubernur wilayah "
+                   "Primorye [1].")
 
 
 def test_an_answer_in_the_wrong_language_that_cannot_be_translated_is_shown_as_its_quoted_sources(tiny_bot):

@@ -43,8 +43,8 @@ def test_questions_alternate_languages_and_are_not_repeated():
 
 
 def test_answer_state_reads_the_last_chat_message():
-    pending = ([{"role": "user", "content": "q"}, {"role": "assistant", "content": '<div class="tb-answer tb-pending">'}],
-               "", "")
+    pending = ([{"role": "user", "content": "q"},
+                {"role": "assistant", "content": '<div class="tb-answer tb-pending">'}], "", "")
     assert answer_state(pending) == "tb-pending"
     assert answer_state(([], "", "Type a question first.")) is None
 
@@ -52,7 +52,8 @@ def test_answer_state_reads_the_last_chat_message():
 def test_places_ahead_reads_the_waiting_message():
     from ui.render import reading_html
 
-    waiting = ([{"role": "user", "content": "q"}, {"role": "assistant", "content": reading_html("en", 3, ahead=2)}], "", "")
+    waiting = ([{"role": "user", "content": "q"},
+                {"role": "assistant", "content": reading_html("en", 3, ahead=2)}], "", "")
     assert places_ahead(waiting) == 2
     assert places_ahead(([{"role": "assistant", "content": reading_html("en", 3)}], "", "")) == 0
 

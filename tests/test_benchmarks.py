@@ -125,7 +125,8 @@ def test_facqa_runner_answers_and_continues_an_interrupted_run(tmp_path, models_
     out = tmp_path / "out"
     report = run_facqa(bot, tmp_path / "facqa", out, progress=False)
     assert report["retrieval"]["hybrid"]["recall_at_1"] == 1.0
-    assert set(report["answer"]) == {"exact_match", "f1", "gold_in_answer", "abstained_rate"} and report["latency"]["median_s"] > 0
+    assert (set(report["answer"]) == {"exact_match", "f1", "gold_in_answer", "abstained_rate"}
+            and report["latency"]["median_s"] > 0)
     row = json.loads((out / "facqa.jsonl").read_text())
     assert row["n"] == 0 and row["gold"] == "Christian Hadinata"
     row["answer"] = "kept"

@@ -1,7 +1,7 @@
 """The BM25 keyword index: llama-index's BM25Retriever's scores, the best k only, and filters."""
 
-import Stemmer
 import pytest
+import Stemmer
 
 from rag.retrieval import INDONESIAN_STOPWORDS, BM25Index
 
@@ -52,7 +52,7 @@ def test_scores_of_given_ids_are_the_search_scores(index):
     question = "harga beras di pasar"
     found = dict(index.search(question, 10))
     ids = list(TEXTS) + ["unknown#0000"]
-    scores = dict(zip(ids, index.scores(question, ids).tolist()))
+    scores = dict(zip(ids, index.scores(question, ids).tolist(), strict=True))
     assert {i: round(s, 6) for i, s in scores.items() if s > 0} == {i: round(s, 6) for i, s in found.items()}
     assert scores["c#0000"] == 0.0 and scores["unknown#0000"] == 0.0
     assert index.scores("yang dan", ids).tolist() == [0.0] * len(ids)  # stopwords only

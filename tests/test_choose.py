@@ -54,7 +54,8 @@ def _run(tmp_path, suite: str, rows: list[dict], gate: float = -1.0):
 
 def test_evidence_threshold_holds_what_it_withholds_and_refuses_heldout_runs(tmp_path):
     rows = ([{"answerable": True, "abstained": False, "evidence_score": s} for s in (0.80, 0.84, 0.86, 0.88, 0.9)] * 4
-            + [{"answerable": True, "abstained": True, "evidence_score": 0.95}]  # the model refused: not the threshold's
+            # the model refused: not the threshold's
+            + [{"answerable": True, "abstained": True, "evidence_score": 0.95}]
             + [{"answerable": False, "abstained": False, "evidence_score": s} for s in (0.70, 0.78, 0.82, 0.89)])
     chosen = choose_evidence_threshold(_run(tmp_path, "dev", rows), max_false=0.0)
     assert chosen["best_range"] == [0.78, 0.80]  # withholds 0.70 and 0.78, keeps every answered one
@@ -63,7 +64,8 @@ def test_evidence_threshold_holds_what_it_withholds_and_refuses_heldout_runs(tmp
     assert chosen["unanswerable_abstained"] == 0.5 and chosen["by_set"]["ours"]["questions"] == 25
     looser = choose_evidence_threshold(tmp_path / "dev", max_false=0.2)
     assert looser["best_range"] == [0.82, 0.84]
-    assert looser["min_evidence_score"] == pytest.approx(0.83)  # halfway, as the default is not in the range and looser["withheld_by_threshold"] == pytest.approx(4 / 21)
+    # halfway, as the default is not in the range and looser["withheld_by_threshold"] == pytest.approx(4 / 21)
+    assert looser["min_evidence_score"] == pytest.approx(0.83)
     assert looser["unanswerable_abstained"] == 0.75
     with pytest.raises(HeldOutError, match="dev-suite run"):
         choose_evidence_threshold(_run(tmp_path, "heldout", rows))

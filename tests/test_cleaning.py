@@ -133,7 +133,8 @@ def test_footer_word_before_the_article_does_not_drop_it():
            "Editor: Rina\n\nTag: politik")
     article = clean_article(raw)
     assert article.title == "Judul Berita Penting"
-    assert article.text == "KOMPAS.com, JAKARTA - Presiden menerima tamu negara di Istana pada Senin pagi, kata juru bicara."
+    assert article.text == ("KOMPAS.com, JAKARTA - Presiden menerima tamu negara di Istana pada Senin pagi, "
+                            "kata juru bicara.")
 
 
 def test_given_title_is_not_repeated_in_text():

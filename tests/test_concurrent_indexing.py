@@ -32,32 +32,39 @@ OFF_TOPIC = "Berapa skor pertandingan Persija melawan Persib di Jakarta?"
 NEW_ARTICLES = {
     "banjir-rob.txt": """Banjir Rob Rendam Pesisir Utara Jakarta
 
-Kompas.com, JAKARTA - Banjir rob kembali merendam permukiman warga di Muara Angke, Jakarta Utara, pada Selasa (3/10/2023).
+Kompas.com, JAKARTA - Banjir rob kembali merendam permukiman warga di Muara Angke, Jakarta Utara, pada Selasa \
+(3/10/2023).
 
-Ketinggian air mencapai 40 sentimeter di beberapa ruas jalan. Petugas Dinas Sumber Daya Air menyiagakan pompa portabel di tiga titik.
+Ketinggian air mencapai 40 sentimeter di beberapa ruas jalan. Petugas Dinas Sumber Daya Air menyiagakan pompa \
+portabel di tiga titik.
 
 Warga berharap tanggul laut segera diperbaiki sebelum puncak pasang bulan depan.
 """,
     "harga-beras.txt": """Harga Beras Medium Naik di Pasar Induk Cipinang
 
-Bisnis.com, JAKARTA - Harga beras medium di Pasar Induk Beras Cipinang naik menjadi Rp12.500 per kilogram pada Senin (2/10/2023).
+Bisnis.com, JAKARTA - Harga beras medium di Pasar Induk Beras Cipinang naik menjadi Rp12.500 per kilogram pada Senin \
+(2/10/2023).
 
-Pedagang menyebut pasokan dari Jawa Tengah berkurang karena musim kemarau panjang. Badan Pangan Nasional menyiapkan operasi pasar di 20 titik.
+Pedagang menyebut pasokan dari Jawa Tengah berkurang karena musim kemarau panjang. Badan Pangan Nasional menyiapkan \
+operasi pasar di 20 titik.
 
 Pemerintah menargetkan harga kembali stabil dalam dua pekan.
 """,
     "kereta-cepat.txt": """Penumpang Kereta Cepat Whoosh Tembus 10.000 Orang Sehari
 
-Detik.com, BANDUNG - Jumlah penumpang kereta cepat Jakarta-Bandung mencapai 10.000 orang dalam sehari pada akhir pekan pertama operasi komersial.
+Detik.com, BANDUNG - Jumlah penumpang kereta cepat Jakarta-Bandung mencapai 10.000 orang dalam sehari pada akhir \
+pekan pertama operasi komersial.
 
-PT Kereta Cepat Indonesia China menambah jadwal perjalanan menjadi 28 kali sehari. Tiket kelas premium ekonomi dijual Rp150.000.
+PT Kereta Cepat Indonesia China menambah jadwal perjalanan menjadi 28 kali sehari. Tiket kelas premium ekonomi dijual \
+Rp150.000.
 
 Stasiun Padalarang menjadi titik pindah ke kereta pengumpan menuju pusat Kota Bandung.
 """,
 }
 REMOVED = "kereta-cepat"
 UPDATED = "harga-beras.txt"
-UPDATE = "\nPedagang di Pasar Induk Cipinang juga melaporkan kenaikan harga beras premium menjadi Rp14.000 per kilogram.\n"
+UPDATE = ("\nPedagang di Pasar Induk Cipinang juga melaporkan kenaikan harga beras premium menjadi Rp14.000 "
+          "per kilogram.\n")
 
 #: An asking thread stops after this many answers even if indexing has not finished (bounded loop).
 MAX_ANSWERS = 200
@@ -74,8 +81,7 @@ def busy_bot(tmp_path, models_dir, seed_articles, embedder):
         shutil.copy(f, articles / f.name)
     bot = Assistant(load_settings(home=tmp_path / "home", models_dir=models_dir, articles_dir=articles,
                                   llm="smollm2-135m", threads=2, max_answer_tokens=24), embedder=embedder)
-    bot.retriever  # index the seeds
-    bot.llm
+    bot.prepare()  # index the seeds, load the models
     return bot
 
 

@@ -84,8 +84,10 @@ def test_gold_candidates_lists_other_sentences_with_the_gold_facts():
     item = EvalItem(id="x", lang="id", type="date", question="Kapan Kim tiba?", answerable=True, gold_answer="12/9",
                     gold_facts=[["12/9", "12 September"]], evidence=[Evidence("a", "Kim tiba pada Selasa (12/9)")],
                     doc_ids=["a"])
-    articles = {"a": "Kim tiba pada Selasa (12/9). Ia pulang Senin.", "b": "Kunjungan Kim dimulai pada 12 September 2023. Ia kemudian pulang dengan kereta pada hari Senin."}
-    assert [(doc, s) for _, doc, s in candidates([item], articles)] == [("b", "Kunjungan Kim dimulai pada 12 September 2023.")]
+    articles = {"a": "Kim tiba pada Selasa (12/9). Ia pulang Senin.",
+                "b": "Kunjungan Kim dimulai pada 12 September 2023. Ia kemudian pulang dengan kereta pada hari Senin."}
+    assert ([(doc, s) for _, doc, s in candidates([item], articles)]
+            == [("b", "Kunjungan Kim dimulai pada 12 September 2023.")])
 
 
 def test_gold_candidates_partial_lists_sentences_holding_one_part():
@@ -98,4 +100,5 @@ def test_gold_candidates_partial_lists_sentences_holding_one_part():
                     doc_ids=["a"])
     articles = {"b": "Kim pulang ke Pyongyang pada Minggu (17/9/2023). Ia disambut meriah oleh para pejabat."}
     assert candidates([item], articles) == []
-    assert [s for _, _, s in candidates([item], articles, partial=True)] == ["Kim pulang ke Pyongyang pada Minggu (17/9/2023)."]
+    assert ([s for _, _, s in candidates([item], articles, partial=True)]
+            == ["Kim pulang ke Pyongyang pada Minggu (17/9/2023)."])

@@ -68,7 +68,8 @@ def test_judge_reads_numbers_and_names():
     # "one", "a", "satu" are everywhere: 1 is asked of a sentence only when written in digits.
     assert numbers_in("The meeting lasted 1 hour.") == {1} and numbers_in("Kim received one vest.") == set()
     assert 1 in numbers_in("Kim menerima sebuah drone pengintai.", loose=True)
-    assert names_in("Kim met Russia's Defence Minister Sergei Shoigu at the UN.") >= {"russia", "sergei", "shoigu", "UN"}
+    names = names_in("Kim met Russia's Defence Minister Sergei Shoigu at the UN.")
+    assert names >= {"russia", "sergei", "shoigu", "UN"}
 
 
 def test_answer_language_ignores_quoted_source_text():

@@ -46,7 +46,8 @@ def test_every_format_is_indexed_once(store, embedder, tmp_path):
     page = next(c for c in build_cases() if c.name == "html-dev-koran/003_ed3a9f055e0eb795")
     (folder / "c.html").write_text(page.content, "utf-8")
     (folder / "d.pdf").write_bytes(make_pdf([news(2).split("\n\n")], title="Berita PDF"))
-    (folder / "e.jsonl").write_text("\n".join(json.dumps({"text": news(n), "title": f"Baris {n}"}) for n in (3, 4)) + "\n")
+    (folder / "e.jsonl").write_text("\n".join(json.dumps({"text": news(n), "title": f"Baris {n}"}) for n in (3, 4))
+                                    + "\n")
     first = run([folder], store, embedder)
     assert sorted(first.added) == ["b", "c", "d", "e-1", "e-2", "seed"] and not first.skipped
     chunks = {c.doc_id: c.metadata for c in store.all_chunks()}
@@ -215,7 +216,7 @@ def test_rebuild_starts_clean_even_after_a_model_change(tmp_path, models_dir, em
     marker = settings.index_path / "tanya-index.json"
     marker.write_text(json.dumps({"format": 1, "embed_model": "some/other-model"}))  # as if built with another model
     with pytest.raises(IndexDirectoryError, match="--rebuild"):
-        Assistant(settings).store
+        _ = Assistant(settings).store  # opening the store is what refuses
     bot = Assistant(settings, embedder=embedder)
     report = bot.index(rebuild=True, progress=False)
     assert report.added == ["x"] and bot.store.count() == len(chunk_article(load_article(articles / "x.txt")))
@@ -248,4 +249,5 @@ def test_a_reader_failing_on_odd_input_skips_that_file_only(store, embedder, tmp
     monkeypatch.setitem(readers.READERS, ".txt", flaky)
     report = run([folder], store, embedder)
     assert report.added == ["good"]
-    assert report.skipped == [(str(folder / "odd.txt"), "cannot be read (RecursionError: maximum recursion depth exceeded)")]
+    assert report.skipped == [(str(folder / "odd.txt"),
+                               "cannot be read (RecursionError: maximum recursion depth exceeded)")]

@@ -30,7 +30,8 @@ class FakeEmbedder:
 
 
 def news(n: int) -> str:
-    sentences = " ".join(f"Kalimat ke-{i} tentang proyek {n} di kota nomor {n} berjalan lancar." for i in range(n % 5 + 1))
+    sentences = " ".join(f"Kalimat ke-{i} tentang proyek {n} di kota nomor {n} berjalan lancar."
+                         for i in range(n % 5 + 1))
     return f"Berita Kota {n}\n\nPemerintah kota nomor {n} membangun {n} jembatan. {sentences}"
 
 
@@ -46,7 +47,8 @@ def contents(store):
     chunks = {c.id: (c.text, c.metadata["content_hash"]) for c in store.all_chunks()}
     vectors = store.embeddings(sorted(chunks))
     sentences = store._sentences.get(include=["documents"])
-    return chunks, {k: np.round(v, 5).tolist() for k, v in vectors.items()}, sorted(zip(sentences["ids"], sentences["documents"]))
+    return (chunks, {k: np.round(v, 5).tolist() for k, v in vectors.items()},
+            sorted(zip(sentences["ids"], sentences["documents"], strict=True)))
 
 
 @pytest.mark.parametrize("batch", [1, 16, 10_000])

@@ -21,7 +21,8 @@ SUMMARY = re.compile(r"(\d+) added, (\d+) updated, (\d+) unchanged, (\d+) remove
 
 
 def article_text(n: int) -> str:
-    sentences = " ".join(f"Kalimat ke-{i} tentang proyek nomor {n} di kota {n} berjalan lancar." for i in range(n % 7 + 1))
+    sentences = " ".join(f"Kalimat ke-{i} tentang proyek nomor {n} di kota {n} berjalan lancar."
+                         for i in range(n % 7 + 1))
     return (f"Berita Proyek Kota {n}\n\nKOMPAS.com, JAKARTA - Pemerintah kota nomor {n} membangun {n} jembatan pada "
             f"Senin (18/9/2023). {sentences}\n\nWarga kota {n} menyambut baik rencana itu, kata tokoh masyarakat.")
 
@@ -55,7 +56,8 @@ def index_until_killed(folder: Path, env: dict, at: int) -> int:
 def check_usable(index_dir: Path, env: dict) -> int:
     """In a fresh process: the index opens, counts, reads and answers a nearest-neighbour query."""
     code = ("import sys, numpy as np\nfrom index import ChunkStore\n"
-            f"s = ChunkStore.open(path=__import__('pathlib').Path({str(index_dir)!r}), embed_model='multilingual-e5-small')\n"
+            f"s = ChunkStore.open(path=__import__('pathlib').Path({str(index_dir)!r}), "
+            "embed_model='multilingual-e5-small')\n"
             "n = s.count(); chunks = s.all_chunks(); hits = s.query(np.ones(384, dtype=np.float32) / 384 ** 0.5, 3)\n"
             "assert n == len(chunks) > 0 and len(hits) == min(3, n)\nprint(n)\n")
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, timeout=120)

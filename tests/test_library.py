@@ -21,9 +21,11 @@ OTHER = "000_f6ccf7329cada5fc"
 
 NEW_ARTICLE = """Banjir Rob Rendam Pesisir Utara Jakarta
 
-Kompas.com, JAKARTA - Banjir rob kembali merendam permukiman warga di Muara Angke, Jakarta Utara, pada Selasa (3/10/2023).
+Kompas.com, JAKARTA - Banjir rob kembali merendam permukiman warga di Muara Angke, Jakarta Utara, pada Selasa \
+(3/10/2023).
 
-Ketinggian air mencapai 40 sentimeter di beberapa ruas jalan. Petugas Dinas Sumber Daya Air menyiagakan pompa portabel di tiga titik.
+Ketinggian air mencapai 40 sentimeter di beberapa ruas jalan. Petugas Dinas Sumber Daya Air menyiagakan pompa \
+portabel di tiga titik.
 
 Warga berharap tanggul laut segera diperbaiki sebelum puncak pasang bulan depan.
 """
@@ -38,7 +40,7 @@ def lib_bot(tmp_path_factory, models_dir, embedder):
         shutil.copy(SEEDS / f"{doc_id}.txt", articles / f"{doc_id}.txt")
     bot = Assistant(load_settings(home=tmp_path_factory.mktemp("lib-home"), models_dir=models_dir,
                                   articles_dir=articles, llm="smollm2-135m", threads=2), embedder=embedder)
-    bot.retriever  # builds the index from the two articles
+    bot.prepare(model=False)  # builds the index from the two articles
     return bot
 
 

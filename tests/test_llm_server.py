@@ -52,7 +52,7 @@ def _assistant(home, base_url: str, models_dir, seed_articles, embedder):
 @pytest.fixture(scope="module")
 def bot(tiny_bot, llm_url, models_dir, seed_articles, embedder):
     """An Assistant on the seed articles' index that ``tiny_bot`` builds once for the session."""
-    tiny_bot.retriever  # builds the index if no test has yet
+    tiny_bot.prepare(model=False)  # builds the index if no test has yet
     return _assistant(tiny_bot.settings.home, llm_url, models_dir, seed_articles, embedder)
 
 

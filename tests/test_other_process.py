@@ -101,7 +101,8 @@ SOAK_WRITER = textwrap.dedent("""
     from index import load_article
     from rag import Assistant, load_settings
 
-    home, models, articles, doc_id, seconds = sys.argv[1], sys.argv[2], Path(sys.argv[3]), sys.argv[4], float(sys.argv[5])
+    home, models, doc_id = sys.argv[1], sys.argv[2], sys.argv[4]
+    articles, seconds = Path(sys.argv[3]), float(sys.argv[5])
     bot = Assistant(load_settings(home=home, models_dir=models, articles_dir=articles, llm="smollm2-135m"))
     article = load_article(articles / f"{doc_id}.txt")
     rounds, end = 0, time.monotonic() + seconds

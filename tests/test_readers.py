@@ -21,7 +21,8 @@ PARAGRAPH = ("Bisnis.com, JAKARTA - Pemimpin Korea Utara (Korut) Kim Jong-un men
 # Text and encodings --------------------------------------------------------------------------------------------
 def test_cp1252_and_latin1_text_is_read_with_a_note(tmp_path):
     path = tmp_path / "cp.txt"
-    path.write_bytes("Judul Berita\n\nKim berkata \u201cterima kasih\u201d kepada Putin di caf\u00e9 itu.".encode("cp1252"))
+    text = "Judul Berita\n\nKim berkata \u201cterima kasih\u201d kepada Putin di caf\u00e9 itu."
+    path.write_bytes(text.encode("cp1252"))
     article = load_article(path)
     assert "\u201cterima kasih\u201d" in article.text and "caf\u00e9" in article.text
     assert article.note == "not UTF-8: read as Windows-1252"
@@ -116,7 +117,8 @@ def test_html_page_main_text_and_metadata(tmp_path):
 def test_html_in_a_declared_legacy_charset(tmp_path):
     path = tmp_path / "old.htm"
     page = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
-            "<title>Kim dan \u201cSahabat\u201d Lama</title></head><body><article><h1>Kim dan \u201cSahabat\u201d Lama</h1>"
+            "<title>Kim dan \u201cSahabat\u201d Lama</title></head>"
+            "<body><article><h1>Kim dan \u201cSahabat\u201d Lama</h1>"
             f"<p>{PARAGRAPH} Kim menyebut Putin \u201csahabat lama\u201d.</p>"
             f"<p>{PARAGRAPH.replace('Senin', 'Selasa')}</p></article></body></html>")
     path.write_bytes(page.encode("cp1252"))
@@ -174,7 +176,8 @@ def test_unwrap_keeps_sentence_ends_and_blank_lines():
 def test_jsonl_articles_ids_metadata_and_bad_lines(tmp_path):
     path = tmp_path / "berita.jsonl"
     lines = [
-        json.dumps({"text": PARAGRAPH, "title": "Kim Pulang", "publisher": "Bisnis.com", "date": "2023-09-18T10:00:00Z"}),
+        json.dumps({"text": PARAGRAPH, "title": "Kim Pulang", "publisher": "Bisnis.com",
+                    "date": "2023-09-18T10:00:00Z"}),
         "",
         json.dumps({"text": "Putin menerima undangan ke Korea Utara, Rabu (13/9/2023).", "url": "https://a.id/putin"}),
         "{not json",

@@ -58,14 +58,14 @@ def unpaged(store: ChunkStore) -> dict[str, Any]:
     col, sentences = store._collection, store._sentences
     got = col.get(include=["metadatas"])
     hashes = {str(m["doc_id"]): str(m.get("content_hash", "")) for m in got["metadatas"]}
-    metadatas = {i: dict(m) for i, m in zip(got["ids"], got["metadatas"])}
+    metadatas = {i: dict(m) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
     got = col.get(include=["documents", "metadatas"])
-    chunks = sorted(zip(got["ids"], got["documents"], got["metadatas"]))
-    one_doc = sorted((i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])
+    chunks = sorted(zip(got["ids"], got["documents"], got["metadatas"], strict=True))
+    one_doc = sorted((i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
                      if m["doc_id"] == chunks[0][2]["doc_id"])
-    texts = sorted(zip(got["ids"], got["documents"]))
+    texts = sorted(zip(got["ids"], got["documents"], strict=True))
     got = col.get(include=["embeddings"])
-    vectors = {i: np.asarray(e, dtype=np.float32).tolist() for i, e in zip(got["ids"], got["embeddings"])}
+    vectors = {i: np.asarray(e, dtype=np.float32).tolist() for i, e in zip(got["ids"], got["embeddings"], strict=True)}
     return {"document_hashes": list(hashes.items()), "chunk_metadatas": list(metadatas.items()),
             "all_chunks": chunks, "all_chunks_where": one_doc,
             "chunk_texts": ([i for i, _ in texts], [t for _, t in texts]),

@@ -16,7 +16,8 @@ LINK = re.compile(r'href="#tb-cite-(\d+)-(p?\d+)"')
 
 NEW_ARTICLE = """Banjir Rob Rendam Pesisir Utara Jakarta
 
-Kompas.com, JAKARTA - Banjir rob kembali merendam permukiman warga di Muara Angke, Jakarta Utara, pada Selasa (3/10/2023).
+Kompas.com, JAKARTA - Banjir rob kembali merendam permukiman warga di Muara Angke, Jakarta Utara, pada Selasa \
+(3/10/2023).
 
 Ketinggian air mencapai 40 sentimeter di beberapa ruas jalan. Petugas menyiagakan pompa portabel di tiga titik.
 """

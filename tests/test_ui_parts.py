@@ -74,7 +74,8 @@ def test_abstention_links_the_closest_passages():
 
 
 def test_plain_text_copy_has_the_sources():
-    answer = _answer("Oleg memberi rompi [1].", [_citation(1, title="Pulang ke Korut", quotes=("Oleg memberi Kim rompi.",))])
+    answer = _answer("Oleg memberi rompi [1].",
+                     [_citation(1, title="Pulang ke Korut", quotes=("Oleg memberi Kim rompi.",))])
     assert plain_text(answer, "en") == ("Oleg memberi rompi [1].\n\nSources:\n"
                                         "[1] Pulang ke Korut (Bisnis.com, September 18, 2023) [d1]\n"
                                         "    “Oleg memberi Kim rompi.”")

@@ -11,8 +11,9 @@ from rag.verification import verify_answer
 
 VEST = PromptSource(1, "a", "Kim pulang", ("Oleg Kozhemyako bahkan memberi Kim rompi antipeluru dan enam drone.",),
               0.9, "Oleg Kozhemyako bahkan memberi Kim rompi antipeluru dan enam drone.", "PARBOABOA", "2023-09-17")
-TALKS = PromptSource(2, "b", "Pertemuan", ("Putin dan Kim mengadakan pembicaraan di kosmodrom Vostochny pada Rabu (13/9/2023).",),
-               0.85, "", "Bisnis.com", "2023-09-18")
+TALKS = PromptSource(2, "b", "Pertemuan",
+                     ("Putin dan Kim mengadakan pembicaraan di kosmodrom Vostochny pada Rabu (13/9/2023).",),
+                     0.85, "", "Bisnis.com", "2023-09-18")
 
 
 @pytest.fixture(scope="module")

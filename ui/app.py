@@ -267,8 +267,7 @@ def serve(bot: Assistant, host: str = "127.0.0.1", port: int = 7860) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     problem = None
     try:  # index and load the models before the first visitor waits on them
-        bot.retriever
-        bot.llm
+        bot.prepare()
     except TanyaError as exc:  # the page says so; questions will show the same message
         problem = str(exc)
         log.error("start-up: %s", exc)
