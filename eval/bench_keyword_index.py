@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 from eval.bench_scale import disk_mb, facqa_questions
-from eval.metrics import percentile
+from eval.metrics import milliseconds, percentile
 from eval.synthetic_corpus import MAX_PASSAGES, MIN_PASSAGES
 
 DEFAULT_WORK = Path("/tmp/tanya-bench-keyword-index")
@@ -159,8 +159,8 @@ def child_load(work: Path, questions: list[str], mmap: bool) -> dict:
     expected = [[tuple(hit) for hit in hits] for hits in json.loads((work / "expected.json").read_text())]
     return {"mmap": mmap, "load_s": load_s, "load_cpu_s": load_cpu, "rss_before_mb": before,
             "rss_after_load_mb": after_load, "rss_after_queries_mb": rss_mb(), "peak_during_load_mb": peak.peak_mb,
-            "query_p50_ms": 1000 * percentile(times, 0.5),
-            "query_p95_ms": 1000 * percentile(times, 0.95), "same_results": got == expected}
+            "query_p50_ms": milliseconds(percentile(times, 0.5)),
+            "query_p95_ms": milliseconds(percentile(times, 0.95)), "same_results": got == expected}
 
 
 def _scratch_store(work: Path):
@@ -232,6 +232,8 @@ def child_start(work: Path, saved: bool) -> dict:
 
     store = ChunkStore.open(path=work / "chroma", embed_model="bench")
     store.count()
+    if store.keyword_dir is None:  # an on-disk store always keeps its keyword index in its folder
+        raise RuntimeError(f"{work / 'chroma'}: no keyword index folder")
     if not saved:
         shutil.rmtree(store.keyword_dir, ignore_errors=True)
     before = rss_mb()

@@ -214,7 +214,7 @@ def _waited_for_another(timing: AnswerTiming, timings: list[AnswerTiming]) -> bo
     """While this answer still showed "Reading the sources…", the model was writing another one."""
     waiting_to = timing.first_words if timing.first_words is not None else timing.done
     return waiting_to is not None and any(
-        other is not timing and other.writing_from is not None
+        other is not timing and other.writing_from is not None and other.writing_to is not None
         and other.writing_from < waiting_to and other.writing_to > timing.submitted for other in timings)
 
 
@@ -233,7 +233,8 @@ def summarize(timings: list[AnswerTiming]) -> dict:
 
     users = sorted({t.user for t in timings})
     in_flight = [(t.submitted, t.done) for t in timings if t.done is not None]
-    writing = [(t.writing_from, t.writing_to) for t in timings if t.writing_from is not None]
+    writing = [(t.writing_from, t.writing_to) for t in timings
+               if t.writing_from is not None and t.writing_to is not None]  # (both set by the first words)
     queued = [t for t in timings if t.came_back and _waited_for_another(t, timings)]
     return {"per_user": {u: row([t for t in timings if t.user == u]) for u in users}, "all": row(timings),
             "most_in_flight": _most_at_once(in_flight), "most_writing": _most_at_once(writing),

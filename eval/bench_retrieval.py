@@ -14,7 +14,7 @@ import os
 import time
 
 from eval.dataset import load_questions
-from eval.metrics import med, percentile
+from eval.metrics import med, milliseconds, percentile
 from rag import Assistant
 from rag.language import detect_language
 
@@ -30,8 +30,8 @@ def measure(bot: Assistant, questions: list[str], k: int, repeat: int) -> dict:
                 started = time.perf_counter()
                 bot.retriever.retrieve(q, k, language, mode=mode)
                 times.append(time.perf_counter() - started)
-        results[mode] = {"queries": len(times), "p50_ms": 1000 * med(times), "p95_ms": 1000 * percentile(times, 0.95),
-                         "mean_ms": 1000 * sum(times) / len(times)}
+        results[mode] = {"queries": len(times), "p50_ms": milliseconds(med(times)),
+                         "p95_ms": milliseconds(percentile(times, 0.95)), "mean_ms": 1000 * sum(times) / len(times)}
     return results
 
 

@@ -36,11 +36,12 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from datetime import date
 from math import nan
 from pathlib import Path
 
-from eval.metrics import percentile
+from eval.metrics import milliseconds, percentile
 
 DEFAULT_WORK = Path("/tmp/tanya-bench-scale")
 
@@ -131,6 +132,8 @@ def measure_size(corpus: Path, home: Path, data: Path, *, reuse: bool, questions
     started = time.perf_counter()
     later.keyword_index()  # as a process started later: loaded from disk
     result["keyword_load_s"] = time.perf_counter() - started
+    if later.keyword_dir is None:  # an on-disk store always keeps its keyword index in its folder
+        raise RuntimeError(f"{settings.index_path}: no keyword index folder")
     result["keyword_disk_mb"] = disk_mb(later.keyword_dir)
     asked = facqa_questions(data, questions)
     bot.retriever.retrieve(asked[0], 5, "id")  # warm
@@ -140,8 +143,8 @@ def measure_size(corpus: Path, home: Path, data: Path, *, reuse: bool, questions
         t = time.perf_counter()
         bot.retriever.retrieve(q, 5, language)
         times.append(time.perf_counter() - t)
-    result["retrieval"] = {"queries": len(times), "p50_ms": 1000 * percentile(times, 0.5),
-                           "p95_ms": 1000 * percentile(times, 0.95)}
+    result["retrieval"] = {"queries": len(times), "p50_ms": milliseconds(percentile(times, 0.5)),
+                           "p95_ms": milliseconds(percentile(times, 0.95))}
     result["rss_mb"]["after_retrieval"] = _rss_mb()
     if answers:
         bot.ask(asked[-1])  # warm: loads the language model
@@ -157,7 +160,7 @@ def measure_size(corpus: Path, home: Path, data: Path, *, reuse: bool, questions
     return result
 
 
-def project(results: list[dict], earlier: list[dict] = ()) -> None:
+def project(results: list[dict], earlier: Sequence[dict] = ()) -> None:
     """For sizes whose embeddings were reused: the embedding time of a full run, from the per-text cost measured
     on the largest size embedded in full (in this run, or in ``earlier`` results)."""
     full = [r for r in list(earlier) + results if not r["reused_embeddings"]]

@@ -24,10 +24,11 @@ from rag import Assistant, Final
 from rag.llm import LocalLlama
 
 
-def _freed_after_stop(bot: Assistant, question: str, after: float, use_event: bool) -> float:
-    """Seconds from the stop until a new question's turn at the model comes."""
-    stop, stopped_at = threading.Event(), []
-    bot.llm._llama.reset()  # the whole prompt to read, as for a new question
+def _freed_after_stop(bot: Assistant, llm: LocalLlama, question: str, after: float, use_event: bool) -> float:
+    """Seconds from the stop until a new question's turn at the model comes (``llm`` is ``bot``'s)."""
+    stop = threading.Event()
+    stopped_at: list[float] = []
+    llm._llama.reset()  # the whole prompt to read, as for a new question
 
     def consume() -> None:
         events = bot.events(question, stop=stop if use_event else None)
@@ -78,10 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     questions = [item.question for item in items]
     bot.ask(questions[0])  # warm: models loaded, index and keyword index ready
 
-    freed = {True: [], False: []}
+    freed: dict[bool, list[float]] = {True: [], False: []}
     for question in questions:
         for use_event in (True, False):
-            freed[use_event].append(_freed_after_stop(bot, question, args.after, use_event))
+            freed[use_event].append(_freed_after_stop(bot, llm, question, args.after, use_event))
     print(f"Stopped {args.after:.1f} s after asking, while the model reads the prompt ({len(questions)} questions):")
     for use_event, label in ((True, "stop event (the UI's Stop)"), (False, "ceasing to iterate only")):
         times = freed[use_event]

@@ -116,7 +116,7 @@ def run_facqa(bot: Assistant, folder: Path, out: Path, *, split: str = "test", l
     rows = resumed_rows(path, list(enumerate(items)), lambda numbered: str(numbered[0]), make_row, key="n",
                         needs="answer" if answers else "ranks", desc=f"FacQA {split}", progress=progress, check=check)
 
-    def recall(key: str, mode: str, k: int) -> float:
+    def recall(key: str, mode: str, k: int) -> float | None:
         return mean([float(r[key][mode] is not None and r[key][mode] <= k) for r in rows])
 
     report = {"benchmark": "facqa", "split": split, "questions": len(rows), "chunks_indexed": bot.store.count(),

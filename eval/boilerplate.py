@@ -90,6 +90,8 @@ def seed_gold(path: Path) -> tuple[str, list[str], list[str]]:
     doc_id = path.stem
     labels = SEED_BOILERPLATE[doc_id]
     title = SEED_TITLES.get(doc_id) or SEED_META[doc_id][2]
+    if title is None:
+        raise ValueError(f"seed {doc_id} has no title in SEED_TITLES or SEED_META")
     paragraphs, junk = [], []
     for line in path.read_text(encoding="utf-8").splitlines():
         line = " ".join(line.split())
@@ -446,7 +448,7 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
-def summarise(results: list[Result]) -> dict[str, dict[str, float]]:
+def summarise(results: list[Result]) -> dict[str, dict[str, float | None]]:
     """Mean figures per group of cases (the part of the name before "/"), and over all."""
     groups: dict[str, list[Result]] = {}
     for r in results:
@@ -454,7 +456,7 @@ def summarise(results: list[Result]) -> dict[str, dict[str, float]]:
     groups["all"] = results
     table = {}
     for name, rs in groups.items():
-        row = {k: _mean([getattr(r, k) for r in rs])
+        row: dict[str, float | None] = {k: _mean([getattr(r, k) for r in rs])
                for k in ("para_recall", "token_recall", "token_precision", "boilerplate_removed")}
         for k in ("title_ok", "date_ok", "publisher_ok"):
             vals = [float(getattr(r, k)) for r in rs if getattr(r, k) is not None]
@@ -464,7 +466,7 @@ def summarise(results: list[Result]) -> dict[str, dict[str, float]]:
     return table
 
 
-def measure(seeds: Path = SEEDS) -> tuple[list[Result], dict[str, dict[str, float]]]:
+def measure(seeds: Path = SEEDS) -> tuple[list[Result], dict[str, dict[str, float | None]]]:
     with tempfile.TemporaryDirectory() as tmp:
         results = [run_case(case, Path(tmp))[0] for case in build_cases(seeds)]
     return results, summarise(results)

@@ -138,7 +138,8 @@ def choose_evidence_threshold(run: Path, max_false: float = 0.05) -> dict:
         return (mean([float(withheld(r, t)) for r in no]) or 0.0) - (mean([float(withheld(r, t)) for r in yes]) or 0.0)
 
     # what the threshold withholds only grows with t: the candidates are the thresholds within the budget
-    allowed = [t for t in thresholds if mean([float(below(r, t) and not r["abstained"]) for r in yes]) <= max_false]
+    allowed = [t for t in thresholds
+               if (mean([float(below(r, t) and not r["abstained"]) for r in yes]) or 0.0) <= max_false]
     best_gain = max(gain(t) for t in allowed)
     best = [t for t in allowed if gain(t) >= best_gain - 1e-12]
     # a threshold t withholds the scores below it, so every t in (the next lower score, t] decides alike:

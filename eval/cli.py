@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from eval.dataset import QUESTIONS, load_questions, load_support_pairs
-    from eval.judge import GroundingJudge, LLMJudge, agreement, llm_agreement
+    from eval.judge import GroundingJudge, Judge, LLMJudge, agreement, llm_agreement
     from rag import Assistant
 
     if args.suite:
@@ -148,17 +148,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.benchmark:
         return _benchmark(args)
     bot = Assistant()
-    judge = GroundingJudge(bot.embedder)
+    local_judge = GroundingJudge(bot.embedder)
     llm_judge = LLMJudge(args.llm_judge, args.llm_judge_model, args.llm_judge_key) if args.llm_judge else None
     if args.judge:
         pairs = load_support_pairs()
-        result = {"local_judge": agreement(judge, pairs)}
+        result = {"local_judge": agreement(local_judge, pairs)}
         if llm_judge:
             result["llm_judge"] = {"server": args.llm_judge, "model": args.llm_judge_model,
                                    **llm_agreement(llm_judge, pairs)}
         print(json.dumps(result, indent=2))
         return 0
-    judge = llm_judge or judge
+    judge: Judge = llm_judge or local_judge
     if args.rescore:
         from eval.runner import rescore
 

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag.language import Language
+
 DATA = Path(__file__).resolve().parent / "data"
 QUESTIONS = DATA / "questions.jsonl"
 SUPPORT_PAIRS = DATA / "support_pairs.jsonl"
@@ -30,7 +32,7 @@ class Evidence:
 @dataclass(frozen=True)
 class EvalItem:
     id: str
-    lang: str
+    lang: Language  # checked by problems(): a row of another language is reported
     type: str
     question: str
     answerable: bool

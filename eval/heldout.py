@@ -25,7 +25,9 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TypedDict
 
 from eval.benchmarks import DEFAULT_ROOT, BenchmarkError, facqa_articles, load_facqa, words_key
 from eval.dataset import DATA, in_split, load_questions
@@ -43,7 +45,7 @@ from eval.metrics import (
 from eval.resume import RunFolderError, resumed_rows
 from eval.runner import timed_answer
 from rag import Assistant
-from rag.language import answer_language
+from rag.language import Language, answer_language
 
 SETS = ("ours", "facqa-id", "facqa-en", "idk-mrc")
 #: Each suite's splits: of our set, of FacQA (and its English versions), of IDK-MRC.
@@ -59,7 +61,7 @@ class SuiteItem:
 
     set: str
     key: str  # unique within the set
-    lang: str
+    lang: Language
     question: str
     answerable: bool
     golds: list[list[str]] = field(default_factory=list)  # gold facts, each with its accepted forms
@@ -176,7 +178,7 @@ def ask_item(bot: Assistant, item: SuiteItem, judge: Judge, answers: bool = True
     row: dict = {"key": item.key, "set": item.set, "lang": item.lang, "question": item.question,
                  "answerable": item.answerable}
     if item.passages is None and item.evidence:
-        passages = bot.retrieve(item.question, RETRIEVAL_K, language=item.lang)  # type: ignore[arg-type]
+        passages = bot.retrieve(item.question, RETRIEVAL_K, language=item.lang)
         row["rank"] = relevant_rank([p.text for p in passages], item)
     if not answers:
         return row
@@ -199,6 +201,14 @@ def ask_item(bot: Assistant, item: SuiteItem, judge: Judge, answers: bool = True
 
 
 # Scoring ---------------------------------------------------------------------------------
+class CurvePoint(TypedDict):
+    """One point of :func:`abstention_curve`: what withholding below ``threshold`` abstains."""
+
+    threshold: float | None  # None: withhold nothing (+inf) or everything (-inf)
+    false_abstention: float
+    correct_abstention: float
+
+
 def abstention_curve(rows: list[dict]) -> dict | None:
     """Correct abstention (unanswerable abstained) against false abstention (answerable abstained)
     when the answer is withheld below each threshold of the evidence score: the curve of the
@@ -214,7 +224,7 @@ def abstention_curve(rows: list[dict]) -> dict | None:
         return r["evidence_score"] if r.get("evidence_score") is not None else float("-inf")
 
     wins = sum(1.0 if score(a) > score(u) else 0.5 if score(a) == score(u) else 0.0 for a in yes for u in no)
-    points = []
+    points: list[CurvePoint] = []
     for t in sorted({score(r) for r in rows} | {float("inf")}):
         points.append({"threshold": None if t in (float("inf"), float("-inf")) else round(t, 4),
                        "false_abstention": sum(score(r) < t for r in yes) / len(yes),
@@ -337,7 +347,7 @@ def run_suite(bot_for: Callable[[str], Assistant], judge: Judge, out: Path, *, r
         if name.startswith("facqa"):
             bot.add_articles(facqa_articles(root / "facqa"), progress=progress)
         rows_by_set[name] = resumed_rows(out / f"{name}.jsonl", set_items, lambda i: i.key,
-                                         lambda i, bot=bot: ask_item(bot, i, judge, answers), key="key",
+                                         partial(ask_item, bot, judge=judge, answers=answers), key="key",
                                          needs="answer" if answers else "rank", desc=name, progress=progress)
     report = {**suite_report(rows_by_set), "meta": {**(meta or {}), "suite": suite, "sample": sample,
                                                     "date": time.strftime("%Y-%m-%d %H:%M")}}

@@ -3,6 +3,8 @@ an optional LLM judge, and the judge's agreement with hand-labelled pairs."""
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
 import numpy as np
 
 from rag.grounding import GroundingJudge, Judge, Verdict  # noqa: F401  (re-exported: the eval's judge is the answer step's)
@@ -32,10 +34,20 @@ class LLMJudge:
         return Verdict(yes, 1.0 if yes else 0.0, (), ())
 
 
+@runtime_checkable
+class ThresholdJudge(Judge, Protocol):
+    """A judge by similarity thresholds: :class:`GroundingJudge`, or a stand-in with its attributes."""
+
+    threshold: float
+    cross_threshold: float
+
+
 def describe(judge: Judge) -> str:
     """Which judge scored a run, for its report."""
     if isinstance(judge, LLMJudge):
         return f"LLM judge: {judge.model} at {judge.base_url}"
+    if not isinstance(judge, ThresholdJudge):
+        raise TypeError(f"{type(judge).__name__} is neither the LLM judge nor a judge by thresholds")
     return f"local judge: similarity {judge.threshold} same-language, {judge.cross_threshold} cross-lingual"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from statistics import median
 
 from rag.citations import answer_sentences, cited_numbers, strip_citations
@@ -138,19 +138,25 @@ def citation_scores(answer_text: str, cited_passages: dict[int, str], supports: 
 
 
 # Aggregates --------------------------------------------------------------------------------
-def mean(values: list[float]) -> float | None:
-    values = [v for v in values if v is not None]
-    return sum(values) / len(values) if values else None
+# Each leaves out the values that are None, and is None when none is left.
+def mean(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    values = sorted(v for v in values if v is not None)
-    if not values:
+def percentile(values: Sequence[float | None], q: float) -> float | None:
+    present = sorted(v for v in values if v is not None)
+    if not present:
         return None
-    index = min(len(values) - 1, max(0, int(round(q * (len(values) - 1)))))
-    return values[index]
+    index = min(len(present) - 1, max(0, int(round(q * (len(present) - 1)))))
+    return present[index]
 
 
-def med(values: list[float]) -> float | None:
-    values = [v for v in values if v is not None]
-    return median(values) if values else None
+def med(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return median(present) if present else None
+
+
+def milliseconds(seconds: float | None) -> float | None:
+    """``seconds`` in milliseconds; None (no timings) stays None."""
+    return None if seconds is None else 1000 * seconds

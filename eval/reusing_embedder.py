@@ -11,6 +11,7 @@ real run from the per-text cost measured on the sizes embedded in full.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,24 +47,28 @@ class TimedEmbedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self.embedder.embed_queries(texts)
 
-    def _embed(self, texts: list[str]) -> np.ndarray:
+    def _embed(self, texts: list[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         started = time.perf_counter()
-        vectors = self.embedder.embed_passages(texts)
+        if progress is None:
+            vectors = self.embedder.embed_passages(texts)
+        else:
+            vectors = self.embedder.embed_passages(texts, progress=progress)
         self.ledger.seconds += time.perf_counter() - started
         self.ledger.texts_embedded += len(texts)
         self.ledger.calls += 1
         return vectors
 
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
+    def embed_passages(self, texts: list[str], *, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """As :meth:`index.Embedder.embed_passages`; ``progress`` follows the texts embedded for real."""
         if not self.reuse:
-            return self._embed(texts)
+            return self._embed(texts, progress)
         # A text of several sentences is a chunk: its vector is made from its sentences' vectors. Every
         # distinct sentence not seen before is embedded for real, once.
         pieces = {t: split_sentences(t) for t in texts}
         wanted = {s for t in texts for s in (pieces[t] if len(pieces[t]) > 1 else [t])}
         missing = sorted(s for s in wanted if s not in self._sentences)
         if missing:
-            for s, v in zip(missing, self._embed(missing), strict=True):
+            for s, v in zip(missing, self._embed(missing, progress), strict=True):
                 self._sentences[s] = v
         new = set(missing)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)

@@ -13,15 +13,19 @@ import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eval.dataset import EvalItem
-from eval.judge import GroundingJudge
+from eval.judge import Judge
 from eval.metrics import answer_scores, citation_scores, score_abstention_as_wrong
 from eval.resume import resumed_rows, write_rows
 from rag import Assistant
 from rag.abstention import is_refusal
 from rag.language import detect_language
 from rag.model_files import resolve_gguf
+
+if TYPE_CHECKING:
+    from llama_index.core.query_engine import CitationQueryEngine
 
 _SOURCE_PREFIX = re.compile(r"^Source \d+:\s*", re.IGNORECASE)
 
@@ -37,7 +41,7 @@ def chatml_completion(prompt: str) -> str:
     return f"<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n"
 
 
-def build_engine(bot: Assistant):
+def build_engine(bot: Assistant) -> CitationQueryEngine:
     """A CitationQueryEngine over the bot's articles, with the bot's models."""
     from llama_index.core import Document, VectorStoreIndex
     from llama_index.core.query_engine import CitationQueryEngine
@@ -63,7 +67,7 @@ def build_engine(bot: Assistant):
     return CitationQueryEngine.from_args(index, llm=llm, streaming=True)
 
 
-def evaluate_vanilla(engine, item: EvalItem, judge: GroundingJudge) -> dict:
+def evaluate_vanilla(engine, item: EvalItem, judge: Judge) -> dict:
     started = time.perf_counter()
     response = engine.query(item.question)
     ttft, pieces = None, []
@@ -88,10 +92,10 @@ def evaluate_vanilla(engine, item: EvalItem, judge: GroundingJudge) -> dict:
     }
 
 
-def run_vanilla(bot: Assistant, items: list[EvalItem], out: Path, judge: GroundingJudge,
+def run_vanilla(bot: Assistant, items: list[EvalItem], out: Path, judge: Judge,
                 progress: bool = True) -> list[dict]:
     """Ask ``items`` through the vanilla pipeline; rows already in ``out`` (an interrupted run) are kept."""
-    engines = []  # built on the first question not already answered
+    engines: list[CitationQueryEngine] = []  # built on the first question not already answered
 
     def make_row(item: EvalItem) -> dict:
         if not engines:
@@ -102,7 +106,7 @@ def run_vanilla(bot: Assistant, items: list[EvalItem], out: Path, judge: Groundi
                         desc="Vanilla llama-index", progress=progress)
 
 
-def rescore_vanilla(out: Path, judge: GroundingJudge) -> list[dict] | None:
+def rescore_vanilla(out: Path, judge: Judge) -> list[dict] | None:
     """Score the citations of a stored vanilla run again; None when its rows lack the passages."""
     path = out / "results.jsonl"
     if not path.is_file():

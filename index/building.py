@@ -24,19 +24,31 @@ file, its line or url) and by a hash of what is stored for it:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
 
 from index.articles import Article, load_articles, scan_paths
 from index.chunking import Chunk, chunk_article
-from index.embedding import Embedder
 from index.errors import ArticleError
 from index.readers import SUPPORTED_SUFFIXES, SkippedRecord
 from index.store import ChunkStore, DocumentWrite
 
+
+@runtime_checkable
+class PassageEmbedder(Protocol):
+    """What indexing needs of an embedder: :class:`index.Embedder`, or a stand-in (the scale benchmark's).
+    ``progress`` is passed only when a progress bar is shown."""
+
+    def embed_passages(self, texts: list[str], *, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        ...
+
+
 #: An embedder, or a function that loads one: then the model is loaded only if something needs embedding.
-EmbedderSource = Embedder | Callable[[], Embedder]
+EmbedderSource = PassageEmbedder | Callable[[], PassageEmbedder]
 #: Texts (chunks and sentences) embedded in one call and written in one batch. The model sorts a
 #: batch by length, so bigger batches pad less: 512 embeds ~9% more tokens a second than 128
 #: (eval/README.md, "Ingestion speed").
@@ -149,8 +161,8 @@ class _Run:
                 self.by_text.setdefault(state.text_hash, state.doc_id)
 
     @property
-    def embedder(self) -> Embedder:
-        if not hasattr(self._embedder, "embed_passages"):
+    def embedder(self) -> PassageEmbedder:
+        if not isinstance(self._embedder, PassageEmbedder):  # (has no embed_passages): the function that loads one
             self._embedder = self._embedder()
         return self._embedder
 
@@ -244,8 +256,10 @@ class _Run:
             sentences = [s for c in p.chunks for s in c.sentences]
             spans.append((len(texts), len(p.chunks), len(sentences)))
             texts += [c.text for c in p.chunks] + sentences
-        shown = {"progress": self.embedding_progress} if self.embedding_progress else {}  # (only with a bar)
-        vectors = self.embedder.embed_passages(texts, **shown)
+        if self.embedding_progress:  # only with a bar: an embedder may take no progress argument otherwise
+            vectors = self.embedder.embed_passages(texts, progress=self.embedding_progress)
+        else:
+            vectors = self.embedder.embed_passages(texts)
         writes = [DocumentWrite(p.doc_id, p.chunks, vectors[start:start + n], vectors[start + n:start + n + m])
                   for p, (start, n, m) in zip(self.pending, spans, strict=True)]
         # chunk metadata: hash and count, checked next run
@@ -301,7 +315,7 @@ def index_articles(paths: list[Path], store: ChunkStore, embedder: EmbedderSourc
     return report
 
 
-def index_documents(documents: list[Path | Article], store: ChunkStore, embedder: EmbedderSource, *,
+def index_documents(documents: Sequence[Path | Article], store: ChunkStore, embedder: EmbedderSource, *,
                     chunk_size: int = 160, chunk_overlap: int = 24, progress: bool = True,
                     embed_batch: int = EMBED_BATCH) -> IndexReport:
     """Index article files or already-made :class:`Article` records (benchmarks, other sources).
@@ -314,7 +328,7 @@ def index_documents(documents: list[Path | Article], store: ChunkStore, embedder
     return report
 
 
-def _index_items(run: _Run, items: list[Path | Article], progress: bool) -> None:
+def _index_items(run: _Run, items: Sequence[Path | Article], progress: bool) -> None:
     from tqdm import tqdm
 
     bar = tqdm(total=len(items), desc="Indexing", unit="file", disable=not progress)

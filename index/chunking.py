@@ -46,7 +46,7 @@ def chunk_article(article: Article, chunk_size: int = CHUNK_SIZE, chunk_overlap:
         paragraph_separator="\n\n",
     )
     texts = [t.strip() for t in splitter.split_text(article.text) if t.strip()]
-    base = {
+    base: dict[str, str | int] = {
         "doc_id": article.doc_id,
         "title": article.title,
         "publisher": article.publisher or "",

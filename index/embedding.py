@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 BUILTIN_E5 = "multilingual-e5-small"
 #: How the model is run: sentence-transformers on torch, or onnxruntime (see index/onnx_embedding.py).
 BACKENDS = ("torch", "onnx")
+Backend = Literal["torch", "onnx"]
 #: The backend used unless another is asked for (``TANYA_EMBED_BACKEND``): the same vectors, about twice as fast.
-DEFAULT_BACKEND = "onnx"
+DEFAULT_BACKEND: Backend = "onnx"
 
 
 @dataclass
@@ -35,7 +36,10 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        dimension = self.model.get_sentence_embedding_dimension()
+        if dimension is None:  # sentence-transformers: a model without a pooling layer that says it
+            raise ModelError(f"The embedding model {self.name} does not say the size of its vectors.")
+        return int(dimension)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._embed([self.query_prefix + t for t in texts])
@@ -53,7 +57,9 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         distinct = list(dict.fromkeys(texts))
-        batches = {"progress": progress} if progress is not None and _reports_batches(self.model) else {}
+        batches: dict[str, Any] = {}  # encode's keyword arguments: sentence-transformers takes no progress
+        if progress is not None and _reports_batches(self.model):
+            batches["progress"] = progress
         vectors = self.model.encode(distinct, batch_size=batch_size, normalize_embeddings=True,
                                     convert_to_numpy=True, show_progress_bar=False, **batches).astype(np.float32)
         if progress is not None and not batches:

@@ -255,9 +255,10 @@ class SavedKeywordIndex:
 
     def _swap_in(self, partial: Path) -> None:
         """Put the complete ``partial`` folder where the saved index is, replacing it."""
-        old: Path | None = self.folder.parent / f".{self.folder.name}.old-{uuid.uuid4().hex}"
+        aside = self.folder.parent / f".{self.folder.name}.old-{uuid.uuid4().hex}"
+        old: Path | None = aside
         try:
-            os.rename(self.folder, old)
+            os.rename(self.folder, aside)
         except FileNotFoundError:
             old = None
         try:

@@ -104,8 +104,10 @@ _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 _LATIN1_FALLBACK = "tanya-latin1"
 
 
-def _latin1_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+def _latin1_fallback(error: UnicodeError) -> tuple[str, int]:
     """The five bytes Windows-1252 leaves undefined are read as Latin-1 (control characters)."""
+    if not isinstance(error, UnicodeDecodeError):  # registered for decoding only
+        raise error
     return error.object[error.start:error.end].decode("latin-1"), error.end
 
 
@@ -238,6 +240,7 @@ def _decode_html(data: bytes, path: Path) -> tuple[str, str | None]:
 def read_html(path: Path) -> Iterator[RawRecord]:
     """Main text and metadata of a web page, with trafilatura (comments, menus, footers left out)."""
     import trafilatura
+    from trafilatura.settings import Document
 
     html, note = _decode_html(_read_bytes(path), path)
     try:
@@ -245,9 +248,10 @@ def read_html(path: Path) -> Iterator[RawRecord]:
                                           include_images=False, include_links=False)
     except Exception as exc:  # trafilatura raises many kinds on broken markup
         raise ArticleError(f"{path}: cannot extract text from this HTML ({type(exc).__name__}: {exc}).") from None
-    if doc is None or not (doc.text or "").strip():
+    # None when nothing was found (a dict comes only with as_dict=True, not asked for here)
+    if not isinstance(doc, Document) or not (doc.text or "").strip():
         raise ArticleError(f"{path} holds no article text (trafilatura found no main text in the page).")
-    yield RawRecord(text=doc.text, title=doc.title or None, url=doc.url or None,
+    yield RawRecord(text=doc.text or "", title=doc.title or None, url=doc.url or None,
                     publisher=doc.sitename or None, date=doc.date or None, note=note)
 
 

@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
@@ -208,6 +208,14 @@ class _ServerCalls:
         return call
 
 
+_T = TypeVar("_T")
+
+
+def _server_calls(target: _T, url: str) -> _T:
+    """``target`` behind :class:`_ServerCalls`, which forwards every attribute: the same interface."""
+    return cast(_T, _ServerCalls(target, url))
+
+
 class ChunkStore:
     """Chunks, their sentences and the embeddings of both, in two Chroma collections."""
 
@@ -283,7 +291,7 @@ class ChunkStore:
                             f"{_SERVER_HINT}") from exc
             raise IndexDirectoryError(f"Cannot open the index at {path}: {exc}") from exc
         if url:
-            col, sentences, client = (_ServerCalls(o, url) for o in (col, sentences, client))
+            col, sentences, client = _server_calls(col, url), _server_calls(sentences, url), _server_calls(client, url)
         stored_model = (col.metadata or {}).get("embed_model")
         if stored_model and stored_model != embed_model:
             raise IndexDirectoryError(

@@ -18,7 +18,7 @@ from rag.errors import QuestionError, SettingsError
 from rag.evidence import PromptSource, select_evidence
 from rag.followup import History, clean_rewrite, joined_question, looks_like_followup, previous_turns
 from rag.grounding import GroundingJudge
-from rag.language import Language, answer_language, detect_language
+from rag.language import Language, answer_language, detect_language, is_language
 from rag.llm import ChatModel, Message, load_chat_model
 from rag.model_queue import ModelQueue
 from rag.prompting import build_messages, rewrite_messages, translate_messages
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 WAIT_POLL_S = 0.5
 #: The most passages :meth:`Assistant.retrieve` returns at once.
 MAX_PASSAGES = 100
-LANGUAGES = ("id", "en")
 
 
 @dataclass(frozen=True)
@@ -223,10 +222,10 @@ class Assistant:
 
     @staticmethod
     def _check_language(language: str | None) -> Language | None:
-        if language is not None and language not in LANGUAGES:
-            raise QuestionError(f"Unknown answer language {language!r}: use 'id' (Indonesian) or 'en' (English), "
-                                "or None for the question's own.")
-        return language  # type: ignore[return-value]
+        if language is None or is_language(language):
+            return language
+        raise QuestionError(f"Unknown answer language {language!r}: use 'id' (Indonesian) or 'en' (English), "
+                            "or None for the question's own.")
 
     def retrieve(self, question: str, k: int = 5, *, filters: dict[str, str] | None = None,
                  language: Language | None = None) -> list[Passage]:
@@ -245,7 +244,7 @@ class Assistant:
 
     def events(self, question: str, history: History | None = None, *, language: Language | None = None,
                passages: Sequence[str] | None = None, filters: dict[str, str] | None = None,
-               stop: threading.Event | None = None) -> Iterator[Waiting | Token | Final]:
+               stop: threading.Event | None = None) -> Generator[Waiting | Token | Final, None, None]:
         """Answer ``question``: :class:`Waiting` events while other questions use the model first,
         :class:`Token` events while the model writes, then one :class:`Final`. (A follow-up rewritten
         first, or an answer translated after its tokens, may wait for a turn too: more :class:`Waiting`.)

@@ -103,9 +103,9 @@ def select_evidence(passages: list[Passage], *, max_sentences: int = default("ev
         p0 = passages[keys[0][0]]
         # article order: chunk position, then sentence position; overlapping chunks repeat sentences
         ordered = sorted(keys, key=lambda k: (int(passages[k[0]].metadata.get("position", 0)), k[1]))
-        sentences = list(dict.fromkeys(passages[p].sentences[i].text for p, i in ordered))
+        texts = tuple(dict.fromkeys(passages[p].sentences[i].text for p, i in ordered))
         top = max(keys, key=lambda k: picked[k])
-        sources.append(PromptSource(0, doc_id, p0.title, tuple(sentences), picked[top],
+        sources.append(PromptSource(0, doc_id, p0.title, texts, picked[top],
                               passages[top[0]].sentences[top[1]].text, p0.publisher, p0.date,
                               tuple(dict.fromkeys(passages[p].id for p, _ in ordered))))
     sources.sort(key=lambda s: -s.score)
@@ -114,7 +114,7 @@ def select_evidence(passages: list[Passage], *, max_sentences: int = default("ev
 
 def _whole_passages(passages: list[Passage], most: int) -> list[PromptSource]:
     """Sources that are whole passages (their orders to the assistant left out), best first."""
-    sources = []
+    sources: list[PromptSource] = []
     for p in sorted(passages, key=lambda p: -p.dense_score)[:most]:
         text = " ".join(s for s in split_sentences(p.text) if not is_instruction(s)) if is_instruction(p.text) \
             else p.text

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, TypeGuard
 
 Language = Literal["id", "en"]
+LANGUAGES: tuple[Language, ...] = ("id", "en")
+
+
+def is_language(value: object) -> TypeGuard[Language]:
+    """Whether ``value`` names one of the answer languages: "id" (Indonesian) or "en" (English)."""
+    return value in LANGUAGES
+
 
 # Words that settle the question outright when lingua's confidence is low on a short text.
 _ID_MARKERS = frozenset([

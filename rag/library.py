@@ -236,19 +236,19 @@ def add_files(paths: Sequence[Path | str], *, articles_dir: Path, known: dict[st
     indexed is refused with a reason and changes nothing; an existing different file
     or article with the same name is never overwritten: the new one gets another name.
     """
-    paths = [Path(p) for p in paths]
-    names = list(names) if names is not None else [p.name for p in paths]
+    files = [Path(p) for p in paths]
+    names = list(names) if names is not None else [f.name for f in files]
     outcomes: list[FileOutcome] = []
-    for i, (path, original) in enumerate(zip(paths, names, strict=True)):
+    for i, (path, original) in enumerate(zip(files, names, strict=True)):
         if progress:
-            progress(i, len(paths), original)
+            progress(i, len(files), original)
         name = safe_name(original)
         try:
             outcomes.append(_add_one(path, original, name, articles_dir, known, index))
         except ArticleError as exc:
             outcomes.append(FileOutcome(name=original, status="refused", message=str(exc)))
     if progress:
-        progress(len(paths), len(paths), "")
+        progress(len(files), len(files), "")
     return outcomes
 
 
@@ -278,6 +278,7 @@ def _add_one(path: Path, original: str, name: str, articles_dir: Path, known: di
     known[doc_id] = content_hash
     renamed = f" (a different article is already called {name}, so it was saved as {dest.name})" \
         if dest.name != name else ""
-    status = "updated" if report.updated else "unchanged" if report.unchanged else "added"
+    status: Literal["added", "updated", "unchanged"] = (
+        "updated" if report.updated else "unchanged" if report.unchanged else "added")
     verb = {"added": "added", "updated": "updated", "unchanged": "already indexed"}[status]
     return FileOutcome(name=original, status=status, doc_id=doc_id, message=f"{original}: {verb}{renamed}.")

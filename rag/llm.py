@@ -13,11 +13,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from rag.errors import LLMError, ModelError
 from rag.model_files import resolve_gguf
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from llama_cpp.llama_types import ChatCompletionRequestMessage, CreateChatCompletionStreamResponse
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
 
@@ -82,6 +85,8 @@ class _AbortFlag:
             import llama_cpp
 
             strlen = ctypes.cast(ctypes.CDLL(None).strlen, ctypes.c_void_p).value
+            if strlen is None:  # no address: as good as no libc
+                raise OSError("strlen has no address")
             self._callback = llama_cpp.ggml_abort_callback(strlen)  # kept: the context holds its address
             llama_cpp.llama_set_abort_callback(llama._ctx.ctx, self._callback, self._data)
             self.available = True
@@ -147,13 +152,16 @@ class LocalLlama:
         start = time.perf_counter()
         try:
             with self._abort.watching(stop):
-                chunks = self._llama.create_chat_completion(messages=messages, max_tokens=max_tokens,
-                                                            temperature=temperature, stream=True)
+                # Our messages are llama-cpp-python's {"role", "content"} dicts; with stream=True it returns
+                # an iterator of chunks (its annotation is the union with the whole response).
+                chunks = cast("Iterator[CreateChatCompletionStreamResponse]", self._llama.create_chat_completion(
+                    messages=cast("list[ChatCompletionRequestMessage]", messages), max_tokens=max_tokens,
+                    temperature=temperature, stream=True))
                 for chunk in chunks:
                     if stop is not None and stop.is_set():
                         return
-                    piece = chunk["choices"][0]["delta"].get("content")
-                    if piece:
+                    piece = chunk["choices"][0]["delta"].get("content")  # a str, or None (no "content")
+                    if isinstance(piece, str) and piece:
                         if not stats.completion_tokens:
                             stats.ttft_s = time.perf_counter() - start
                         stats.completion_tokens += 1

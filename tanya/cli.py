@@ -14,6 +14,7 @@ from tanya import environment
 
 if TYPE_CHECKING:
     from rag import Answer, Assistant
+    from rag.language import Language
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,7 +86,7 @@ def run(argv: list[str] | None = None) -> int:
     return 2  # pragma: no cover
 
 
-def interruptible_ask(bot: Assistant, question: str, language: str | None) -> Answer:
+def interruptible_ask(bot: Assistant, question: str, language: Language | None) -> Answer:
     """``bot.ask`` in a worker thread, so that Ctrl-C stops the model at once, even while it reads the
     prompt (in the main thread, Python would see the signal only when llama.cpp returns)."""
     from rag import Final

@@ -178,7 +178,7 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
         library_outputs = [lib_summary, table, remove_choice]
         library.select(partial(library_tab.view, bot), inputs=[ui_lang], outputs=library_outputs,
                        api_name="library", concurrency_limit=None)
-        def on_select(lang: str, evt: gr.SelectData) -> tuple[str, Any]:
+        def on_select(lang: str, evt: gr.SelectData) -> tuple[str | dict[str, Any], dict[str, Any]]:
             return library_tab.preview(bot, lang, evt)
 
         table.select(on_select, inputs=[ui_lang], outputs=[preview, remove_choice],

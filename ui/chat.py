@@ -12,6 +12,7 @@ import gradio as gr
 
 from rag import ArticleError, Assistant, Final, TanyaError, Token, Waiting
 from rag.background import BackgroundStream
+from rag.language import is_language
 from ui import render
 from ui.session import Session
 from ui.texts import t
@@ -68,7 +69,7 @@ def _answer(bot: Assistant, question: str, chat: list, answer_language: str, ui_
              _assistant_message(render.reading_html(ui_lang, 0))]
     yield (chat, "", *_buttons(True), "")
 
-    language = answer_language if answer_language in ("id", "en") else None
+    language = answer_language if is_language(answer_language) else None
     stream: BackgroundStream | None = None
     text, started, shown, ahead = "", time.monotonic(), 0, 0
     try:

@@ -36,7 +36,7 @@ def view(bot: Assistant, lang: str) -> tuple[str, Any, Any]:
     return summary, {"headers": headers, "data": rows}, gr.update(choices=choices, value=None)
 
 
-def preview(bot: Assistant, lang: str, evt: gr.SelectData) -> tuple[str, Any]:
+def preview(bot: Assistant, lang: str, evt: gr.SelectData) -> tuple[str | dict[str, Any], dict[str, Any]]:
     """The selected row's article in the preview, and chosen in the "remove" list."""
     row = evt.row_value or []
     doc_id = str(row[-1]) if row else ""

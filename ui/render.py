@@ -125,7 +125,7 @@ def register_sources(turn: Turn, answer: Any) -> None:
     of an abstention."""
     turn.sources = {str(c.number): PanelSource.of(c, label=f"[{c.number}]") for c in answer.citations}
     if answer.abstained:
-        seen = set()
+        seen: set[str] = set()
         for passage in answer.passages:
             if passage.id in seen or len(seen) >= CLOSEST_PASSAGES:
                 continue
