@@ -5,7 +5,7 @@
 VENV := .venv/bin
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lint types test-fast test chat
+.PHONY: help setup lint types test-fast test chat docs
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,3 +28,6 @@ test: ## Everything, as CI: set-up, the gates, every test with the real models (
 
 chat: ## Set up, index the bundled articles and open the chat page on http://127.0.0.1:7860
 	bash scripts/chat.sh
+
+docs: ## docs/settings.md, written from the settings' fields in rag/settings.py
+	$(VENV)/python -m rag.settings_reference --write

@@ -129,13 +129,19 @@ def _vanilla(bot, judge, items, run: Path, every: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.compare:
+        if all((run / "meta.json").is_file() for run in args.compare):  # runs of a suite
+            from eval.heldout import compare_runs
+
+            print(compare_runs(*args.compare), end="")
+            return 0
         from eval.report import compare
 
         for run in args.compare:
             if not (run / "report.json").is_file():
                 from rag.errors import TanyaError
 
-                raise TanyaError(f"{run} is not an eval run folder (no report.json).")
+                raise TanyaError(f"{run} is neither a suite run folder (meta.json) nor a run of the whole "
+                                 "in-repo set (report.json).")
         print(compare(*args.compare))
         return 0
 

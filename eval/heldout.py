@@ -306,6 +306,59 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Comparing two runs -------------------------------------------------------------------------
+COMPARED = ["answer_correct", "false_abstention", "unanswerable_abstained", "citation_precision", "citation_recall",
+            "mrr_at_10", "ttft_median_s", "total_median_s"]
+
+
+def _run_rows(run: Path) -> tuple[dict, dict[str, dict[str, dict]]]:
+    """A suite run folder's meta and its rows, by set and question key."""
+    meta_path = run / "meta.json"
+    if not meta_path.is_file():
+        raise RunFolderError(f"{run} is not a suite run folder (no meta.json): pass a folder written by "
+                             "`tanya eval --suite heldout|dev`.")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    rows = {}
+    for path in sorted(run.glob("*.jsonl")):
+        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        rows[path.stem] = {r["key"]: r for r in lines}
+    return meta, rows
+
+
+def compare_runs(a: Path, b: Path) -> str:
+    """Two runs of one suite side by side, set by set and language by language, on the questions both asked
+    (so a ``--sample`` run is compared with a full baseline on its own questions); and the settings that differ."""
+    meta_a, rows_a = _run_rows(a)
+    meta_b, rows_b = _run_rows(b)
+    if meta_a.get("suite", "heldout") != meta_b.get("suite", "heldout"):
+        raise RunFolderError(f"{a} is a run of the {meta_a.get('suite')} suite and {b} of the {meta_b.get('suite')} "
+                             "suite: compare runs of one suite.")
+    lines = [f"# {a.name} -> {b.name} ({meta_b.get('suite', 'heldout')} suite, the questions both runs asked)", ""]
+    settings_a, settings_b = meta_a.get("settings", {}), meta_b.get("settings", {})
+    changed = sorted(k for k in set(settings_a) | set(settings_b) if settings_a.get(k) != settings_b.get(k))
+    lines += ["Settings changed: " + (", ".join(f"{k} {settings_a.get(k)!r} -> {settings_b.get(k)!r}"
+                                                for k in changed) or "none"), ""]
+    names = {key: label for key, label, _ in COLUMNS}
+    lines += ["| set | lang | n | " + " | ".join(names[k] for k in COMPARED) + " |",
+              "|---|---|---|" + "---|" * len(COMPARED)]
+    for name in [n for n in rows_a if n in rows_b]:
+        keys = [k for k in rows_a[name] if k in rows_b[name]]
+        if not keys:
+            continue
+        langs = ["all"] + (sorted({rows_a[name][k]["lang"] for k in keys}) if name == "ours" else [])
+        for lang in langs:
+            chosen = [k for k in keys if lang == "all" or rows_a[name][k]["lang"] == lang]
+            before = summary([rows_a[name][k] for k in chosen])
+            after = summary([rows_b[name][k] for k in chosen])
+            cells = []
+            for k in COMPARED:
+                x, y = before.get(k), after.get(k)
+                cells.append("-" if x is None or y is None else f"{x:.3f} -> {y:.3f}" if not k.endswith("_s")
+                             else f"{x:.1f} -> {y:.1f}")
+            lines.append(f"| {name} | {lang} | {len(chosen)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 # Running ---------------------------------------------------------------------------------
 def _fingerprint(bot: Assistant) -> dict:
     """The settings that change answers (not where files live): a run folder continues only with these."""

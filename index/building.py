@@ -51,7 +51,7 @@ class PassageEmbedder(Protocol):
 EmbedderSource = PassageEmbedder | Callable[[], PassageEmbedder]
 #: Texts (chunks and sentences) embedded in one call and written in one batch. The model sorts a
 #: batch by length, so bigger batches pad less: 512 embeds ~9% more tokens a second than 128
-#: (eval/README.md, "Ingestion speed").
+#: (docs/lab-notes.md, "Ingestion speed").
 EMBED_BATCH = 512
 
 

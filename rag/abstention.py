@@ -1,23 +1,49 @@
-"""Decide, in code, when the sources do not answer: the model is not trusted to refuse.
+"""When the sources do not answer: every decision to abstain, each an :class:`Abstention` with its reason.
 
-Three checks:
-- before generation: is there evidence at all (similarity of the best sentence),
-  and does it mention the question's names and numbers?
-- after generation: did the model refuse, and does the checked answer give the
-  kind of thing asked for (a number for "berapa", a date for "kapan", a name for
-  "siapa")? An answer about something else is not an answer.
+The model is not trusted to refuse, nor to answer only when it can:
+- before the model (:func:`before_model`): is there evidence at all (similarity of the best
+  sentence), and does it mention the question's names and numbers?
+- after it (:func:`model_found_nothing`, :func:`unsupported`, :func:`wrong_kind`): did the model
+  refuse, did any sentence of its answer survive verification (else the best sentence is quoted when
+  :func:`quotable`), and does the checked answer give the kind of thing asked for (a number for
+  "berapa", a date for "kapan", a name for "siapa")? An answer about something else is not an answer.
 An abstention says what the sources do cover, quoting the closest sentence.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from enum import StrEnum
 
 from rag.evidence import PromptSource
 from rag.language import Language, detect_language
 from rag.prompting import NOT_FOUND
 from rag.retrieval import Passage
 from rag.terms import NUMBER, key_terms, numbers_in
+
+
+class Reason(StrEnum):
+    """Why an answer is an abstention."""
+
+    NOTHING_INDEXED = "nothing_indexed"
+    NO_EVIDENCE = "no_evidence"  # no sentence of the passages can be evidence
+    WEAK_EVIDENCE = "weak_evidence"  # the best sentence is not close enough to the question
+    MISSING_TERMS = "missing_terms"  # the sources never mention the question's names or numbers
+    MODEL_FOUND_NOTHING = "model_found_nothing"
+    UNSUPPORTED = "unsupported"  # no sentence of the model's answer is supported by the sources
+    WRONG_KIND = "wrong_kind"  # the answer does not give what the question asks for
+
+
+@dataclass(frozen=True)
+class Abstention:
+    """A decision to answer 'the sources do not say': why, in words for the notes, and whether to quote
+    the closest sentence (not when it is too far from the question to be worth reading)."""
+
+    reason: Reason
+    detail: str
+    cover: bool = True
+
 
 ABSTAIN_MESSAGES = {
     "id": "Sumber yang tersedia tidak menyebutkan jawabannya.",
@@ -129,20 +155,44 @@ def missing_terms(question: str, passages: list[Passage], language: Language) ->
     return sorted(t for t in terms if not _present(t, text))
 
 
-def evidence_gap(question: str, passages: list[Passage], sources: list[PromptSource], language: Language,
-                 min_score: float) -> str | None:
-    """Why the evidence cannot answer ``question``, or None when it might."""
+def before_model(question: str, passages: list[Passage], sources: list[PromptSource], language: Language,
+                 min_score: float) -> Abstention | None:
+    """Why the evidence cannot answer ``question``, without asking the model; None when it might."""
     if not passages:
-        return "nothing is indexed"
+        return Abstention(Reason.NOTHING_INDEXED, "nothing is indexed")
     if not sources:
-        return "no sentence of the passages found can be evidence (only questions, or orders to the assistant)"
+        return Abstention(Reason.NO_EVIDENCE, "no sentence of the passages found can be evidence (only questions, "
+                                              "or orders to the assistant)")
     best = max(s.score for s in sources)
     if best < min_score:
-        return f"best sentence similarity {best:.3f} < {min_score:.3f}"
+        return Abstention(Reason.WEAK_EVIDENCE, f"best sentence similarity {best:.3f} < {min_score:.3f}", cover=False)
     missing = missing_terms(question, passages, language)
     if missing:
-        return f"the sources never mention {', '.join(missing)}"
+        return Abstention(Reason.MISSING_TERMS, f"the sources never mention {', '.join(missing)}")
     return None
+
+
+def model_found_nothing() -> Abstention:
+    """The model's reply was empty or a refusal (:func:`is_refusal`)."""
+    return Abstention(Reason.MODEL_FOUND_NOTHING, "the model found no answer in the sources")
+
+
+def unsupported() -> Abstention:
+    """No sentence of the model's answer survived verification, and the best sentence is not :func:`quotable`."""
+    return Abstention(Reason.UNSUPPORTED, "no sentence of the model's answer is supported by the sources")
+
+
+def quotable(best: PromptSource, question: str, min_score: float) -> bool:
+    """Whether the best evidence sentence, quoted, can stand as the answer when the model's does not."""
+    return best.score >= min_score and gives(best.best, asks_for(question), question)
+
+
+def wrong_kind(text: str, question: str) -> Abstention | None:
+    """An abstention when the checked answer ``text`` does not give what ``question`` asks for."""
+    kind = asks_for(question)
+    if gives(text, kind, question):
+        return None
+    return Abstention(Reason.WRONG_KIND, f"the answer gives no {kind}, which the question asks for")
 
 
 def as_quotation(sentence: str) -> str:

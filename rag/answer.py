@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rag.abstention import Reason
 from rag.language import Language
 from rag.llm import GenerationStats
 from rag.retrieval import Passage
@@ -40,6 +41,8 @@ class Answer:
     #: Similarity of the best evidence sentence to the question (None: no evidence at all). Below
     #: ``settings.min_evidence_score`` the answer is an abstention; the eval sweeps it as a curve.
     evidence_score: float | None = None
+    #: Why the answer is an abstention (None: it is not one).
+    abstention: Reason | None = None
 
     def with_sources(self) -> str:
         """The answer followed by its numbered sources, as plain text."""

@@ -50,9 +50,15 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TANYA_", extra="forbid", validate_default=True)
 
     # Where things live
-    home: Path = Field(default_factory=_default_home, description="Data dir: index and converted models.")
-    articles_dir: Path = Field(default=REPO_ROOT / "data" / "articles", description="Articles indexed by default.")
-    models_dir: Path | None = Field(default=None, description="Converted/assembled models; default $TANYA_HOME/models.")
+    home: Path = Field(
+        default_factory=_default_home,
+        json_schema_extra={"shown_default": "`~/.local/share/tanya-berita` (`$XDG_DATA_HOME/tanya-berita`)"},
+        description="The data folder: `index/` (Chroma, and the saved BM25 index in `index/bm25/<collection>/`), "
+                    "`models/`, and with a Chroma server `cache/bm25/`.")
+    articles_dir: Path = Field(default=REPO_ROOT / "data" / "articles",
+                               description="What `tanya index` and the first question index.")
+    models_dir: Path | None = Field(default=None,
+                                    description="Converted and assembled models (unset: `$TANYA_HOME/models`).")
 
     # Models
     embed_model: str = Field(
@@ -62,75 +68,91 @@ class Settings(BaseSettings):
     )
     embed_backend: Literal["torch", "onnx"] = Field(
         default=DEFAULT_BACKEND,
-        description="How the embedding model runs: 'onnx' (onnxruntime; the torch model's vectors, ~2x faster; "
-        "exported once) or 'torch' (sentence-transformers).",
+        description="How the embedding model runs: 'onnx' (onnxruntime; exported once into "
+        "`$TANYA_MODELS_DIR/onnx/`, ~1 min, and checked against torch: the same vectors for about half the CPU) "
+        "or 'torch' (sentence-transformers).",
     )
     llm: str = Field(
         default=DEFAULT_LLM,
-        description="'qwen2.5-coder-1.5b', 'qwen2.5-coder-0.5b', 'smollm2-135m' or a path to a .gguf file.",
+        description="'qwen2.5-coder-1.5b', 'qwen2.5-coder-0.5b' (about twice as fast, and weaker), "
+                    "'smollm2-135m' (tests only) or a path to a .gguf file.",
     )
-    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server; replaces the local LLM.")
-    llm_model: str = Field(default="default", description="Model name sent to the LLM server.")
-    llm_api_key: str = Field(default="not-needed", description="API key for the LLM server.")
-    chroma_url: str | None = Field(default=None, description="Chroma server (http://host:port); default embedded.")
+    llm_base_url: str | None = Field(
+        default=None, description="An OpenAI-compatible server (vLLM, Ollama, llama.cpp's server; "
+                                  "`http://host:port/v1`) instead of the local model: see docs/operations.md.")
+    llm_model: str = Field(default="default", description="The model name sent to that server.")
+    llm_api_key: str = Field(default="not-needed", description="The API key sent to that server.")
+    chroma_url: str | None = Field(default=None, description="A Chroma server (`http://host:port`) instead of the "
+                                                             "embedded store in `$TANYA_HOME/index`.")
 
     # Runtime
-    threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=256)
-    context_window: int = Field(default=4096, ge=512)
-    max_answer_tokens: int = Field(default=120, ge=16, le=4096)
-    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=256,
+                         json_schema_extra={"shown_default": "the CPU count"}, description="Threads for the models.")
+    context_window: int = Field(default=4096, ge=512, description="The language model's context, in tokens.")
+    max_answer_tokens: int = Field(default=120, ge=16, le=4096, description="The longest answer, in tokens.")
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Sampling temperature of the answers.")
 
     # Index
     collection: str = Field(default="articles", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,51}[a-zA-Z0-9]$",
-                            description="Chroma collection name (its sentences go in <name>-sentences).")
-    chunk_size: int = Field(default=CHUNK_SIZE, ge=32, le=2048, description="Chunk size in tokens.")
-    chunk_overlap: int = Field(default=CHUNK_OVERLAP, ge=0, le=512)
+                            description="Chroma collection of the chunks (their sentences go in "
+                                        "`<collection>-sentences`).")
+    chunk_size: int = Field(default=CHUNK_SIZE, ge=32, le=2048, description="Chunk size, in tokens.")
+    chunk_overlap: int = Field(default=CHUNK_OVERLAP, ge=0, le=512,
+                               description="Tokens a chunk shares with the one before it.")
 
     # Retrieval and answering
-    top_k: int = Field(default=4, ge=1, le=50, description="Passages given to the language model.")
-    candidates: int = Field(default=20, ge=1, le=500, description="Candidates each retriever returns before fusion.")
+    top_k: int = Field(default=4, ge=1, le=50,
+                       description="Passages retrieved for an answer (their best sentences make the prompt).")
+    candidates: int = Field(default=20, ge=1, le=500,
+                            description="Candidates taken from each of the dense, best-sentence and BM25 rankings "
+                                        "before fusion.")
     duplicate_threshold: float = Field(
         default=0.97, ge=0.0, le=1.01,
-        description="Chunks this similar (and with the same numbers) as a better one are left out.")
+        description="A chunk this similar to a better one, with the same numbers, is left out.")
     # Fusion: each candidate's dense score (weight 1), best-sentence score and BM25 score, standardised
     # over the candidates and summed with these weights per question language (see rag/retrieval.py).
     # Chosen on our dev half and FacQA valid, never on test data: `python -m eval.choose fusion`.
-    sentence_weight_id: float = Field(default=0.5, ge=0.0,
-                                      description="Best-sentence weight for Indonesian questions (0: chunks only).")
-    sentence_weight_en: float = Field(default=0.75, ge=0.0, description="Best-sentence weight for English questions.")
-    bm25_weight_id: float = Field(default=0.5, ge=0.0, description="BM25 weight for Indonesian questions.")
+    sentence_weight_id: float = Field(
+        default=0.5, ge=0.0, description="Weight of a candidate's best-sentence score beside its dense score "
+                                         "(weight 1), for Indonesian questions (0: chunks only).")
+    sentence_weight_en: float = Field(default=0.75, ge=0.0, description="The same, for English questions.")
+    bm25_weight_id: float = Field(default=0.5, ge=0.0, description="Weight of its BM25 score, for Indonesian "
+                                                                   "questions (scores are standardised over the "
+                                                                   "candidates, then summed).")
     bm25_weight_en: float = Field(default=0.0, ge=0.0,
-                                  description="BM25 weight for English questions (English words rarely match "
+                                  description="The same, for English questions (English words rarely match "
                                   "Indonesian text).")
     evidence_sentences: int = Field(default=4, ge=1, le=20,
-                                    description="Most sentences (besides neighbours) the model is shown.")
+                                    description="Most sentences (besides the best one's neighbours) in the prompt.")
     evidence_margin: float = Field(default=0.04, ge=0.0, le=1.0,
-                                   description="Sentences scoring within this of the best one are shown.")
-    evidence_chars: int = Field(default=1200, ge=100, description="Most characters of evidence in a prompt.")
+                                   description="Sentences within this similarity of the best one are shown.")
+    evidence_chars: int = Field(default=1200, ge=100, description="Most characters of evidence in the prompt.")
     min_evidence_score: float = Field(
         default=0.80, ge=-1.0, le=1.0,
-        description="Below this similarity of the best sentence, the answer is 'the sources do not say'.")
+        description="Below this similarity of the best sentence, the answer is 'the sources do not say', without "
+                    "asking the model.")
     fallback_min_score: float = Field(
         default=0.86, ge=-1.0, le=1.0,
         description="When the model's answer fails verification, quote the best sentence if it scores this much.")
     support_threshold: float = Field(default=0.86, ge=0.0, le=1.0,
                                      description="Least similarity for a source to support an Indonesian sentence.")
     support_threshold_cross: float = Field(default=0.8175, ge=0.0, le=1.0,
-                                           description="The same for an English sentence (cross-lingual).")
-    rewrite_followups: bool = Field(default=True, description="Let the model make follow-ups standalone.")
+                                           description="The same, for an English sentence (cross-lingual).")
+    rewrite_followups: bool = Field(default=True,
+                                    description="Let the model rewrite follow-up questions into standalone ones.")
     reask_refusals: bool = Field(
         default=False,
         description="When the model finds no answer to a question in another language than the sources "
                     "(English over Indonesian articles), ask it once more in the sources' language, then translate. "
                     "Off by default: on the eval set's English questions it halves wrong abstentions but invents "
-                    "answers to 2 of 15 unanswerable ones and makes refusals ~10 s slower (eval/README.md).")
-    max_question_chars: int = Field(default=2000, ge=10)
+                    "answers to 2 of 15 unanswerable ones and makes refusals ~10 s slower (docs/lab-notes.md).")
+    max_question_chars: int = Field(default=2000, ge=10, description="Longer questions are refused.")
 
     # The page
     allowed_hosts: list[str] = Field(
-        default_factory=list,
-        description="Host names the page answers to besides the address it is bound to (e.g. a reverse proxy's "
-                    "name); any other Host header is refused, which stops DNS-rebinding pages.")
+        default_factory=list, json_schema_extra={"shown_default": "`[]`"},
+        description="Host names the page answers to besides the address it is bound to (a JSON list, e.g. "
+                    "`'[\"news.example\"]'`); any other Host header is refused, which stops DNS-rebinding pages.")
 
     @field_validator("home", "articles_dir", "models_dir", mode="after")
     @classmethod

@@ -111,29 +111,15 @@ def test_server_addresses_are_kept_and_blank_means_none(monkeypatch):
 
 
 
-def _readme_settings_table() -> tuple[set[str], set[str]]:
-    """The variables the README's settings table names in its first column: those written out
-    in full, and those its `TANYA_X` / `_Y` shorthand may stand for."""
+def test_the_settings_reference_lists_every_setting_with_its_meaning():
+    """docs/settings.md (written from the fields: tests/test_docs.py checks it is current) names every
+    setting, each with a description, and no other."""
     import re
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    table = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
-    full: set[str] = set()
-    shorthand: set[str] = set()
-    for cell in re.findall(r"^\| (`TANYA_[^|]+) \|", table, flags=re.MULTILINE):
-        names = re.findall(r"`(_?[A-Z0-9_]+)`", cell)
-        full.update(n for n in names if n.startswith("TANYA_"))
-        for suffix in (n for n in names if n.startswith("_")):  # `_EN` after `TANYA_BM25_WEIGHT_ID`, `_CROSS`
-            shorthand.update({names[0].rsplit("_", 1)[0] + suffix, names[0] + suffix})
-    return full, shorthand
-
-
-def test_the_readme_settings_table_matches_the_settings():
-    fields = {f"TANYA_{name.upper()}" for name in Settings.model_fields}
-    full, shorthand = _readme_settings_table()
-    assert not full - fields, f"in the README's settings table but not in rag/settings.py: {sorted(full - fields)}"
-    missing = fields - full - shorthand
-    assert not missing, f"missing from the README's settings table: {sorted(missing)}"
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "settings.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^\| `(TANYA_[A-Z0-9_]+)` \|", doc, flags=re.MULTILINE)
+    assert sorted(listed) == sorted(f"TANYA_{name.upper()}" for name in Settings.model_fields)
+    assert all(field.description for field in Settings.model_fields.values())
 
 
 @pytest.mark.parametrize("k", [-5, 0, 101, 2.5, True, "3"])

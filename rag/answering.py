@@ -1,0 +1,366 @@
+"""The answer path: a question in; events while it is answered; a checked answer, or an abstention, out.
+
+Stages, each taking plain inputs and returning a typed result:
+
+1. :meth:`AnswerPipeline.evidence`: the passages (retrieved, or given) and the sentences the model
+   will see, as :class:`Evidence`;
+2. :func:`rag.abstention.before_model`: an :class:`~rag.abstention.Abstention` when the evidence
+   cannot answer, without asking the model;
+3. :meth:`AnswerPipeline.draft`: the model's reply (asked again in the sources' language when it
+   refuses a question in another language), as a :class:`Draft`;
+4. :meth:`AnswerPipeline.checked`: the reply verified sentence by sentence, in the question's
+   language, with :mod:`rag.abstention` deciding when nothing usable is left;
+5. an :class:`~rag.answer.Answer`.
+
+Every decision to abstain is in :mod:`rag.abstention`; this module only follows them. The model is
+shared: a step that uses it takes a turn in the :class:`~rag.model_queue.ModelQueue` and yields
+:class:`Waiting` until the turn comes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from index import Embedder
+from index.sentences import split_sentences
+from rag.abstention import (
+    Abstention,
+    as_quotation,
+    before_model,
+    cover_message,
+    is_refusal,
+    model_found_nothing,
+    quotable,
+    unsupported,
+    wrong_kind,
+)
+from rag.answer import Answer, Citation
+from rag.citations import renumber, strip_citations
+from rag.errors import QuestionError
+from rag.evidence import PromptSource, select_evidence
+from rag.followup import History, clean_rewrite, joined_question, looks_like_followup, previous_turns
+from rag.grounding import GroundingJudge
+from rag.language import Language, answer_language, detect_language
+from rag.llm import ChatModel, GenerationStats, Message
+from rag.model_queue import ModelQueue
+from rag.prompting import build_messages, rewrite_messages, translate_messages
+from rag.retrieval import HybridRetriever, Passage, ScoredSentence
+from rag.settings import Settings
+from rag.verification import VerifiedSentence, verify_answer
+
+#: How often (seconds) a question waiting for the model says how many are ahead of it.
+WAIT_POLL_S = 0.5
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of the answer as the model writes it (citations not yet checked)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The model is busy with other questions: ``ahead`` of them come before this one (0: its turn
+    has come). Sent again every :data:`WAIT_POLL_S` seconds while it waits: before the answer, and
+    also before a follow-up is rewritten or an answer translated, each of which takes a turn."""
+
+    ahead: int
+
+
+@dataclass(frozen=True)
+class Final:
+    """The checked answer, after the last token."""
+
+    answer: Answer
+
+
+Event = Waiting | Token | Final
+_T = TypeVar("_T")
+#: A step that uses the model: :class:`Waiting` events until its turn, then its result (``x = yield from step``).
+Steps = Generator[Waiting, None, _T]
+
+
+class Parts(Protocol):
+    """What the pipeline answers with; :class:`rag.Assistant` is one (its parts load on first use)."""
+
+    @property
+    def retriever(self) -> HybridRetriever: ...
+
+    @property
+    def embedder(self) -> Embedder: ...
+
+    @property
+    def llm(self) -> ChatModel: ...
+
+    @property
+    def judge(self) -> GroundingJudge: ...
+
+
+@dataclass
+class Evidence:
+    """What a question is answered from."""
+
+    question: str  # as asked
+    query: str  # standalone (a follow-up rewritten)
+    language: Language
+    passages: list[Passage] = field(default_factory=list)
+    sources: list[PromptSource] = field(default_factory=list)
+    retrieval_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float | None:
+        """The best evidence sentence's similarity to the question (None: no evidence)."""
+        return max((s.score for s in self.sources), default=None)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The model's reply to the evidence, before any check."""
+
+    text: str
+    stats: GenerationStats
+
+
+class Stopped(Exception):
+    """The asker set the stop event: the answer ends where it is."""
+
+
+def _check_stop(stop: threading.Event | None) -> None:
+    if stop is not None and stop.is_set():
+        raise Stopped
+
+
+class AnswerPipeline:
+    """One question's way to an answer, over the parts of an assistant and its queue at the model."""
+
+    def __init__(self, settings: Settings, parts: Parts, queue: ModelQueue,
+                 stop: threading.Event | None = None) -> None:
+        self.settings = settings
+        self.parts = parts
+        self.queue = queue
+        self.stop = stop
+
+    def events(self, question: str, language: Language, history: History | None = None,
+               passages: Sequence[str] | None = None, filters: dict[str, str] | None = None) -> Iterator[Event]:
+        """:class:`Waiting` and :class:`Token` events, then one :class:`Final` (none once ``stop`` is set)."""
+        try:
+            evidence = yield from self.evidence(question, language, history, passages, filters)
+            abstention = before_model(evidence.query, evidence.passages, evidence.sources, evidence.language,
+                                      self.settings.min_evidence_score)
+            if abstention is not None:
+                answer = self.abstained(evidence, abstention)
+                yield Token(answer.text)
+                yield Final(answer)
+                return
+            draft = yield from self.draft(evidence)
+            answer = yield from self.checked(evidence, draft)
+            yield Final(answer)
+        except Stopped:
+            return
+
+    # 1. Evidence ------------------------------------------------------------------------------
+    def evidence(self, question: str, language: Language, history: History | None,
+                 texts: Sequence[str] | None, filters: dict[str, str] | None) -> Generator[Event, None, Evidence]:
+        """The passages and the sentences the model will see (a follow-up made standalone first)."""
+        evidence = Evidence(question, question, language)
+        turns = previous_turns(history)
+        if turns and looks_like_followup(question):
+            evidence.query = yield from self._standalone(question, turns, evidence.notes)
+        started = time.perf_counter()
+        evidence.passages = self._passages(evidence.query, language, texts, filters)
+        s = self.settings
+        evidence.sources = select_evidence(evidence.passages, max_sentences=s.evidence_sentences,
+                                           margin=s.evidence_margin, max_chars=s.evidence_chars)
+        evidence.retrieval_s = time.perf_counter() - started
+        return evidence
+
+    def _standalone(self, question: str, turns: list[tuple[str, str]], notes: list[str]) -> Steps[str]:
+        """A follow-up question rewritten to stand alone (by the model; joined to the last one if that fails)."""
+        if self.settings.rewrite_followups:
+            reply = yield from self._generated(rewrite_messages(question, turns), 64)
+            rewritten = clean_rewrite(reply, question)
+            if rewritten:
+                notes.append(f"follow-up read as: {rewritten}")
+                return rewritten
+        notes.append("follow-up read together with the previous question")
+        return joined_question(question, turns)
+
+    def _passages(self, query: str, language: Language, texts: Sequence[str] | None,
+                  filters: dict[str, str] | None) -> list[Passage]:
+        """The passages to answer from: retrieved, or made from ``texts``."""
+        if texts is None:
+            return self.parts.retriever.retrieve(query, self.settings.top_k, language, filters)
+        texts = [t for t in texts if t and t.strip()]
+        if not texts:
+            raise QuestionError("No passage text was given to answer from.")
+        embedder = self.parts.embedder
+        query_vector = embedder.embed_queries([query])[0]
+        split = [split_sentences(text) or [text] for text in texts]
+        all_scores = embedder.embed_passages([s for sentences in split for s in sentences]) @ query_vector
+        passages, start = [], 0
+        for i, (text, sentences) in enumerate(zip(texts, split, strict=True)):
+            scores = all_scores[start:start + len(sentences)]
+            start += len(sentences)
+            scored = tuple(ScoredSentence(t, float(v), n) for n, (t, v) in enumerate(zip(sentences, scores,
+                                                                                           strict=True)))
+            passages.append(Passage(id=f"given#{i}", doc_id=f"given-{i + 1}", text=text, score=float(max(scores)),
+                                    title=f"Passage {i + 1}", dense_score=float(max(scores)), sentences=scored))
+        return passages
+
+    # 3. The model's draft ---------------------------------------------------------------------
+    def draft(self, evidence: Evidence) -> Generator[Event, None, Draft]:
+        """The model's reply, streamed as :class:`Token` events; a refusal of a question in another language
+        than the sources is asked again in theirs (when ``reask_refusals`` is set)."""
+        s = self.settings
+        messages = build_messages(evidence.query, evidence.sources, evidence.language)
+        turn = self.queue.take()
+        try:
+            yield from self._waiting(turn)
+            pieces = []
+            generation = self.parts.llm.stream(messages, max_tokens=s.max_answer_tokens, temperature=s.temperature,
+                                               stop=self.stop)
+            for piece in generation:
+                pieces.append(piece)
+                yield Token(piece)
+            _check_stop(self.stop)
+        finally:
+            self.queue.leave(turn)  # also when the consumer gave up while this question waited
+        text = yield from self._reasked("".join(pieces).strip(), evidence)
+        return Draft(text, generation.stats)
+
+    def _reasked(self, raw: str, evidence: Evidence) -> Steps[str]:
+        """``raw``, or when it is a refusal of a question in another language than the sources, the
+        model's answer in the sources' language (translated back later, like any drift).
+
+        The small model refuses English questions over Indonesian sources that it answers when
+        asked in Indonesian; verification and abstention then judge that answer like any other.
+        """
+        if (raw and not is_refusal(raw)) or not self.settings.reask_refusals or not evidence.sources:
+            return raw
+        source_language = detect_language(evidence.sources[0].text)
+        if source_language == evidence.language:
+            return raw
+        evidence.notes.append(f"the model found no answer in {evidence.language}: asked again in {source_language}")
+        return (yield from self._generated(build_messages(evidence.query, evidence.sources, source_language),
+                                           self.settings.max_answer_tokens))
+
+    # 4. The checked answer -----------------------------------------------------------------------
+    def checked(self, evidence: Evidence, draft: Draft) -> Steps[Answer]:
+        """The draft verified sentence by sentence and in the question's language; or the best sentence,
+        quoted; or an abstention (:mod:`rag.abstention` decides)."""
+        if not draft.text or is_refusal(draft.text):
+            return self.abstained(evidence, model_found_nothing())
+        verified = verify_answer(draft.text, evidence.sources, self.parts.judge, evidence.query)
+        evidence.notes.extend(verified.notes)
+        sentences = verified.sentences
+        best = evidence.sources[0]
+        can_quote = quotable(best, evidence.query, self.settings.fallback_min_score)
+        if sentences and evidence.language != answer_language(" ".join(v.text for v in sentences)):
+            translated = yield from self._in_language(sentences, evidence)
+            if translated:
+                sentences = translated
+            elif can_quote:
+                evidence.notes.append("the answer is in the wrong language: answered with the best sentence, "
+                                      "quoted")
+                sentences = [VerifiedSentence(_quote(best.best, evidence.language), (0,))]
+            else:
+                evidence.notes.append("the answer is in the wrong language: answered with the source sentences "
+                                      "it rests on, quoted")
+                sentences = self._quoted_support(sentences, evidence)
+        if not sentences:
+            if not can_quote:
+                return self.abstained(evidence, unsupported())
+            evidence.notes.append("the model's answer failed verification: answered with the best sentence, quoted")
+            sentences = [VerifiedSentence(_quote(best.best, evidence.language), (0,))]
+        text = " ".join(v.text for v in sentences)
+        asked_otherwise = wrong_kind(text, evidence.query)
+        if asked_otherwise is not None:
+            return self.abstained(evidence, asked_otherwise)
+        numbered, order = renumber([(v.text, list(v.sources)) for v in sentences])
+        citations = [_citation(n, evidence.sources[i]) for n, i in enumerate(order, start=1)]
+        return Answer(text=numbered, citations=citations, language=evidence.language, abstained=False,
+                      question=evidence.question, passages=evidence.passages, retrieval_s=evidence.retrieval_s,
+                      notes=evidence.notes, evidence_score=evidence.score, stats=draft.stats)
+
+    def _quoted_support(self, sentences: list[VerifiedSentence], evidence: Evidence) -> list[VerifiedSentence]:
+        """For each verified sentence, the sentence of its first source closest to it, quoted and framed in the
+        question's language: the answer's grounds, shown when the answer itself is in the wrong language."""
+        quoted: list[VerifiedSentence] = []
+        for v in sentences:
+            if not v.sources:
+                continue
+            source = v.sources[0]
+            sentence = self.parts.judge.closest(v.text, evidence.sources[source].sentences)
+            text = _quote(sentence, evidence.language)
+            if sentence and all(q.text != text for q in quoted):
+                quoted.append(VerifiedSentence(text, (source,)))
+        return quoted
+
+    def _in_language(self, sentences: list[VerifiedSentence], evidence: Evidence) -> Steps[list[VerifiedSentence]]:
+        """Sentences the model wrote in the wrong language, translated by it and verified again
+        (empty when the translation fails)."""
+        numbered, order = renumber([(v.text, list(v.sources)) for v in sentences])
+        translated = yield from self._generated(translate_messages(numbered, evidence.language),
+                                                2 * self.settings.max_answer_tokens)
+        subset = [evidence.sources[i] for i in order]
+        again = verify_answer(translated, subset, self.parts.judge, evidence.query)
+        if again.sentences and answer_language(" ".join(v.text for v in again.sentences)) == evidence.language:
+            evidence.notes.append(f"answer translated into {evidence.language}")
+            return [VerifiedSentence(v.text, tuple(order[j] for j in v.sources)) for v in again.sentences]
+        evidence.notes.append(f"the translation into {evidence.language} failed verification")
+        return []
+
+    def abstained(self, evidence: Evidence, abstention: Abstention) -> Answer:
+        """'The sources do not say', with the closest sentence quoted (and cited) when the abstention allows."""
+        closest = evidence.sources[0] if abstention.cover and evidence.sources else None
+        text, cites = cover_message(evidence.language, closest)
+        citations = [_citation(1, closest)] if cites and closest else []
+        return Answer(text=text, citations=citations, language=evidence.language, abstained=True,
+                      question=evidence.question, passages=evidence.passages, retrieval_s=evidence.retrieval_s,
+                      notes=evidence.notes + [f"abstained: {abstention.detail}"], evidence_score=evidence.score,
+                      abstention=abstention.reason)
+
+    # Turns at the model ----------------------------------------------------------------------------
+    def _waiting(self, turn: int) -> Iterator[Waiting]:
+        """Until ``turn`` comes: a :class:`Waiting` at once and every :data:`WAIT_POLL_S` seconds (so a
+        consumer that stops iterating, or sets ``stop``, leaves the queue within that time), and
+        ``Waiting(0)`` at the end."""
+        waited = False
+        while (ahead := self.queue.ahead(turn)) > 0:
+            _check_stop(self.stop)
+            waited = True
+            yield Waiting(ahead)
+            self.queue.wait(turn, WAIT_POLL_S)
+        if waited:
+            yield Waiting(0)
+
+    def _generated(self, messages: list[Message], max_tokens: int) -> Steps[str]:
+        """The model's whole reply to ``messages`` (a rewrite, a translation), written in this question's
+        turn: :class:`Waiting` events until the turn comes, as for the answer itself."""
+        turn = self.queue.take()
+        try:
+            yield from self._waiting(turn)
+            reply = "".join(self.parts.llm.stream(messages, max_tokens=max_tokens, temperature=0.0,
+                                                  stop=self.stop)).strip()
+            _check_stop(self.stop)
+            return reply
+        finally:
+            self.queue.leave(turn)
+
+
+def _citation(number: int, source: PromptSource) -> Citation:
+    return Citation(number=number, doc_id=source.doc_id, title=source.title, text=source.text,
+                    passage_id=source.passage_ids[0] if source.passage_ids else "", publisher=source.publisher,
+                    date=source.date, quotes=source.sentences)
+
+
+def _quote(sentence: str, language: Language) -> str:
+    """The extractive answer: a source sentence, quoted, framed in the question's language."""
+    frame = {"id": "Menurut sumber: “{}”", "en": "According to the sources (in Indonesian): “{}”"}[language]
+    return frame.format(as_quotation(strip_citations(sentence)))

@@ -1,0 +1,111 @@
+"""The answer pipeline stage by stage, with fakes for every part: no model is loaded."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag.abstention import Reason
+from rag.answering import AnswerPipeline, Final, Token
+from rag.grounding import Verdict
+from rag.llm import Generation
+from rag.model_queue import ModelQueue
+from rag.retrieval import Passage, ScoredSentence
+from rag.settings import load_settings
+
+VEST = "Oleg Kozhemyako memberi Kim rompi antipeluru dan enam drone."
+AWAY = "Kim pulang dengan kereta lapis baja pada Minggu."
+
+
+def _passage(doc_id: str, sentence: str, score: float) -> Passage:
+    return Passage(id=f"{doc_id}#0000", doc_id=doc_id, text=sentence, score=score, title=doc_id.title(),
+                   dense_score=score, sentences=(ScoredSentence(sentence, score, 0),))
+
+
+class _Retriever:
+    def __init__(self, passages: list[Passage]) -> None:
+        self.passages = passages
+
+    def retrieve(self, query, k, language, filters):
+        return self.passages[:k]
+
+
+class _Model:
+    name = "fake"
+
+    def __init__(self, reply: str) -> None:
+        self.reply, self.prompts = reply, []
+
+    def stream(self, messages, *, max_tokens, temperature, stop=None):
+        self.prompts.append(messages[-1]["content"])
+        return Generation.of(re.findall(r"\S+\s*", self.reply))
+
+
+class _Judge:
+    """Supports a sentence by a source that shares one of ``words`` with it."""
+
+    def __init__(self, *words: str) -> None:
+        self.words = words
+
+    def judge(self, sentence, passage):
+        shared = any(w in sentence and w in passage for w in self.words)
+        return Verdict(shared, 0.95 if shared else 0.1, (), ())
+
+    def closest(self, sentence, candidates):
+        return candidates[0] if candidates else ""
+
+
+class _Parts:
+    def __init__(self, passages, reply, judge=None) -> None:
+        self.retriever, self.llm, self.judge = _Retriever(passages), _Model(reply), judge or _Judge("rompi")
+        self.embedder = None
+
+
+def _answer(parts, question="Siapa yang memberi Kim rompi antipeluru?", **settings):
+    pipeline = AnswerPipeline(load_settings(**settings), parts, ModelQueue())
+    events = list(pipeline.events(question, "id"))
+    assert isinstance(events[-1], Final)
+    return events[-1].answer, events
+
+
+def test_an_answer_the_sources_support_comes_back_cited():
+    parts = _Parts([_passage("vest", VEST, 0.9), _passage("away", AWAY, 0.82)],
+                   "Oleg Kozhemyako memberi Kim rompi antipeluru [2].")
+    answer, events = _answer(parts)
+    assert not answer.abstained and answer.abstention is None
+    assert answer.text == "Oleg Kozhemyako memberi Kim rompi antipeluru [1]." and answer.citations[0].doc_id == "vest"
+    assert any(isinstance(e, Token) for e in events) and "[1]" in parts.llm.prompts[0]
+
+
+def test_nothing_indexed_abstains_without_asking_the_model():
+    parts = _Parts([], "never asked")
+    answer, _ = _answer(parts)
+    assert answer.abstained and answer.abstention is Reason.NOTHING_INDEXED and parts.llm.prompts == []
+
+
+def test_weak_evidence_abstains_without_asking_the_model_and_quotes_nothing():
+    parts = _Parts([_passage("away", AWAY, 0.5)], "never asked")
+    answer, _ = _answer(parts)
+    assert answer.abstention is Reason.WEAK_EVIDENCE and not answer.citations and parts.llm.prompts == []
+
+
+def test_a_refusal_is_an_abstention_that_quotes_the_closest_sentence():
+    parts = _Parts([_passage("vest", VEST, 0.9)], "NOT_IN_SOURCES")
+    answer, _ = _answer(parts)
+    assert answer.abstention is Reason.MODEL_FOUND_NOTHING and answer.citations[0].doc_id == "vest"
+
+
+@pytest.mark.parametrize(("fallback", "reason"), [(1.0, Reason.UNSUPPORTED), (0.0, None)])
+def test_an_unsupported_answer_abstains_unless_the_best_sentence_can_be_quoted(fallback, reason):
+    parts = _Parts([_passage("vest", VEST, 0.9)], "Putin memberi Kim sebuah mobil [1].", judge=_Judge("mobil-x"))
+    answer, _ = _answer(parts, fallback_min_score=fallback)
+    assert answer.abstention is reason
+    if reason is None:
+        assert answer.text.startswith("Menurut sumber: “Oleg Kozhemyako")
+
+
+def test_an_answer_that_gives_no_number_for_berapa_abstains():
+    parts = _Parts([_passage("vest", VEST, 0.9)], "Kim menerima rompi antipeluru [1].")
+    answer, _ = _answer(parts, question="Berapa rompi antipeluru yang diterima Kim?", fallback_min_score=1.0)
+    assert answer.abstention is Reason.WRONG_KIND
