@@ -255,7 +255,7 @@ class AnswerPipeline:
         """The draft verified sentence by sentence and in the question's language; or the best sentence,
         quoted; or an abstention (:mod:`rag.abstention` decides)."""
         if not draft.text or is_refusal(draft.text):
-            return self.abstained(evidence, model_found_nothing())
+            return self.abstained(evidence, model_found_nothing(), draft)
         verified = verify_answer(draft.text, evidence.sources, self.parts.judge, evidence.query)
         evidence.notes.extend(verified.notes)
         sentences = verified.sentences
@@ -275,13 +275,13 @@ class AnswerPipeline:
                 sentences = self._quoted_support(sentences, evidence)
         if not sentences:
             if not can_quote:
-                return self.abstained(evidence, unsupported())
+                return self.abstained(evidence, unsupported(), draft)
             evidence.notes.append("the model's answer failed verification: answered with the best sentence, quoted")
             sentences = [VerifiedSentence(_quote(best.best, evidence.language), (0,))]
         text = " ".join(v.text for v in sentences)
         asked_otherwise = wrong_kind(text, evidence.query)
         if asked_otherwise is not None:
-            return self.abstained(evidence, asked_otherwise)
+            return self.abstained(evidence, asked_otherwise, draft)
         numbered, order = renumber([(v.text, list(v.sources)) for v in sentences])
         citations = [_citation(n, evidence.sources[i]) for n, i in enumerate(order, start=1)]
         return Answer(text=numbered, citations=citations, language=evidence.language, abstained=False,
@@ -316,15 +316,16 @@ class AnswerPipeline:
         evidence.notes.append(f"the translation into {evidence.language} failed verification")
         return []
 
-    def abstained(self, evidence: Evidence, abstention: Abstention) -> Answer:
-        """'The sources do not say', with the closest sentence quoted (and cited) when the abstention allows."""
+    def abstained(self, evidence: Evidence, abstention: Abstention, draft: Draft | None = None) -> Answer:
+        """'The sources do not say', with the closest sentence quoted (and cited) when the abstention allows
+        (``draft``: the model's reply, when it was asked: what it cost is kept)."""
         closest = evidence.sources[0] if abstention.cover and evidence.sources else None
         text, cites = cover_message(evidence.language, closest)
         citations = [_citation(1, closest)] if cites and closest else []
         return Answer(text=text, citations=citations, language=evidence.language, abstained=True,
                       question=evidence.question, passages=evidence.passages, retrieval_s=evidence.retrieval_s,
                       notes=evidence.notes + [f"abstained: {abstention.detail}"], evidence_score=evidence.score,
-                      abstention=abstention.reason)
+                      abstention=abstention.reason, stats=draft.stats if draft else GenerationStats())
 
     # Turns at the model ----------------------------------------------------------------------------
     def _waiting(self, turn: int) -> Iterator[Waiting]:

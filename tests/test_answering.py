@@ -94,6 +94,7 @@ def test_a_refusal_is_an_abstention_that_quotes_the_closest_sentence():
     parts = _Parts([_passage("vest", VEST, 0.9)], "NOT_IN_SOURCES")
     answer, _ = _answer(parts)
     assert answer.abstention is Reason.MODEL_FOUND_NOTHING and answer.citations[0].doc_id == "vest"
+    assert answer.stats.completion_tokens == 1  # the model was asked: what it cost is kept
 
 
 @pytest.mark.parametrize(("fallback", "reason"), [(1.0, Reason.UNSUPPORTED), (0.0, None)])
