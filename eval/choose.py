@@ -2,6 +2,7 @@
 
     python -m eval.choose fusion [--data ROOT]             # fusion weights per question language
     python -m eval.choose evidence-threshold RUN [--max-false 0.05]   # min_evidence_score
+    python -m eval.choose answerability RUN [--max-false 0.05]        # the answerability model and min_answerability
 
 ``fusion`` scores a grid of best-sentence and BM25 weights by MRR@10 on our dev half and on
 FacQA valid (Indonesian questions) and its English versions (English questions); each set
@@ -11,7 +12,13 @@ threshold) and, among the thresholds that withhold at most ``--max-false`` of th
 questions the system would otherwise have answered (the threshold's own cost), finds those that
 abstain most on unanswerable questions less on answerable ones; it keeps the current default when
 that is among them, else takes the middle of their range.
-Both refuse test rows (:func:`eval.dataset.for_tuning`, :class:`eval.dataset.HeldOutError`).
+``answerability`` reads a dev-suite run made with ``TANYA_MIN_ANSWERABILITY=0
+TANYA_MIN_EVIDENCE_SCORE=-1`` (the model asked every question and made to answer), fits the
+logistic answerability model (:class:`rag.abstention.Answerability`) on its signals, and picks the
+least probability that keeps false abstention (score and verification together) at ``--max-false``
+or below, abstaining most on unanswerable questions; it also reports, on the same rows, the
+model's own refusal as the decision, each signal alone, and each rule of the old design on top.
+All refuse test rows (:func:`eval.dataset.for_tuning`, :class:`eval.dataset.HeldOutError`).
 """
 
 from __future__ import annotations
@@ -162,6 +169,161 @@ def choose_evidence_threshold(run: Path, max_false: float = 0.05) -> dict:
                                         for name in sorted({r["set"] for r in rows})}}
 
 
+def _dev_rows(run: Path) -> tuple[dict, list[dict]]:
+    meta = json.loads((run / "meta.json").read_text(encoding="utf-8"))
+    if meta.get("suite") != "dev":
+        raise HeldOutError(f"{run} is a run of the {meta.get('suite')} suite: choose on a dev-suite run "
+                           "(tanya eval --suite dev) only.")
+    rows = [json.loads(line) for path in sorted(run.glob("*.jsonl")) for line in path.read_text().splitlines()]
+    return meta, [r for r in rows if "answer" in r]
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> np.ndarray:
+    """Logistic regression by Newton's method (a little L2 on the weights, none on the intercept):
+    ``[intercept, *weights]``."""
+    design = np.hstack([np.ones((len(x), 1)), x])
+    beta = np.zeros(design.shape[1])
+    penalty = np.diag([0.0] + [l2] * x.shape[1])
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-np.clip(design @ beta, -50, 50)))
+        gradient = design.T @ (p - y) + penalty @ beta
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + penalty
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return beta
+
+
+def _auc(scores: list[float], labels: list[bool]) -> float:
+    """The chance that an answerable question scores above an unanswerable one (ties count half)."""
+    pos = [s for s, y in zip(scores, labels, strict=True) if y]
+    neg = [s for s, y in zip(scores, labels, strict=True) if not y]
+    if not pos or not neg:
+        return float("nan")
+    return float(np.mean([(p > n) + 0.5 * (p == n) for p in pos for n in neg]))
+
+
+def choose_answerability(run: Path, max_false: float = 0.05, data: Path = DEFAULT_ROOT) -> dict:
+    """The answerability model fitted on a dev-suite run's signals, the threshold chosen on it, and what
+    every other decision (the model's own refusal, each signal alone, the old rules on top) does there."""
+    from eval.heldout import suite_items
+    from eval.metrics import facts_present
+    from rag.abstention import Answerability, Signals
+
+    meta, rows = _dev_rows(run)
+    if meta["settings"].get("min_answerability", 0.0) != 0.0:
+        raise HeldOutError(f"{run} was run with min_answerability {meta['settings']['min_answerability']}: choose "
+                           "on a run where the model answered every question (TANYA_MIN_ANSWERABILITY=0).")
+    rows = [r for r in rows if r.get("signals")]
+    golds = {i.key: i.golds for items in suite_items(data, sorted({r["set"] for r in rows}), meta.get("sample"),
+                                                      "dev").values() for i in items}
+    x = np.array([Answerability.features(Signals(**r["signals"])) for r in rows])
+    y = np.array([float(r["answerable"]) for r in rows])
+    names = ("evidence", "missing", "not_found")
+    # The model is fitted on the sets that hold both kinds of question (a set of answerable questions only,
+    # such as FacQA, would teach it the set rather than the signal); the threshold is chosen on every set.
+    both = sorted(name for name in {r["set"] for r in rows}
+                  if len({r["answerable"] for r in rows if r["set"] == name}) == 2)
+    fit_rows = np.array([r["set"] in both for r in rows])
+
+    def model_of(columns: tuple[int, ...]) -> np.ndarray:
+        beta = fit_logistic(x[fit_rows][:, columns], y[fit_rows])
+        full = np.zeros(4)
+        full[0] = beta[0]
+        for j, c in enumerate(columns):
+            full[c + 1] = beta[j + 1]
+        return full
+
+    def probabilities(full: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-np.clip(full[0] + x @ full[1:], -50, 50)))
+
+    def outcome(abstain: list[bool]) -> dict:
+        def of(subset: list[int]) -> dict:
+            yes = [i for i in subset if rows[i]["answerable"]]
+            no = [i for i in subset if not rows[i]["answerable"]]
+            return {"questions": len(subset),
+                    "answer_correct": mean([0.0 if abstain[i] else rows[i]["correct"] for i in yes]),
+                    "false_abstention": mean([float(abstain[i]) for i in yes]),
+                    "unanswerable_abstained": mean([float(abstain[i]) for i in no])}
+
+        return {**of(list(range(len(rows)))),
+                "by_set": {name: of([i for i, r in enumerate(rows) if r["set"] == name])
+                           for name in sorted({r["set"] for r in rows})}}
+
+    def thresholded(p: np.ndarray) -> tuple[float, dict]:
+        """The threshold that abstains most on unanswerable questions with false abstention <= max_false
+        (or, when verification alone abstains more, the one whose own cost is at most max_false)."""
+        candidates = sorted({0.0, *[float(v) for v in p]})
+        verified = [r["abstained"] for r in rows]
+        own_budget = mean([float(v) for v, r in zip(verified, rows, strict=True) if r["answerable"]]) or 0.0
+        budget = max(max_false, own_budget + max_false) if own_budget > max_false else max_false
+        best_t, best = 0.0, outcome([bool(v) for v in verified])
+        for t in candidates:
+            decided = outcome([bool(v) or p[i] < t for i, v in enumerate(verified)])
+            if decided["false_abstention"] is not None and decided["false_abstention"] <= budget + 1e-12 and \
+                    (decided["unanswerable_abstained"] or 0) >= (best["unanswerable_abstained"] or 0):
+                best_t, best = t, decided
+        return best_t, best
+
+    fitted = {}
+    for label, columns in [("all three signals", (0, 1, 2)), ("evidence score alone", (0,)),
+                           ("missing names and numbers alone", (1,)), ("the model's not-found probability alone", (2,)),
+                           ("evidence + missing terms (no model signal)", (0, 1))]:
+        full = model_of(columns)
+        p = probabilities(full)
+        t, figures = thresholded(p)
+        fitted[label] = {"coefficients": dict(zip(("intercept", *names), map(float, full), strict=True)),
+                         "auc_on_fitted_sets": _auc(list(p[fit_rows]), [bool(v) for v in y[fit_rows]]),
+                         "min_answerability": round(t, 4), **figures}
+    chosen = fitted["all three signals"]
+    p = probabilities(np.array(list(chosen["coefficients"].values())))
+    t = chosen["min_answerability"]
+    score_abstains = [r["abstained"] or p[i] < t for i, r in enumerate(rows)]
+
+    def natural(i: int) -> bool:
+        return bool(rows[i]["abstained"] or rows[i]["signals"].get("not_found_likeliest"))
+
+    def checked_text(r: dict) -> str | None:
+        return next((n.split(": ", 1)[1] for n in r.get("notes", []) if n.startswith("the checked answer was: ")),
+                    None)
+
+    # the old rules, each on top of the chosen decision (and wrong_kind taken away from it)
+    wrong_kind_off = []
+    for i, r in enumerate(rows):
+        if r.get("abstention") == "wrong_kind" and p[i] >= t:
+            text = checked_text(r)
+            r = {**r, "abstained": False, "correct": facts_present(text or "", golds.get(r["key"], []))
+                 if r["answerable"] else None}
+        wrong_kind_off.append(r)
+    kept_rows = rows
+    rows = wrong_kind_off
+    without_wrong_kind = outcome([r["abstained"] or p[i] < t for i, r in enumerate(rows)])
+    rows = kept_rows
+    ablation = {
+        "the model's own refusal (no calibrated score; no rule before the model)":
+            outcome([natural(i) for i in range(len(rows))]),
+        "chosen: calibrated answerability, the model made to answer above it": outcome(score_abstains),
+        "chosen + the missing-terms rule (abstain when a name or number is missing)":
+            outcome([a or rows[i]["signals"]["missing_terms"] > 0 for i, a in enumerate(score_abstains)]),
+        "chosen + the evidence-score rule (min_evidence_score 0.80)":
+            outcome([a or (rows[i]["evidence_score"] or 0) < 0.80 for i, a in enumerate(score_abstains)]),
+        "chosen without the wrong-kind rule (no number for 'berapa' ...)": without_wrong_kind,
+        "chosen without the quoted fallback (the best sentence quoted when the answer fails verification)":
+            outcome([a or any("failed verification: answered with the best sentence" in n for n in rows[i]["notes"])
+                     for i, a in enumerate(score_abstains)]),
+    }
+    old_design = [bool(r["abstained"] or r["signals"].get("not_found_likeliest") or r["signals"]["missing_terms"] > 0
+                       or (r["evidence_score"] or 0) < 0.80) for r in rows]
+    ablation = {"the old design (the model's own refusal; the missing-terms and evidence-score rules)":
+                outcome(old_design), **ablation,
+                "the model made to answer, verification only (no decision before it)":
+                outcome([bool(r["abstained"]) for r in rows])}
+    return {"run": str(run), "max_false": max_false, "questions": len(rows), "fitted_on": both,
+            "answerability": {**chosen["coefficients"], "min_answerability": t},
+            "fitted": fitted, "ablation": ablation}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.choose", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="what", required=True)
@@ -170,10 +332,19 @@ def main(argv: list[str] | None = None) -> int:
     e = sub.add_parser("evidence-threshold", help="min_evidence_score from a dev-suite run")
     e.add_argument("run", type=Path)
     e.add_argument("--max-false", type=float, default=0.05)
-    for command in (f, e):
+    a = sub.add_parser("answerability", help="the answerability model and min_answerability from a dev-suite run")
+    a.add_argument("run", type=Path)
+    a.add_argument("--max-false", type=float, default=0.05)
+    a.add_argument("--data", type=Path, default=DEFAULT_ROOT, help="folder holding facqa/ and idk_mrc/")
+    for command in (f, e, a):
         command.add_argument("--out", type=Path, help="also write the result (JSON) to this file")
     args = p.parse_args(argv)
-    result = choose_fusion(args.data) if args.what == "fusion" else choose_evidence_threshold(args.run, args.max_false)
+    if args.what == "fusion":
+        result = choose_fusion(args.data)
+    elif args.what == "evidence-threshold":
+        result = choose_evidence_threshold(args.run, args.max_false)
+    else:
+        result = choose_answerability(args.run, args.max_false, args.data)
     text = json.dumps(result, indent=2) + "\n"
     print(text, end="")
     if args.out:

@@ -24,7 +24,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TypedDict
@@ -192,6 +192,9 @@ def ask_item(bot: Assistant, item: SuiteItem, judge: Judge, answers: bool = True
         "citation": {k: citation[k] for k in ("sentences", "recall", "precision", "citations", "dangling")},
         "language_match": answer_language(answer.text) == item.lang,
         "evidence_score": answer.evidence_score,
+        "abstention": answer.abstention.value if answer.abstention else None,
+        "signals": asdict(answer.signals) if answer.signals else None,
+        "answerability": answer.answerability,
         "ttft_s": ttft,
         "total_s": total,
         "prompt_tokens": answer.stats.prompt_tokens,

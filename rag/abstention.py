@@ -1,8 +1,11 @@
 """When the sources do not answer: every decision to abstain, each an :class:`Abstention` with its reason.
 
 The model is not trusted to refuse, nor to answer only when it can:
-- before the model (:func:`before_model`): is there evidence at all (similarity of the best
-  sentence), and does it mention the question's names and numbers?
+- before the model (:func:`before_model`): is there evidence at all, close enough to the question?
+- at the model's first token (:func:`not_answerable`): is the calibrated probability that the sources
+  answer (from the evidence's similarity, the question's names and numbers it lacks, and the model's
+  own probability of the not-found reply: :class:`Signals`) high enough? If it is, the model may not
+  open with the not-found reply: it writes its best answer, which verification then checks.
 - after it (:func:`model_found_nothing`, :func:`unsupported`, :func:`wrong_kind`): did the model
   refuse, did any sentence of its answer survive verification (else the best sentence is quoted when
   :func:`quotable`), and does the checked answer give the kind of thing asked for (a number for
@@ -12,6 +15,7 @@ An abstention says what the sources do cover, quoting the closest sentence.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -29,10 +33,10 @@ class Reason(StrEnum):
     NOTHING_INDEXED = "nothing_indexed"
     NO_EVIDENCE = "no_evidence"  # no sentence of the passages can be evidence
     WEAK_EVIDENCE = "weak_evidence"  # the best sentence is not close enough to the question
-    MISSING_TERMS = "missing_terms"  # the sources never mention the question's names or numbers
     MODEL_FOUND_NOTHING = "model_found_nothing"
     UNSUPPORTED = "unsupported"  # no sentence of the model's answer is supported by the sources
     WRONG_KIND = "wrong_kind"  # the answer does not give what the question asks for
+    NOT_ANSWERABLE = "not_answerable"  # the calibrated answerability of the evidence is too low
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,63 @@ class Abstention:
     reason: Reason
     detail: str
     cover: bool = True
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What tells whether the sources answer a question, each known before the model writes a word."""
+
+    evidence_score: float  # the best evidence sentence's similarity to the question
+    missing_terms: int  # the question's names and numbers that no passage mentions
+    #: The model's own probability of opening its reply with the not-found reply (None: it cannot tell,
+    #: e.g. a model on a server).
+    not_found_probability: float | None = None
+    #: Whether the not-found reply was the model's likeliest opening (what it would write unhindered).
+    not_found_likeliest: bool | None = None
+
+
+@dataclass(frozen=True)
+class Answerability:
+    """The probability that the sources answer a question, from its :class:`Signals`: a logistic model
+    fitted on dev data only (``python -m eval.choose answerability RUN``)."""
+
+    intercept: float
+    evidence: float  # per unit of evidence score
+    missing: float  # per missing term (at most MISSING_CAP counted)
+    not_found: float  # per unit of log-odds of the not-found opening
+
+    MISSING_CAP = 3
+
+    @staticmethod
+    def features(signals: Signals) -> tuple[float, float, float]:
+        p = signals.not_found_probability
+        log_odds = 0.0 if p is None else math.log(max(p, 1e-6) / max(1.0 - p, 1e-6))
+        return signals.evidence_score, float(min(signals.missing_terms, Answerability.MISSING_CAP)), log_odds
+
+    def probability(self, signals: Signals) -> float:
+        evidence, missing, log_odds = self.features(signals)
+        z = self.intercept + self.evidence * evidence + self.missing * missing + self.not_found * log_odds
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+#: Fitted on the dev suite's sets that hold both kinds of question (our dev half and IDK-MRC valid), never on
+#: held-out data: ``python -m eval.choose answerability`` on a dev run (eval/README.md, "Answerability").
+ANSWERABILITY = Answerability(intercept=-0.2764, evidence=0.1855, missing=-0.8711,
+                              not_found=-0.1223)
+
+
+def not_answerable(signals: Signals, min_probability: float,
+                   model: Answerability = ANSWERABILITY) -> Abstention | None:
+    """An abstention when the calibrated probability that the sources answer is below ``min_probability``.
+
+    The model was fitted with the language model's own signal; a model that cannot give it (one on a
+    server) is not second-guessed here: its own refusal decides, as it writes it."""
+    if signals.not_found_probability is None:
+        return None
+    probability = model.probability(signals)
+    if probability >= min_probability:
+        return None
+    return Abstention(Reason.NOT_ANSWERABLE, f"answerability {probability:.3f} < {min_probability:.3f}")
 
 
 ABSTAIN_MESSAGES = {
@@ -157,7 +218,8 @@ def missing_terms(question: str, passages: list[Passage], language: Language) ->
 
 def before_model(question: str, passages: list[Passage], sources: list[PromptSource], language: Language,
                  min_score: float) -> Abstention | None:
-    """Why the evidence cannot answer ``question``, without asking the model; None when it might."""
+    """Why the evidence cannot answer ``question``, without asking the model; None when it might (then
+    :func:`not_answerable` decides, with the model's own signal)."""
     if not passages:
         return Abstention(Reason.NOTHING_INDEXED, "nothing is indexed")
     if not sources:
@@ -166,9 +228,6 @@ def before_model(question: str, passages: list[Passage], sources: list[PromptSou
     best = max(s.score for s in sources)
     if best < min_score:
         return Abstention(Reason.WEAK_EVIDENCE, f"best sentence similarity {best:.3f} < {min_score:.3f}", cover=False)
-    missing = missing_terms(question, passages, language)
-    if missing:
-        return Abstention(Reason.MISSING_TERMS, f"the sources never mention {', '.join(missing)}")
     return None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rag.abstention import Reason
+from rag.abstention import Reason, Signals
 from rag.language import Language
 from rag.llm import GenerationStats
 from rag.retrieval import Passage
@@ -43,6 +43,10 @@ class Answer:
     evidence_score: float | None = None
     #: Why the answer is an abstention (None: it is not one).
     abstention: Reason | None = None
+    #: What told whether the sources answer, and the calibrated probability that they do (None: the
+    #: model was not asked).
+    signals: Signals | None = None
+    answerability: float | None = None
 
     def with_sources(self) -> str:
         """The answer followed by its numbered sources, as plain text."""

@@ -4,10 +4,11 @@ Stages, each taking plain inputs and returning a typed result:
 
 1. :meth:`AnswerPipeline.evidence`: the passages (retrieved, or given) and the sentences the model
    will see, as :class:`Evidence`;
-2. :func:`rag.abstention.before_model`: an :class:`~rag.abstention.Abstention` when the evidence
-   cannot answer, without asking the model;
-3. :meth:`AnswerPipeline.draft`: the model's reply (asked again in the sources' language when it
-   refuses a question in another language), as a :class:`Draft`;
+2. :func:`rag.abstention.before_model`: an :class:`~rag.abstention.Abstention` when there is no
+   evidence close enough to try, without asking the model;
+3. :meth:`AnswerPipeline.draft`: the model's reply, as a :class:`Draft`; at its first token,
+   :func:`rag.abstention.not_answerable` weighs the evidence and the model's own probability of the
+   not-found reply: an abstention, or an answer the model must write (not the not-found reply);
 4. :meth:`AnswerPipeline.checked`: the reply verified sentence by sentence, in the question's
    language, with :mod:`rag.abstention` deciding when nothing usable is left;
 5. an :class:`~rag.answer.Answer`.
@@ -22,18 +23,23 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
 from index import Embedder
 from index.sentences import split_sentences
 from rag.abstention import (
+    ANSWERABILITY,
     Abstention,
+    Answerability,
+    Signals,
     as_quotation,
     before_model,
     cover_message,
     is_refusal,
+    missing_terms,
     model_found_nothing,
+    not_answerable,
     quotable,
     unsupported,
     wrong_kind,
@@ -47,7 +53,7 @@ from rag.grounding import GroundingJudge
 from rag.language import Language, answer_language, detect_language
 from rag.llm import ChatModel, GenerationStats, Message
 from rag.model_queue import ModelQueue
-from rag.prompting import build_messages, rewrite_messages, translate_messages
+from rag.prompting import NOT_FOUND, build_messages, rewrite_messages, translate_messages
 from rag.retrieval import HybridRetriever, Passage, ScoredSentence
 from rag.settings import Settings
 from rag.verification import VerifiedSentence, verify_answer
@@ -121,10 +127,14 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Draft:
-    """The model's reply to the evidence, before any check."""
+    """The model's reply to the evidence, before any check; or, when the sources do not answer by the
+    calibrated signals, the abstention decided at its first token (the reply then goes no further)."""
 
     text: str
     stats: GenerationStats
+    signals: Signals
+    answerability: float
+    abstention: Abstention | None = None
 
 
 class Stopped(Exception):
@@ -139,12 +149,13 @@ def _check_stop(stop: threading.Event | None) -> None:
 class AnswerPipeline:
     """One question's way to an answer, over the parts of an assistant and its queue at the model."""
 
-    def __init__(self, settings: Settings, parts: Parts, queue: ModelQueue,
-                 stop: threading.Event | None = None) -> None:
+    def __init__(self, settings: Settings, parts: Parts, queue: ModelQueue, stop: threading.Event | None = None,
+                 answerability: Answerability = ANSWERABILITY) -> None:
         self.settings = settings
         self.parts = parts
         self.queue = queue
         self.stop = stop
+        self.answerability = answerability
 
     def events(self, question: str, language: Language, history: History | None = None,
                passages: Sequence[str] | None = None, filters: dict[str, str] | None = None) -> Iterator[Event]:
@@ -215,24 +226,47 @@ class AnswerPipeline:
 
     # 3. The model's draft ---------------------------------------------------------------------
     def draft(self, evidence: Evidence) -> Generator[Event, None, Draft]:
-        """The model's reply, streamed as :class:`Token` events; a refusal of a question in another language
+        """The model's reply, streamed as :class:`Token` events.
+
+        At its first token the answerability of the evidence is known (:func:`rag.abstention.not_answerable`):
+        when the sources answer, the model may not open with the not-found reply; when they do not, the
+        reply stops there and the draft carries the abstention. A refusal of a question in another language
         than the sources is asked again in theirs (when ``reask_refusals`` is set)."""
         s = self.settings
+        before = Signals(evidence.score or 0.0,
+                         len(missing_terms(evidence.query, evidence.passages, evidence.language)))
+
+        def answerable(not_found: float | None) -> bool:
+            signals = replace(before, not_found_probability=not_found)
+            return not_answerable(signals, s.min_answerability, self.answerability) is None
+
         messages = build_messages(evidence.query, evidence.sources, evidence.language)
         turn = self.queue.take()
+        abstention = None
         try:
             yield from self._waiting(turn)
-            pieces = []
+            pieces: list[str] = []
             generation = self.parts.llm.stream(messages, max_tokens=s.max_answer_tokens, temperature=s.temperature,
-                                               stop=self.stop)
+                                               stop=self.stop, opening=NOT_FOUND, forbid_opening=answerable)
             for piece in generation:
+                if not pieces:
+                    signals = replace(before, not_found_probability=generation.opening_probability)
+                    abstention = not_answerable(signals, s.min_answerability, self.answerability)
+                    if abstention is not None:
+                        generation.close()
+                        break
                 pieces.append(piece)
                 yield Token(piece)
             _check_stop(self.stop)
         finally:
             self.queue.leave(turn)  # also when the consumer gave up while this question waited
+        signals = replace(before, not_found_probability=generation.opening_probability,
+                          not_found_likeliest=generation.opening_likeliest)
+        probability = self.answerability.probability(signals)
+        if abstention is not None:
+            return Draft("", generation.stats, signals, probability, abstention)
         text = yield from self._reasked("".join(pieces).strip(), evidence)
-        return Draft(text, generation.stats)
+        return Draft(text, generation.stats, signals, probability)
 
     def _reasked(self, raw: str, evidence: Evidence) -> Steps[str]:
         """``raw``, or when it is a refusal of a question in another language than the sources, the
@@ -254,6 +288,8 @@ class AnswerPipeline:
     def checked(self, evidence: Evidence, draft: Draft) -> Steps[Answer]:
         """The draft verified sentence by sentence and in the question's language; or the best sentence,
         quoted; or an abstention (:mod:`rag.abstention` decides)."""
+        if draft.abstention is not None:
+            return self.abstained(evidence, draft.abstention, draft)
         if not draft.text or is_refusal(draft.text):
             return self.abstained(evidence, model_found_nothing(), draft)
         verified = verify_answer(draft.text, evidence.sources, self.parts.judge, evidence.query)
@@ -281,12 +317,14 @@ class AnswerPipeline:
         text = " ".join(v.text for v in sentences)
         asked_otherwise = wrong_kind(text, evidence.query)
         if asked_otherwise is not None:
+            evidence.notes.append(f"the checked answer was: {text}")
             return self.abstained(evidence, asked_otherwise, draft)
         numbered, order = renumber([(v.text, list(v.sources)) for v in sentences])
         citations = [_citation(n, evidence.sources[i]) for n, i in enumerate(order, start=1)]
         return Answer(text=numbered, citations=citations, language=evidence.language, abstained=False,
                       question=evidence.question, passages=evidence.passages, retrieval_s=evidence.retrieval_s,
-                      notes=evidence.notes, evidence_score=evidence.score, stats=draft.stats)
+                      notes=evidence.notes, evidence_score=evidence.score, stats=draft.stats, signals=draft.signals,
+                      answerability=draft.answerability)
 
     def _quoted_support(self, sentences: list[VerifiedSentence], evidence: Evidence) -> list[VerifiedSentence]:
         """For each verified sentence, the sentence of its first source closest to it, quoted and framed in the
@@ -325,7 +363,8 @@ class AnswerPipeline:
         return Answer(text=text, citations=citations, language=evidence.language, abstained=True,
                       question=evidence.question, passages=evidence.passages, retrieval_s=evidence.retrieval_s,
                       notes=evidence.notes + [f"abstained: {abstention.detail}"], evidence_score=evidence.score,
-                      abstention=abstention.reason, stats=draft.stats if draft else GenerationStats())
+                      abstention=abstention.reason, stats=draft.stats if draft else GenerationStats(),
+                      signals=draft.signals if draft else None, answerability=draft.answerability if draft else None)
 
     # Turns at the model ----------------------------------------------------------------------------
     def _waiting(self, turn: int) -> Iterator[Waiting]:

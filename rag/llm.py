@@ -9,7 +9,7 @@ from __future__ import annotations
 import ctypes
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,23 +42,44 @@ class Generation:
     def __init__(self, pieces: Iterator[str], stats: GenerationStats) -> None:
         self._pieces = pieces
         self.stats = stats
+        #: With ``opening=...`` asked of :meth:`ChatModel.stream`: the model's probability, before it wrote
+        #: anything, that its reply begins with that text's first token (None: the model cannot tell).
+        #: Known once the first piece has come.
+        self.opening_probability: float | None = None
+        #: Whether that opening was the model's likeliest first token (what it would have written unhindered).
+        self.opening_likeliest: bool | None = None
 
     def __iter__(self) -> Iterator[str]:
         return self._pieces
 
+    def close(self) -> None:
+        """Stop writing (the model is free for the next reply at once)."""
+        close = getattr(self._pieces, "close", None)
+        if close is not None:
+            close()
+
     @classmethod
-    def of(cls, pieces: Iterable[str], prompt_tokens: int = 0) -> Generation:
+    def of(cls, pieces: Iterable[str], prompt_tokens: int = 0, opening_probability: float | None = None
+           ) -> Generation:
         """A reply already written (a model on another machine that answered at once, a fake in a test)."""
         written = list(pieces)
-        return cls(iter(written), GenerationStats(prompt_tokens=prompt_tokens, completion_tokens=len(written)))
+        generation = cls(iter(written), GenerationStats(prompt_tokens=prompt_tokens, completion_tokens=len(written)))
+        generation.opening_probability = opening_probability
+        return generation
 
 
 class ChatModel(Protocol):
     name: str
 
     def stream(self, messages: list[Message], *, max_tokens: int, temperature: float,
-               stop: threading.Event | None = None) -> Generation:
-        """The reply, in pieces as they are generated; it ends early, quietly, once ``stop`` is set."""
+               stop: threading.Event | None = None, opening: str | None = None,
+               forbid_opening: Callable[[float], bool] | None = None) -> Generation:
+        """The reply, in pieces as they are generated; it ends early, quietly, once ``stop`` is set.
+
+        With ``opening``, the reply also says how likely the model was to begin with it
+        (:attr:`Generation.opening_probability`); when ``forbid_opening(that probability)`` is true, the
+        model may not begin with it (its first token is ruled out at the first step), so it writes its best
+        other reply instead."""
         ...
 
 
@@ -143,20 +164,50 @@ class LocalLlama:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def stream(self, messages: list[Message], *, max_tokens: int, temperature: float,
-               stop: threading.Event | None = None) -> Generation:
+               stop: threading.Event | None = None, opening: str | None = None,
+               forbid_opening: Callable[[float], bool] | None = None) -> Generation:
         stats = GenerationStats(prompt_tokens=sum(self.count_tokens(m["content"]) + 4 for m in messages))
-        return Generation(self._pieces(messages, max_tokens, temperature, stop, stats), stats)
+        generation = Generation(iter(()), stats)
+        recorder = self._opening_recorder(opening, generation, forbid_opening) if opening else None
+        generation._pieces = self._pieces(messages, max_tokens, temperature, stop, stats, recorder)
+        return generation
+
+    def _opening_recorder(self, opening: str, generation: Generation,
+                          forbid: Callable[[float], bool] | None) -> Any:
+        """A llama.cpp logits processor: at the reply's first token, it records in ``generation`` the probability
+        of ``opening``'s first token (softmax over the whole vocabulary) and, when ``forbid`` says so, rules that
+        token out. The other steps' logits are left alone."""
+        import numpy as np
+
+        token = self._llama.tokenize(opening.encode("utf-8"), add_bos=False, special=False)[0]
+
+        def record(input_ids: Any, logits: Any) -> Any:
+            if generation.opening_probability is None:
+                values = np.asarray(logits, dtype=np.float64)
+                weights = np.exp(values - values.max())
+                generation.opening_probability = float(weights[token] / weights.sum())
+                generation.opening_likeliest = bool(values[token] >= values.max())
+                if forbid is not None and forbid(generation.opening_probability):
+                    logits[token] = -np.inf
+            return logits
+
+        return record
 
     def _pieces(self, messages: list[Message], max_tokens: int, temperature: float, stop: threading.Event | None,
-                stats: GenerationStats) -> Iterator[str]:
+                stats: GenerationStats, recorder: Any = None) -> Iterator[str]:
         start = time.perf_counter()
         try:
             with self._abort.watching(stop):
+                extra: dict[str, Any] = {}
+                if recorder is not None:
+                    from llama_cpp import LogitsProcessorList
+
+                    extra["logits_processor"] = LogitsProcessorList([recorder])
                 # Our messages are llama-cpp-python's {"role", "content"} dicts; with stream=True it returns
                 # an iterator of chunks (its annotation is the union with the whole response).
                 chunks = cast("Iterator[CreateChatCompletionStreamResponse]", self._llama.create_chat_completion(
                     messages=cast("list[ChatCompletionRequestMessage]", messages), max_tokens=max_tokens,
-                    temperature=temperature, stream=True))
+                    temperature=temperature, stream=True, **extra))
                 for chunk in chunks:
                     if stop is not None and stop.is_set():
                         return
@@ -213,8 +264,10 @@ class ServerLLM:
         self.name = f"{model} @ {base_url}"
 
     def stream(self, messages: list[Message], *, max_tokens: int, temperature: float,
-               stop: threading.Event | None = None) -> Generation:
-        """(A stop takes effect at the server's next piece: it reads the prompt on its own.)"""
+               stop: threading.Event | None = None, opening: str | None = None,
+               forbid_opening: Callable[[float], bool] | None = None) -> Generation:
+        """(A stop takes effect at the server's next piece: it reads the prompt on its own. ``opening`` is not
+        asked of the server: its probability stays None, and nothing is forbidden.)"""
         stats = GenerationStats(prompt_tokens=sum(len(m["content"]) // 4 for m in messages))
         return Generation(self._pieces(messages, max_tokens, temperature, stop, stats), stats)
 

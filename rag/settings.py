@@ -131,6 +131,13 @@ class Settings(BaseSettings):
         default=0.80, ge=-1.0, le=1.0,
         description="Below this similarity of the best sentence, the answer is 'the sources do not say', without "
                     "asking the model.")
+    # Chosen on the dev suite with the answerability model (`python -m eval.choose answerability`, eval/README.md).
+    min_answerability: float = Field(
+        default=0.4937, ge=0.0, le=1.0,
+        description="Below this calibrated probability that the sources answer (evidence similarity, the "
+                    "question's names and numbers the passages lack, and the model's own probability of the "
+                    "not-found reply), the answer is 'the sources do not say'; above it, the model must answer "
+                    "and verification checks what it writes.")
     fallback_min_score: float = Field(
         default=0.86, ge=-1.0, le=1.0,
         description="When the model's answer fails verification, quote the best sentence if it scores this much.")

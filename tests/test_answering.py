@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from rag.abstention import Reason
+from rag.abstention import Answerability, Reason
 from rag.answering import AnswerPipeline, Final, Token
 from rag.grounding import Verdict
 from rag.llm import Generation
@@ -37,9 +37,23 @@ class _Model:
     def __init__(self, reply: str) -> None:
         self.reply, self.prompts = reply, []
 
-    def stream(self, messages, *, max_tokens, temperature, stop=None):
+    def stream(self, messages, *, max_tokens, temperature, stop=None, **asked):
         self.prompts.append(messages[-1]["content"])
         return Generation.of(re.findall(r"\S+\s*", self.reply))
+
+
+class _Weighing(_Model):
+    """A model that opens with the not-found reply with probability ``p``, and answers when that is forbidden."""
+
+    def __init__(self, reply: str, p: float) -> None:
+        super().__init__(reply)
+        self.p, self.forbidden = p, None
+
+    def stream(self, messages, *, max_tokens, temperature, stop=None, opening=None, forbid_opening=None, **asked):
+        self.prompts.append(messages[-1]["content"])
+        self.forbidden = bool(forbid_opening and forbid_opening(self.p))
+        reply = self.reply if self.forbidden else "NOT_IN_SOURCES"
+        return Generation.of(re.findall(r"\S+\s*", reply), opening_probability=self.p)
 
 
 class _Judge:
@@ -62,8 +76,9 @@ class _Parts:
         self.embedder = None
 
 
-def _answer(parts, question="Siapa yang memberi Kim rompi antipeluru?", **settings):
-    pipeline = AnswerPipeline(load_settings(**settings), parts, ModelQueue())
+def _answer(parts, question="Siapa yang memberi Kim rompi antipeluru?", answerability=None, **settings):
+    extra = {"answerability": answerability} if answerability else {}
+    pipeline = AnswerPipeline(load_settings(**settings), parts, ModelQueue(), **extra)
     events = list(pipeline.events(question, "id"))
     assert isinstance(events[-1], Final)
     return events[-1].answer, events
@@ -110,3 +125,29 @@ def test_an_answer_that_gives_no_number_for_berapa_abstains():
     parts = _Parts([_passage("vest", VEST, 0.9)], "Kim menerima rompi antipeluru [1].")
     answer, _ = _answer(parts, question="Berapa rompi antipeluru yang diterima Kim?", fallback_min_score=1.0)
     assert answer.abstention is Reason.WRONG_KIND
+
+
+#: Answerability from the model's signal alone: P(answerable) = 1 - P(not found).
+BY_THE_MODEL = Answerability(intercept=0.0, evidence=0.0, missing=0.0, not_found=-1.0)
+
+
+@pytest.mark.parametrize(("p", "answered"), [(0.2, True), (0.7, False)])
+def test_the_calibrated_answerability_decides_at_the_first_token(p, answered):
+    parts = _Parts([_passage("vest", VEST, 0.9)], "Oleg Kozhemyako memberi Kim rompi antipeluru [1].")
+    parts.llm = _Weighing(parts.llm.reply, p)
+    answer, events = _answer(parts, answerability=BY_THE_MODEL, min_answerability=0.5)
+    assert answer.signals.not_found_probability == p and answer.answerability == pytest.approx(1 - p)
+    if answered:  # answerable: the model may not open with the not-found reply, and its answer is checked
+        assert parts.llm.forbidden and not answer.abstained and "Kozhemyako" in answer.text
+    else:  # not answerable: an abstention, and nothing the model began is shown
+        assert answer.abstention is Reason.NOT_ANSWERABLE and "0.300 < 0.500" in answer.notes[-1]
+        assert not [e for e in events if isinstance(e, Token)]
+
+
+def test_the_names_and_numbers_the_passages_lack_lower_the_answerability():
+    parts = _Parts([_passage("vest", VEST, 0.9)], "never shown")
+    parts.llm = _Weighing("Zelensky memberi Kim rompi [1].", 0.1)
+    by_terms = Answerability(intercept=2.0, evidence=0.0, missing=-3.0, not_found=0.0)
+    answer, _ = _answer(parts, question="Apa yang diberikan Zelensky kepada Kim?", answerability=by_terms,
+                        min_answerability=0.5)
+    assert answer.signals.missing_terms == 1 and answer.abstention is Reason.NOT_ANSWERABLE

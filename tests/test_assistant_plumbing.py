@@ -103,7 +103,7 @@ class _RefusesEnglish:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def stream(self, messages, *, max_tokens, temperature, stop=None):
+    def stream(self, messages, *, max_tokens, temperature, stop=None, **asked):
         from rag.llm import Generation
 
         return Generation.of(self._reply(messages))

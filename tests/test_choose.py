@@ -69,3 +69,24 @@ def test_evidence_threshold_holds_what_it_withholds_and_refuses_heldout_runs(tmp
     assert looser["unanswerable_abstained"] == 0.75
     with pytest.raises(HeldOutError, match="dev-suite run"):
         choose_evidence_threshold(_run(tmp_path, "heldout", rows))
+
+
+def test_the_logistic_fit_finds_which_way_each_signal_points():
+    from eval.choose import fit_logistic
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2))
+    y = (rng.random(400) < 1 / (1 + np.exp(-(0.5 + 2.0 * x[:, 0] - 1.5 * x[:, 1])))).astype(float)
+    intercept, a, b = fit_logistic(x, y, l2=0.1)
+    assert a > 1.0 and b < -0.8 and abs(intercept - 0.5) < 0.5
+
+
+def test_answerability_is_chosen_on_a_dev_run_only(tmp_path):
+    from eval.choose import choose_answerability
+
+    (tmp_path / "meta.json").write_text(json.dumps({"suite": "heldout", "settings": {"min_answerability": 0.0}}))
+    with pytest.raises(HeldOutError, match="choose on a dev-suite run"):
+        choose_answerability(tmp_path)
+    (tmp_path / "meta.json").write_text(json.dumps({"suite": "dev", "settings": {"min_answerability": 0.5}}))
+    with pytest.raises(HeldOutError, match="the model answered every question"):
+        choose_answerability(tmp_path)

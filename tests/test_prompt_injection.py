@@ -136,7 +136,7 @@ class _ObedientModel:
     def __init__(self) -> None:
         self.prompts: list[str] = []
 
-    def stream(self, messages, *, max_tokens, temperature, stop=None):
+    def stream(self, messages, *, max_tokens, temperature, stop=None, **asked):
         from rag.llm import Generation
 
         self.prompts.append("\n".join(m["content"] for m in messages))

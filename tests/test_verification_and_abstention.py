@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.abstention import Abstention, Reason, asks_for, before_model, cover_message, gives, is_refusal
+from rag.abstention import Abstention, Reason, asks_for, before_model, cover_message, gives, is_refusal, missing_terms
 from rag.evidence import PromptSource
 from rag.followup import clean_rewrite, joined_question, looks_like_followup, previous_turns
 from rag.grounding import GroundingJudge
@@ -87,14 +87,15 @@ def _passage(text, score):
     return Passage(id="a#0000", doc_id="a", text=text, score=score, dense_score=score)
 
 
-def test_before_the_model_low_similarity_and_missing_names():
+def test_before_the_model_low_similarity_and_nothing_indexed():
     passages = [_passage("Kim bertemu Putin di Vostochny.", 0.9)]
     assert before_model("Apa yang dibahas Kim dan Putin?", passages, [VEST], "id", 0.8) is None
     weak = before_model("Apa itu?", passages, [TALKS], "id", 0.86)
     assert weak.reason is Reason.WEAK_EVIDENCE and "similarity" in weak.detail and not weak.cover
-    missing = before_model("Apa kata Zelensky tentang Kim?", passages, [VEST], "id", 0.8)
-    assert missing.reason is Reason.MISSING_TERMS and "zelensky" in missing.detail and missing.cover
-    assert "2019" in before_model("What happened in 2019?", passages, [VEST], "en", 0.8).detail
+    # names and numbers the passages lack are a signal of the calibrated answerability, not a rule of their own
+    assert before_model("Apa kata Zelensky tentang Kim?", passages, [VEST], "id", 0.8) is None
+    assert missing_terms("Apa kata Zelensky tentang Kim?", passages, "id") == ["zelensky"]
+    assert missing_terms("What happened in 2019?", passages, "en") == ["2019"]
     assert before_model("Apa?", [], [], "id", 0.8) == Abstention(Reason.NOTHING_INDEXED, "nothing is indexed")
 
 
