@@ -238,18 +238,22 @@ def choose_answerability(run: Path, max_false: float = 0.05, data: Path = DEFAUL
     def probabilities(full: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-np.clip(full[0] + x @ full[1:], -50, 50)))
 
-    def outcome(abstain: list[bool]) -> dict:
+    def outcome(abstain: list[bool], scored: list[dict] | None = None) -> dict:
+        """What deciding ``abstain`` (one per row) does, pooled and per set; ``scored``: the rows, when their
+        answers differ from the run's (a rule taken away)."""
+        scored = rows if scored is None else scored
+
         def of(subset: list[int]) -> dict:
-            yes = [i for i in subset if rows[i]["answerable"]]
-            no = [i for i in subset if not rows[i]["answerable"]]
+            yes = [i for i in subset if scored[i]["answerable"]]
+            no = [i for i in subset if not scored[i]["answerable"]]
             return {"questions": len(subset),
-                    "answer_correct": mean([0.0 if abstain[i] else rows[i]["correct"] for i in yes]),
+                    "answer_correct": mean([0.0 if abstain[i] else scored[i]["correct"] for i in yes]),
                     "false_abstention": mean([float(abstain[i]) for i in yes]),
                     "unanswerable_abstained": mean([float(abstain[i]) for i in no])}
 
-        return {**of(list(range(len(rows)))),
-                "by_set": {name: of([i for i, r in enumerate(rows) if r["set"] == name])
-                           for name in sorted({r["set"] for r in rows})}}
+        return {**of(list(range(len(scored)))),
+                "by_set": {name: of([i for i, r in enumerate(scored) if r["set"] == name])
+                           for name in sorted({r["set"] for r in scored})}}
 
     def thresholded(p: np.ndarray) -> tuple[float, dict]:
         """The threshold that abstains most on unanswerable questions with false abstention <= max_false
@@ -296,10 +300,7 @@ def choose_answerability(run: Path, max_false: float = 0.05, data: Path = DEFAUL
             r = {**r, "abstained": False, "correct": facts_present(text or "", golds.get(r["key"], []))
                  if r["answerable"] else None}
         wrong_kind_off.append(r)
-    kept_rows = rows
-    rows = wrong_kind_off
-    without_wrong_kind = outcome([r["abstained"] or p[i] < t for i, r in enumerate(rows)])
-    rows = kept_rows
+    without_wrong_kind = outcome([r["abstained"] or p[i] < t for i, r in enumerate(wrong_kind_off)], wrong_kind_off)
     ablation = {
         "the model's own refusal (no calibrated score; no rule before the model)":
             outcome([natural(i) for i in range(len(rows))]),

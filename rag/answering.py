@@ -51,7 +51,7 @@ from rag.evidence import PromptSource, select_evidence
 from rag.followup import History, clean_rewrite, joined_question, looks_like_followup, previous_turns
 from rag.grounding import GroundingJudge
 from rag.language import Language, answer_language, detect_language
-from rag.llm import ChatModel, GenerationStats, Message
+from rag.llm import ChatModel, Generation, GenerationStats, Message
 from rag.model_queue import ModelQueue
 from rag.prompting import NOT_FOUND, build_messages, rewrite_messages, translate_messages
 from rag.retrieval import HybridRetriever, Passage, ScoredSentence
@@ -240,6 +240,10 @@ class AnswerPipeline:
             signals = replace(before, not_found_probability=not_found)
             return not_answerable(signals, s.min_answerability, self.answerability) is None
 
+        def with_model(generation: Generation) -> Signals:
+            return replace(before, not_found_probability=generation.opening.probability,
+                           not_found_likeliest=generation.opening.likeliest)
+
         messages = build_messages(evidence.query, evidence.sources, evidence.language)
         turn = self.queue.take()
         abstention = None
@@ -249,9 +253,8 @@ class AnswerPipeline:
             generation = self.parts.llm.stream(messages, max_tokens=s.max_answer_tokens, temperature=s.temperature,
                                                stop=self.stop, opening=NOT_FOUND, forbid_opening=answerable)
             for piece in generation:
-                if not pieces:
-                    signals = replace(before, not_found_probability=generation.opening_probability)
-                    abstention = not_answerable(signals, s.min_answerability, self.answerability)
+                if not pieces:  # the first step has been taken: its signal is known
+                    abstention = not_answerable(with_model(generation), s.min_answerability, self.answerability)
                     if abstention is not None:
                         generation.close()
                         break
@@ -260,8 +263,7 @@ class AnswerPipeline:
             _check_stop(self.stop)
         finally:
             self.queue.leave(turn)  # also when the consumer gave up while this question waited
-        signals = replace(before, not_found_probability=generation.opening_probability,
-                          not_found_likeliest=generation.opening_likeliest)
+        signals = with_model(generation)
         probability = self.answerability.probability(signals)
         if abstention is not None:
             return Draft("", generation.stats, signals, probability, abstention)

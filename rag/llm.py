@@ -35,19 +35,33 @@ class GenerationStats:
     total_s: float = 0.0
 
 
+@dataclass
+class Opening:
+    """With ``opening=...`` asked of :meth:`ChatModel.stream`: what the model made of that opening at its first
+    step (both None when the model cannot tell). Known once the first piece has come."""
+
+    #: The model's probability, before it wrote anything, that its reply begins with the opening's first token.
+    probability: float | None = None
+    #: Whether that was its likeliest first token (what it would have written unhindered).
+    likeliest: bool | None = None
+
+
 class Generation:
     """A reply being written: iterate over it for its pieces of text; :attr:`stats` is complete once the
     iteration has ended (also when it ended early: stopped, or closed by the consumer)."""
 
-    def __init__(self, pieces: Iterator[str], stats: GenerationStats) -> None:
+    def __init__(self, pieces: Iterator[str], stats: GenerationStats, opening: Opening | None = None) -> None:
         self._pieces = pieces
         self.stats = stats
-        #: With ``opening=...`` asked of :meth:`ChatModel.stream`: the model's probability, before it wrote
-        #: anything, that its reply begins with that text's first token (None: the model cannot tell).
-        #: Known once the first piece has come.
-        self.opening_probability: float | None = None
-        #: Whether that opening was the model's likeliest first token (what it would have written unhindered).
-        self.opening_likeliest: bool | None = None
+        self.opening = opening or Opening()
+
+    @property
+    def opening_probability(self) -> float | None:
+        return self.opening.probability
+
+    @property
+    def opening_likeliest(self) -> bool | None:
+        return self.opening.likeliest
 
     def __iter__(self) -> Iterator[str]:
         return self._pieces
@@ -63,9 +77,8 @@ class Generation:
            ) -> Generation:
         """A reply already written (a model on another machine that answered at once, a fake in a test)."""
         written = list(pieces)
-        generation = cls(iter(written), GenerationStats(prompt_tokens=prompt_tokens, completion_tokens=len(written)))
-        generation.opening_probability = opening_probability
-        return generation
+        return cls(iter(written), GenerationStats(prompt_tokens=prompt_tokens, completion_tokens=len(written)),
+                   Opening(opening_probability))
 
 
 class ChatModel(Protocol):
@@ -167,14 +180,12 @@ class LocalLlama:
                stop: threading.Event | None = None, opening: str | None = None,
                forbid_opening: Callable[[float], bool] | None = None) -> Generation:
         stats = GenerationStats(prompt_tokens=sum(self.count_tokens(m["content"]) + 4 for m in messages))
-        generation = Generation(iter(()), stats)
-        recorder = self._opening_recorder(opening, generation, forbid_opening) if opening else None
-        generation._pieces = self._pieces(messages, max_tokens, temperature, stop, stats, recorder)
-        return generation
+        seen = Opening()
+        recorder = self._opening_recorder(opening, seen, forbid_opening) if opening else None
+        return Generation(self._pieces(messages, max_tokens, temperature, stop, stats, recorder), stats, seen)
 
-    def _opening_recorder(self, opening: str, generation: Generation,
-                          forbid: Callable[[float], bool] | None) -> Any:
-        """A llama.cpp logits processor: at the reply's first token, it records in ``generation`` the probability
+    def _opening_recorder(self, opening: str, seen: Opening, forbid: Callable[[float], bool] | None) -> Any:
+        """A llama.cpp logits processor: at the reply's first token, it records in ``seen`` the probability
         of ``opening``'s first token (softmax over the whole vocabulary) and, when ``forbid`` says so, rules that
         token out. The other steps' logits are left alone."""
         import numpy as np
@@ -182,12 +193,12 @@ class LocalLlama:
         token = self._llama.tokenize(opening.encode("utf-8"), add_bos=False, special=False)[0]
 
         def record(input_ids: Any, logits: Any) -> Any:
-            if generation.opening_probability is None:
+            if seen.probability is None:
                 values = np.asarray(logits, dtype=np.float64)
                 weights = np.exp(values - values.max())
-                generation.opening_probability = float(weights[token] / weights.sum())
-                generation.opening_likeliest = bool(values[token] >= values.max())
-                if forbid is not None and forbid(generation.opening_probability):
+                seen.probability = float(weights[token] / weights.sum())
+                seen.likeliest = bool(values[token] >= values.max())
+                if forbid is not None and forbid(seen.probability):
                     logits[token] = -np.inf
             return logits
 
