@@ -27,7 +27,7 @@ class LLMJudge:
         self._llm = ServerLLM(base_url, model=model, api_key=api_key, context_window=context_window)
         self.base_url, self.model = base_url, model
 
-    def judge(self, sentence: str, passage: str) -> Verdict:
+    def judge(self, sentence: str, passage: str, given: frozenset[str] = frozenset()) -> Verdict:
         prompt = self.PROMPT.format(passage=passage, sentence=sentence)
         reply = "".join(self._llm.stream([{"role": "user", "content": prompt}], max_tokens=3, temperature=0.0))
         yes = reply.strip().upper().startswith("YES")

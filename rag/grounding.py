@@ -7,8 +7,10 @@ No NLI model runs offline here, so the judge combines:
 - embedding similarity (multilingual-e5-small) between the sentence and the
   passage's best sentence or pair of sentences;
 - the sentence's numbers must all appear in the passage (number words read as digits);
-- the sentence's names must appear in the passage (English names of countries and
-  organisations mapped to their Indonesian forms).
+- the sentence's names must appear in the passage (countries, months and weekdays also in their
+  Indonesian forms; in an English sentence over an Indonesian passage, ordinary English words that
+  are not names are left to the similarity; the question's own names, when the sources name them,
+  are its premise and need not be in each passage).
 
 Its agreement with hand labels (eval/data/support_pairs.jsonl) is measured by
 `tanya eval --judge`, with the thresholds chosen on one half of the pairs and
@@ -29,7 +31,7 @@ from index import Embedder
 from index.sentences import split_sentences
 from rag.language import detect_language
 from rag.settings import default
-from rag.terms import name_present, names_in, numbers_in
+from rag.terms import abbreviated, name_present, names_in, numbers_in
 
 _QUOTE = re.compile(r"“([^”]+)”")
 #: A quotation this long (in words), found word for word in the passage, is that passage's claim.
@@ -58,7 +60,7 @@ class Verdict:
 
 
 class Judge(Protocol):
-    def judge(self, sentence: str, passage: str) -> Verdict: ...
+    def judge(self, sentence: str, passage: str, given: frozenset[str] = frozenset()) -> Verdict: ...
 
 
 class GroundingJudge:
@@ -104,15 +106,18 @@ class GroundingJudge:
         sims = self._vectors(list(candidates), query=False) @ self._vectors([sentence], query=True)[0]
         return candidates[int(np.argmax(sims))]
 
-    def judge(self, sentence: str, passage: str) -> Verdict:
+    def judge(self, sentence: str, passage: str, given: frozenset[str] = frozenset()) -> Verdict:
+        """Whether ``passage`` supports ``sentence``. Names in ``given`` (the question's, found in the
+        sources) are the question's premise: they need not be in this passage."""
         quoted = quoted_from(sentence, passage)
         if quoted:  # "According to the sources: “<the passage's own words>”" is supported by it
             return Verdict(True, 1.0, (), ())
         lower = passage.lower()
-        missing_numbers = tuple(sorted(numbers_in(sentence) - numbers_in(passage, loose=True)))
-        missing_names = tuple(sorted(n for n in names_in(sentence) if not name_present(n, lower)))
-        similarity = self.similarity(sentence, passage)
         cross = detect_language(sentence) != detect_language(passage)
+        missing_numbers = tuple(sorted(numbers_in(sentence) - numbers_in(passage, loose=True)))
+        missing_names = tuple(sorted(n for n in names_in(sentence) - given - abbreviated(sentence, lower)
+                                     if not name_present(n, lower, translated=cross)))
+        similarity = self.similarity(sentence, passage)
         threshold = self.cross_threshold if cross else self.threshold
         supported = similarity >= threshold and not missing_numbers and not missing_names
         return Verdict(supported, similarity, missing_numbers, missing_names, cross)

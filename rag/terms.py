@@ -1,13 +1,15 @@
 """Names and numbers in a text: what a sentence must share with its source, and what a question's
 answer must hold (used by the grounding judge, abstention and retrieval's duplicate check).
 
-Numbers are read in digits ("8.000", "1,5") and in Indonesian and English words; names are
-capitalised words, with English names of countries and organisations mapped to their Indonesian
-forms so that an English sentence can be checked against an Indonesian source.
+Numbers are read in digits ("8.000", "1,5") and in Indonesian and English words, with their scale
+("74 juta" is also 74000000); names are capitalised words. An English sentence is checked against an
+Indonesian source with countries, months and weekdays in their Indonesian forms (CLDR), and with
+ordinary English words (not names) left to the judge's similarity (:func:`translation_word`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 NUMBER_WORDS = {
@@ -21,44 +23,48 @@ LOOSE_NUMBER_WORDS = {"kedua": 2, "keduanya": 2, "both": 2, "twice": 2, "sebuah"
 #: "one", "a", "sebuah" are everywhere: 1 is checked only when a sentence writes it in digits ("1 hour").
 _WORD_ONLY_NUMBERS = frozenset({1})
 # Acronyms (matched case-sensitively) -> Indonesian forms.
-ACRONYM_FORMS = {"UN": ["pbb"], "US": ["as", "amerika"], "USA": ["as", "amerika"], "DPRK": ["dprk", "korea utara"],
-                 "AP": ["associated press", "ap"]}
-# English name -> Indonesian forms that count as the same name.
-NAME_FORMS = {
-    "utara": ["utara", "korut"], "selatan": ["selatan", "korsel"], "union": ["uni"], "economic": ["ekonomi"],
-    "eastern": ["timur"], "fleet": ["armada"], "foreign": ["luar negeri"], "prime": ["perdana"],
-    "natural": ["alam"], "resources": ["sumber daya"], "people's": ["rakyat"], "army": ["tentara"],
-    "democratic": ["demokratik"], "republic": ["republik"], "news": ["berita"], "agency": ["kantor"],
-    "university": ["universitas"], "studies": ["studi"], "federation": ["federasi"], "navy": ["angkatan laut"],
-    "russia": ["rusia"], "russian": ["rusia"], "north": ["utara", "korut"], "south": ["selatan", "korsel"],
-    "korea": ["korea", "korut", "korsel"], "korean": ["korea", "korut", "korsel"],
-    "united": ["amerika", "as"], "states": ["amerika", "as"],
-    "america": ["amerika"], "american": ["amerika"], "nations": ["pbb", "bangsa"],
-    "ukraine": ["ukraina"], "ukrainian": ["ukraina"], "moscow": ["moskow"], "soviet": ["soviet"], "japan": ["jepang"],
-    "japanese": ["jepang"], "china": ["china"], "chinese": ["china"], "pacific": ["pasifik"], "far": ["jauh"],
-    "east": ["timur"], "security": ["keamanan"], "council": ["dewan"], "west": ["barat"], "western": ["barat"],
-    "kremlin": ["kremlin"], "defense": ["pertahanan"], "defence": ["pertahanan"], "minister": ["menteri"],
-    "president": ["presiden"], "governor": ["gubernur"], "sunday": ["minggu"], "monday": ["senin"],
-    "tuesday": ["selasa"], "wednesday": ["rabu"], "thursday": ["kamis"], "friday": ["jumat"], "saturday": ["sabtu"],
-    "september": ["september", "/9"], "july": ["juli"], "workers": ["pekerja"], "party": ["partai"],
-    "primorye": ["primorye", "primorsky"], "primorsky": ["primorsky", "primorye"], "the": [], "a": [],
-}
+ACRONYM_FORMS = {"UN": ["pbb"], "US": ["as", "amerika"], "USA": ["as", "amerika"], "DPRK": ["dprk", "korea utara"]}
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[\w'-]+", re.UNICODE)
 _SKIP_NAMES = frozenset([
-    "the", "a", "an", "in", "on", "at", "and", "of", "to", "kim's", "it", "its", "he", "she", "they", "this", "that",
+    "the", "a", "an", "in", "on", "at", "and", "of", "to", "it", "its", "he", "she", "they", "this", "that",
     "these", "those", "yang", "dan", "di", "ke", "dari", "pada", "ini", "itu", "dia", "ia", "mereka"])
 
 
 def numbers_in(text: str, loose: bool = False) -> set[int]:
     """The numbers a text states, in digits or words (Indonesian and English), 1 left out.
 
-    ``loose`` also reads words like "kedua" (the two) as numbers: right for a passage.
+    A number with its scale ("74 juta", "1.5 million") is read as its value (74000000, 1500000).
+    ``loose`` also reads words like "kedua" (the two) as numbers, and a scaled number's digits alone
+    too ("74"): right for a passage.
     """
-    found = _numbers_in(text) - (_WORD_ONLY_NUMBERS - _digit_numbers(text))
+    scaled = _with_scales(text)
+    found = _numbers_in(scaled) - (_WORD_ONLY_NUMBERS - _digit_numbers(scaled))
     if loose:
+        found |= _numbers_in(text) - (_WORD_ONLY_NUMBERS - _digit_numbers(text))
         found |= {LOOSE_NUMBER_WORDS[w] for w in _WORD.findall(text.lower()) if w in LOOSE_NUMBER_WORDS}
     return found
+
+
+SCALES = {"ribu": 10**3, "thousand": 10**3, "juta": 10**6, "million": 10**6, "miliar": 10**9, "milyar": 10**9,
+          "billion": 10**9, "triliun": 10**12, "trillion": 10**12}
+_SCALED = re.compile(r"(\d+(?:[.,]\d+)*)\s+(" + "|".join(SCALES) + r")\b", re.IGNORECASE)
+
+
+def _with_scales(text: str) -> str:
+    """``text`` with every scaled number written out in digits ("74 juta" -> "74000000")."""
+    def value(match: re.Match[str]) -> str:
+        raw, scale = match.group(1), SCALES[match.group(2).lower()]
+        if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw):
+            number = float(raw.replace(".", "").replace(",", ""))
+        else:
+            try:
+                number = float(raw.replace(",", "."))
+            except ValueError:
+                return match.group(0)
+        return str(round(number * scale))
+
+    return _SCALED.sub(value, text)
 
 
 def _digit_numbers(text: str) -> set[int]:
@@ -91,11 +97,76 @@ def names_in(sentence: str) -> set[str]:
     return names
 
 
-def name_present(name: str, passage_lower: str) -> bool:
-    forms = ACRONYM_FORMS.get(name) or NAME_FORMS.get(name, [name])
-    if not forms:
+def name_present(name: str, passage_lower: str, *, translated: bool = False) -> bool:
+    """Whether ``name`` (from :func:`names_in`) is in the lower-cased passage, where a word starts.
+
+    Countries, months and weekdays also count in their Indonesian forms (from the Unicode CLDR
+    tables: "Mexico" is "Meksiko", "October" is "Oktober" or "/10" in a date). With ``translated``
+    (an English sentence over an Indonesian passage), an English word that is not itself a name, such
+    as "Agency", "Botanical" or "Hurricane", is the translation of the passage's words rather than a
+    name: it is left to the judge's cross-lingual similarity (:func:`translation_word`).
+    """
+    forms = ACRONYM_FORMS.get(name) or cldr_forms().get(name, [name])
+    if any(at_word_start(f, passage_lower) or (len(f) > 5 and at_word_start(f[:5], passage_lower)) for f in forms):
         return True
-    return any(at_word_start(f, passage_lower) or (len(f) > 5 and at_word_start(f[:5], passage_lower)) for f in forms)
+    return translated and name not in cldr_forms() and name not in ACRONYM_FORMS and translation_word(name)
+
+
+#: An English word at least this frequent (Zipf scale: 3 is once per million words) ...
+TRANSLATION_MIN_ZIPF = 3.0
+#: ... and this much more frequent in English than in Indonesian text is an English word, not a name.
+TRANSLATION_MARGIN = 0.5
+
+
+@functools.cache
+def translation_word(word: str) -> bool:
+    """Whether ``word`` is an ordinary English word (frequent in English, rare in Indonesian; from
+    the ``wordfreq`` tables) rather than a name that both languages write the same: true of "agency",
+    "october" or "ecuador" (Ekuador), false of "Hidayat", "Zelensky", "Venezuela" or "China"."""
+    from wordfreq import zipf_frequency
+
+    english = zipf_frequency(word, "en")
+    return english >= TRANSLATION_MIN_ZIPF and english - zipf_frequency(word, "id") >= TRANSLATION_MARGIN
+
+
+@functools.cache
+def cldr_forms() -> dict[str, list[str]]:
+    """English names of countries, months and weekdays (lower-cased, one word) -> the forms that count
+    in an Indonesian passage, from babel's copy of the Unicode CLDR."""
+    from babel import Locale
+
+    english, indonesian = Locale("en"), Locale("id")
+    forms: dict[str, list[str]] = {}
+
+    def add(name: str, *others: str) -> None:
+        if " " not in name:
+            forms.setdefault(name.lower(), [name.lower()]).extend(o.lower() for o in others if o)
+
+    for code, name in english.territories.items():
+        if code.isalpha():  # countries, not regions such as "001"
+            add(name, indonesian.territories.get(code, ""))
+    for number, name in english.months["format"]["wide"].items():
+        add(name, indonesian.months["format"]["wide"][number], f"/{number}")
+    for number, name in english.days["format"]["wide"].items():
+        add(name, indonesian.days["format"]["wide"][number])
+    return forms
+
+
+def abbreviated(sentence: str, passage_lower: str) -> set[str]:
+    """The names of ``sentence`` that ``passage_lower`` writes as an Indonesian syllable abbreviation
+    of two names in a row: "Korea Utara" as "Korut", "Jawa Barat" as "Jabar" (the start of each word,
+    at least two letters of each, run together into one word of the passage)."""
+    words = re.findall(r"\w+", sentence)
+    passage_words = {w for w in re.findall(r"\w+", passage_lower) if 4 <= len(w) <= 8}
+    found: set[str] = set()
+    for first, second in zip(words, words[1:], strict=False):
+        if not (first[:1].isupper() and second[:1].isupper()):
+            continue
+        a, b = first.lower(), second.lower()
+        if any(w[:i] == a[:i] and w[i:] and b.startswith(w[i:]) and len(w) - i >= 2
+               for w in passage_words for i in range(2, min(len(a), len(w) - 1) + 1)):
+            found |= {a, b}
+    return found
 
 
 def at_word_start(form: str, text: str) -> bool:

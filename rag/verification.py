@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from rag.citations import answer_sentences, cited_numbers, strip_citations
 from rag.evidence import PromptSource
 from rag.grounding import GroundingJudge
+from rag.language import detect_language
+from rag.terms import name_present, names_in
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,18 @@ class Verification:
 SHORT_ANSWER_WORDS = 5
 
 
+def premise(question: str | None, sources: list[PromptSource]) -> frozenset[str]:
+    """The question's names that some source names: what the question takes as given ("the Cibodas
+    Botanical Garden"), which an answer may repeat without each cited passage naming it again. A name
+    no source has (a false premise, "Blue Pi" for "Hua Pi") is not given: the answer must not assert it."""
+    if not question:
+        return frozenset()
+    everything = " ".join(s.text for s in sources)
+    translated = detect_language(question) != detect_language(everything)
+    return frozenset(n for n in names_in(question) | names_in("x " + question)
+                     if name_present(n, everything.lower(), translated=translated))
+
+
 def verify_answer(raw_answer: str, sources: list[PromptSource], judge: GroundingJudge,
                   question: str | None = None) -> Verification:
     """The sentences of ``raw_answer`` that the sources support, each with the sources that do.
@@ -39,6 +53,7 @@ def verify_answer(raw_answer: str, sources: list[PromptSource], judge: Grounding
     ``question + answer``: a date from a source about something else is not support.
     """
     result = Verification()
+    given = premise(question, sources)
     for n, sentence in enumerate(answer_sentences(raw_answer), start=1):
         plain = strip_citations(sentence)
         if not plain or not any(ch.isalnum() for ch in plain):
@@ -49,10 +64,11 @@ def verify_answer(raw_answer: str, sources: list[PromptSource], judge: Grounding
             result.notes.append(f"sentence {n}: removed [n] with no source: {missing}")
         claimed = [c for c in claimed if 0 <= c < len(sources)]
         claim = f"{question} {plain}" if question and len(plain.split()) < SHORT_ANSWER_WORDS else plain
-        verdicts = [judge.judge(claim, s.text) for s in sources]
+        verdicts = [judge.judge(claim, s.text, given) for s in sources]
         supporting = [j for j, v in enumerate(verdicts) if v.supported]
         kept = [c for c in claimed if c in supporting]
-        if not kept and len(claimed) > 1 and judge.judge(claim, " ".join(sources[c].text for c in claimed)).supported:
+        together = " ".join(sources[c].text for c in claimed)
+        if not kept and len(claimed) > 1 and judge.judge(claim, together, given).supported:
             kept = claimed  # supported only by the cited sources together
         if not kept and supporting:
             kept = [max(supporting, key=lambda j: verdicts[j].similarity)]

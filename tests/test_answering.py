@@ -62,7 +62,7 @@ class _Judge:
     def __init__(self, *words: str) -> None:
         self.words = words
 
-    def judge(self, sentence, passage):
+    def judge(self, sentence, passage, given=frozenset()):
         shared = any(w in sentence and w in passage for w in self.words)
         return Verdict(shared, 0.95 if shared else 0.1, (), ())
 

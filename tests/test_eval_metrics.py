@@ -86,7 +86,7 @@ def test_llm_agreement_counts_agreement_precision_and_recall_per_kind():
     from eval.judge import Verdict, llm_agreement
 
     class SaysYesToNumbers:  # a stand-in judge: "supported" whenever the sentence has a digit
-        def judge(self, sentence, passage):
+        def judge(self, sentence, passage, given=frozenset()):
             yes = any(c.isdigit() for c in sentence)
             return Verdict(yes, float(yes), (), ())
 
@@ -116,3 +116,27 @@ def test_an_abstention_scores_zero_even_when_its_quote_holds_the_facts():
     answered = answer_scores("Alexander Kozlov saw him off [1].", False, [["Kozlov"]], "Alexander Kozlov")
     assert answered["facts"] == 1.0 and answered["f1"] > 0.5
     assert answer_scores("x", True, [["x"]], None) == {"facts": 0.0, "f1": None}
+
+
+def test_english_words_are_translations_and_names_must_be_there():
+    from rag.terms import name_present
+
+    # An English sentence over an Indonesian passage: ordinary words are translations, left to similarity ...
+    assert name_present("agency", "kepala badan tenaga atom internasional", translated=True)
+    assert name_present("hurricane", "korban badai katrina", translated=True)
+    # ... but not in a passage of the sentence's own language, and never a name both languages write alike.
+    assert not name_present("agency", "kepala badan tenaga atom internasional")
+    assert not name_present("hidayat", "bagi taufik", translated=True)
+    assert not name_present("venezuela", "pesawat jatuh di kolombia", translated=True)
+    # Countries, months and weekdays in their Indonesian forms (CLDR), and no further: Russia is not China.
+    assert name_present("mexico", "teluk meksiko") and name_present("october", "pada 5 oktober 2005")
+    assert name_present("wednesday", "pada rabu (13/9)") and name_present("october", "pada 5/10/2005")
+    assert not name_present("russia", "hadiah dari gubernur china", translated=True)
+
+
+def test_numbers_are_read_with_their_scale():
+    assert numbers_in("Celine Dion donated $1,000,000.") == {1_000_000}
+    assert 1_000_000 in numbers_in("Celine Dion menyumbang 1 juta dolar AS", loose=True)
+    assert numbers_in("74 million people") == {74_000_000} and numbers_in("1,5 juta orang") == {1_500_000}
+    assert 74 in numbers_in("penduduknya 74 juta jiwa", loose=True)  # a passage's digits count alone too
+    assert numbers_in("74 million people") - numbers_in("penduduk 74.000 jiwa", loose=True) == {74_000_000}

@@ -39,7 +39,7 @@ class _Judge:
     def __init__(self, supported):
         self.supported = supported
 
-    def judge(self, sentence, passage):
+    def judge(self, sentence, passage, given=frozenset()):
         from types import SimpleNamespace
 
         return SimpleNamespace(supported=self.supported)

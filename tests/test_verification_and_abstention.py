@@ -205,3 +205,27 @@ def test_the_grounding_judge_can_be_asked_from_many_threads_at_once():
     finally:
         sys.setswitchinterval(interval)
     assert not errors and all(r == expected for r in results.values())
+
+
+def test_the_questions_names_are_its_premise_when_the_sources_name_them():
+    from rag.verification import premise
+
+    garden = PromptSource(1, "a", "Kebun", ("Kebun Raya Cibodas memiliki luas 125 hektare.",), 0.9)
+    assert "cibodas" in premise("What is the area of the Cibodas Botanical Garden?", [garden])
+    # A name no source has is a false premise: an answer may not assert it.
+    story = PromptSource(1, "c", "Cerita", ("Hua Pi bercerita tentang siluman.",), 0.9)
+    assert "blue" not in premise("Tentang apakah cerita Blue Pi?", [story])
+
+
+def test_an_english_answer_repeating_the_question_is_checked_on_what_it_adds(judge):
+    """The premise ("Taufik Hidayat", named by another source) need not be in the cited passage; the
+    answer's own number must be."""
+    match = PromptSource(1, "a", "Final", ("Taufik Hidayat menjuarai Kejuaraan Dunia Bulu Tangkis.",), 0.8)
+    nets = PromptSource(2, "b", "Final", ("Paling tidak Lin Dan 15 kali gagal memainkan netting.",), 0.9)
+    question = "How many times did Lin Dan fail to play a net shot against Taufik Hidayat?"
+    right = verify_answer("Lin Dan failed to play a net shot 15 times against Taufik Hidayat [2].", [match, nets],
+                          judge, question)
+    assert [s.sources for s in right.sentences] == [(1,)]
+    wrong = verify_answer("Lin Dan failed to play a net shot 12 times against Taufik Hidayat [2].", [match, nets],
+                          judge, question)
+    assert wrong.sentences == []
