@@ -7,7 +7,7 @@
 """
 
 from rag.answer import Answer, Citation
-from rag.assistant import Assistant, Final, Token, Waiting
+from rag.assistant import Assistant, Checking, Final, Token, Waiting
 from rag.errors import (
     ArticleError,
     FilterError,
@@ -23,7 +23,8 @@ from rag.retrieval import Passage
 from rag.settings import Settings, load_settings
 
 __all__ = [
-    "Answer", "ArticleError", "Assistant", "Citation", "FilterError", "Final", "IndexDirectoryError", "LLMError",
+    "Answer", "ArticleError", "Assistant", "Checking", "Citation", "FilterError", "Final", "IndexDirectoryError",
+    "LLMError",
     "ModelError", "Passage", "QuestionError", "Settings", "SettingsError", "StoreUnavailableError", "TanyaError",
     "Token", "Waiting", "load_settings",
 ]

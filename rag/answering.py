@@ -56,7 +56,7 @@ from rag.model_queue import ModelQueue
 from rag.prompting import NOT_FOUND, build_messages, rewrite_messages, translate_messages
 from rag.retrieval import HybridRetriever, Passage, ScoredSentence
 from rag.settings import Settings
-from rag.verification import VerifiedSentence, verify_answer
+from rag.verification import SentenceChecker, Verification, VerifiedSentence, verify_answer
 
 #: How often (seconds) a question waiting for the model says how many are ahead of it.
 WAIT_POLL_S = 0.5
@@ -64,9 +64,17 @@ WAIT_POLL_S = 0.5
 
 @dataclass(frozen=True)
 class Token:
-    """A piece of the answer as the model writes it (citations not yet checked)."""
+    """A piece of the checked answer: a sentence the sources support, with its final ``[n]`` markers,
+    given as soon as the model has finished it and it has passed the check. Joined, the tokens of an
+    answer are its :class:`Final` text (an abstention or a fallback comes as one token at the end)."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class Checking:
+    """The model has begun to write: its sentences are being checked against the sources (each comes as a
+    :class:`Token` once it has passed)."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,7 @@ class Final:
     answer: Answer
 
 
-Event = Waiting | Token | Final
+Event = Waiting | Checking | Token | Final
 _T = TypeVar("_T")
 #: A step that uses the model: :class:`Waiting` events until its turn, then its result (``x = yield from step``).
 Steps = Generator[Waiting, None, _T]
@@ -125,16 +133,31 @@ class Evidence:
         return max((s.score for s in self.sources), default=None)
 
 
+@dataclass
+class Shown:
+    """The checked sentences given to the asker so far (as :class:`Token` events) and their text;
+    ``held``: sentences that passed the check but are not shown yet (the answer does not yet give what
+    the question asks for, or a sentence came in another language than the question's: ``closed``)."""
+
+    sentences: list[VerifiedSentence] = field(default_factory=list)
+    held: list[VerifiedSentence] = field(default_factory=list)
+    text: str = ""
+    closed: bool = False
+
+
 @dataclass(frozen=True)
 class Draft:
-    """The model's reply to the evidence, before any check; or, when the sources do not answer by the
-    calibrated signals, the abstention decided at its first token (the reply then goes no further)."""
+    """The model's reply to the evidence, checked as it was written (``verification``; None when the reply
+    was asked again and is checked afterwards), with what of it was shown; or, when the sources do not
+    answer by the calibrated signals, the abstention decided at its first token (the reply goes no further)."""
 
     text: str
     stats: GenerationStats
     signals: Signals
     answerability: float
     abstention: Abstention | None = None
+    verification: Verification | None = None
+    shown: Shown = field(default_factory=Shown)
 
 
 class Stopped(Exception):
@@ -171,6 +194,12 @@ class AnswerPipeline:
                 return
             draft = yield from self.draft(evidence)
             answer = yield from self.checked(evidence, draft)
+            shown = draft.shown.text
+            if answer.text.startswith(shown):
+                if answer.text[len(shown):]:
+                    yield Token(answer.text[len(shown):])
+            else:  # not expected: what was shown stays the answer's start by construction (see _show)
+                answer.notes.append("the answer changed after its first sentences were shown")
             yield Final(answer)
         except Stopped:
             return
@@ -226,7 +255,8 @@ class AnswerPipeline:
 
     # 3. The model's draft ---------------------------------------------------------------------
     def draft(self, evidence: Evidence) -> Generator[Event, None, Draft]:
-        """The model's reply, streamed as :class:`Token` events.
+        """The model's reply, checked sentence by sentence as it is written: :class:`Checking` when it
+        begins, then a :class:`Token` for each sentence that passes (see :meth:`_show`).
 
         At its first token the answerability of the evidence is known (:func:`rag.abstention.not_answerable`):
         when the sources answer, the model may not open with the not-found reply; when they do not, the
@@ -245,6 +275,8 @@ class AnswerPipeline:
                            not_found_likeliest=generation.opening.likeliest)
 
         messages = build_messages(evidence.query, evidence.sources, evidence.language)
+        checker = SentenceChecker(evidence.sources, self.parts.judge, evidence.query)
+        shown = Shown()
         turn = self.queue.take()
         abstention = None
         try:
@@ -258,17 +290,44 @@ class AnswerPipeline:
                     if abstention is not None:
                         generation.close()
                         break
+                    yield Checking()
                 pieces.append(piece)
-                yield Token(piece)
+                for verified in checker.feed(piece):
+                    yield from self._show(verified, evidence, shown, checker.text)
             _check_stop(self.stop)
         finally:
             self.queue.leave(turn)  # also when the consumer gave up while this question waited
         signals = with_model(generation)
         probability = self.answerability.probability(signals)
         if abstention is not None:
-            return Draft("", generation.stats, signals, probability, abstention)
-        text = yield from self._reasked("".join(pieces).strip(), evidence)
-        return Draft(text, generation.stats, signals, probability)
+            return Draft("", generation.stats, signals, probability, abstention, shown=shown)
+        raw = "".join(pieces).strip()
+        text = yield from self._reasked(raw, evidence)
+        if text != raw:  # asked again: checked as a whole afterwards
+            return Draft(text, generation.stats, signals, probability, shown=shown)
+        for verified in checker.finish():
+            yield from self._show(verified, evidence, shown, checker.text)
+        return Draft(text, generation.stats, signals, probability, verification=checker.result, shown=shown)
+
+    def _show(self, verified: VerifiedSentence, evidence: Evidence, shown: Shown, reply: str) -> Iterator[Token]:
+        """Give ``verified`` (a sentence that passed the check) to the asker, with the held ones before it,
+        once the answer so far gives what the question asks for; never in another language than the
+        question's (from such a sentence on, nothing more is shown before the end: :meth:`checked` decides)
+        and never while the reply is the not-found reply. Shown text is never taken back: the final answer
+        is what was shown, and maybe more."""
+        shown.held.append(verified)
+        if shown.closed or is_refusal(reply):
+            return
+        if answer_language(verified.text) != evidence.language:
+            shown.closed = True
+            return
+        candidate = shown.sentences + shown.held
+        if wrong_kind(" ".join(v.text for v in candidate), evidence.query) is not None:
+            return
+        text, _ = renumber([(v.text, list(v.sources)) for v in candidate])
+        piece = text[len(shown.text):]
+        shown.sentences, shown.held, shown.text = candidate, [], text
+        yield Token(piece)
 
     def _reasked(self, raw: str, evidence: Evidence) -> Steps[str]:
         """``raw``, or when it is a refusal of a question in another language than the sources, the
@@ -292,14 +351,21 @@ class AnswerPipeline:
         quoted; or an abstention (:mod:`rag.abstention` decides)."""
         if draft.abstention is not None:
             return self.abstained(evidence, draft.abstention, draft)
-        if not draft.text or is_refusal(draft.text):
+        if not draft.shown.sentences and (not draft.text or is_refusal(draft.text)):
             return self.abstained(evidence, model_found_nothing(), draft)
-        verified = verify_answer(draft.text, evidence.sources, self.parts.judge, evidence.query)
+        verified = draft.verification or verify_answer(draft.text, evidence.sources, self.parts.judge,
+                                                       evidence.query)
         evidence.notes.extend(verified.notes)
         sentences = verified.sentences
         best = evidence.sources[0]
         can_quote = quotable(best, evidence.query, self.settings.fallback_min_score)
-        if sentences and evidence.language != answer_language(" ".join(v.text for v in sentences)):
+        if draft.shown.sentences:  # some are on screen: the answer is those, and the rest in the question's language
+            rest = [v for v in sentences[len(draft.shown.sentences):]
+                    if answer_language(v.text) == evidence.language]
+            if len(rest) < len(sentences) - len(draft.shown.sentences):
+                evidence.notes.append("sentences in another language than the question's were left out")
+            sentences = draft.shown.sentences + rest
+        elif sentences and evidence.language != answer_language(" ".join(v.text for v in sentences)):
             translated = yield from self._in_language(sentences, evidence)
             if translated:
                 sentences = translated

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from index import Article, ChunkStore, Embedder, IndexReport, index_articles, index_documents, load_embedder
 from rag.answer import Answer
-from rag.answering import AnswerPipeline, Final, Token, Waiting
+from rag.answering import AnswerPipeline, Checking, Event, Final, Token, Waiting
 from rag.errors import QuestionError, SettingsError
 from rag.followup import History
 from rag.grounding import GroundingJudge
@@ -19,7 +19,7 @@ from rag.model_queue import ModelQueue
 from rag.retrieval import HybridRetriever, Passage, Weights
 from rag.settings import Settings, load_settings
 
-__all__ = ["Assistant", "Final", "Token", "Waiting"]
+__all__ = ["Assistant", "Checking", "Final", "Token", "Waiting"]
 
 if TYPE_CHECKING:
     from rag.library import ArticleInfo, FileOutcome, RemovedArticle
@@ -180,10 +180,12 @@ class Assistant:
 
     def events(self, question: str, history: History | None = None, *, language: Language | None = None,
                passages: Sequence[str] | None = None, filters: dict[str, str] | None = None,
-               stop: threading.Event | None = None) -> Generator[Waiting | Token | Final, None, None]:
+               stop: threading.Event | None = None) -> Generator[Event, None, None]:
         """Answer ``question``: :class:`Waiting` events while other questions use the model first,
-        :class:`Token` events while the model writes, then one :class:`Final`. (A follow-up rewritten
-        first, or an answer translated after its tokens, may wait for a turn too: more :class:`Waiting`.)
+        :class:`Checking` when the model begins to write, a :class:`Token` for each sentence that has
+        passed the check against the sources (never the model's raw words), then one :class:`Final`,
+        whose text the tokens make when joined. (A follow-up rewritten first, or an answer translated,
+        may wait for a turn too: more :class:`Waiting`.)
 
         ``passages`` answers from the given texts instead of the index (reading
         comprehension); ``filters`` restricts retrieval as in :meth:`retrieve`. Setting ``stop``
@@ -211,8 +213,8 @@ class Assistant:
 
     def stream(self, question: str, history: History | None = None, *,
                language: Language | None = None) -> Iterator[str]:
-        """The answer's text in pieces as the model generates them (before citations are checked;
-        use :meth:`ask` or :meth:`events` for the checked answer)."""
+        """The checked answer's text in pieces, each sentence as soon as it has passed the check (joined,
+        the answer's text; use :meth:`ask` or :meth:`events` for its citations)."""
         for event in self.events(question, history, language=language):
             if isinstance(event, Token):
                 yield event.text

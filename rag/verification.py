@@ -52,12 +52,53 @@ def verify_answer(raw_answer: str, sources: list[PromptSource], judge: Grounding
     A bare answer ("Oleg Kozhemyako.") says nothing alone, so it is checked as
     ``question + answer``: a date from a source about something else is not support.
     """
-    result = Verification()
-    given = premise(question, sources)
-    for n, sentence in enumerate(answer_sentences(raw_answer), start=1):
+    checker = SentenceChecker(sources, judge, question)
+    checker.feed(raw_answer)
+    checker.finish()
+    return checker.result
+
+
+class SentenceChecker:
+    """Checks an answer sentence by sentence while the model writes it: :meth:`feed` the model's pieces
+    and get back each sentence that is complete and supported, :meth:`finish` at the end for the last.
+    What it gives back, in order, and :attr:`result` are what :func:`verify_answer` gives for the whole
+    text (a sentence is complete once the next one has begun, so its citations are known)."""
+
+    def __init__(self, sources: list[PromptSource], judge: GroundingJudge, question: str | None = None) -> None:
+        self.sources, self.judge, self.question = sources, judge, question
+        self.given = premise(question, sources)
+        self.result = Verification()
+        self._text = ""
+        self._checked = 0  # sentences of the text checked so far
+
+    @property
+    def text(self) -> str:
+        """The model's reply so far, as written."""
+        return self._text
+
+    def feed(self, piece: str) -> list[VerifiedSentence]:
+        """Add ``piece`` of the reply; the sentences it completed that the sources support."""
+        self._text += piece
+        return self._check(answer_sentences(self._text)[:-1])
+
+    def finish(self) -> list[VerifiedSentence]:
+        """The reply is complete: its last sentence, when supported (and any not checked yet)."""
+        return self._check(answer_sentences(self._text))
+
+    def _check(self, sentences: list[str]) -> list[VerifiedSentence]:
+        passed = []
+        for n in range(self._checked, len(sentences)):
+            verified = self._one(n + 1, sentences[n])
+            if verified is not None:
+                passed.append(verified)
+        self._checked = max(self._checked, len(sentences))
+        return passed
+
+    def _one(self, n: int, sentence: str) -> VerifiedSentence | None:
+        sources, judge, question, given, result = self.sources, self.judge, self.question, self.given, self.result
         plain = strip_citations(sentence)
         if not plain or not any(ch.isalnum() for ch in plain):
-            continue
+            return None
         claimed = list(dict.fromkeys(c - 1 for c in cited_numbers(sentence)))
         missing = [c + 1 for c in claimed if not 0 <= c < len(sources)]
         if missing:
@@ -86,9 +127,10 @@ def verify_answer(raw_answer: str, sources: list[PromptSource], judge: Grounding
                 why.append(f"names {list(best.missing_names)} in no source")
             result.notes.append(f"sentence {n} dropped, no source supports it"
                                 + (f" ({'; '.join(why)})" if why else "") + f": {plain[:80]}")
-            continue
+            return None
         if any(v.text == plain for v in result.sentences):
             result.notes.append(f"sentence {n} dropped: a repeat")
-            continue
-        result.sentences.append(VerifiedSentence(plain, tuple(kept)))
-    return result
+            return None
+        verified = VerifiedSentence(plain, tuple(kept))
+        result.sentences.append(verified)
+        return verified

@@ -9,7 +9,7 @@ import pytest
 from rag.abstention import Answerability, Reason
 from rag.answering import AnswerPipeline, Final, Token
 from rag.grounding import Verdict
-from rag.llm import Generation
+from rag.llm import Generation, GenerationStats, Opening
 from rag.model_queue import ModelQueue
 from rag.retrieval import Passage, ScoredSentence
 from rag.settings import load_settings
@@ -141,7 +141,7 @@ def test_the_calibrated_answerability_decides_at_the_first_token(p, answered):
         assert parts.llm.forbidden and not answer.abstained and "Kozhemyako" in answer.text
     else:  # not answerable: an abstention, and nothing the model began is shown
         assert answer.abstention is Reason.NOT_ANSWERABLE and "0.300 < 0.500" in answer.notes[-1]
-        assert not [e for e in events if isinstance(e, Token)]
+        assert "".join(e.text for e in events if isinstance(e, Token)) == answer.text  # the abstention alone
 
 
 def test_the_names_and_numbers_the_passages_lack_lower_the_answerability():
@@ -151,3 +151,80 @@ def test_the_names_and_numbers_the_passages_lack_lower_the_answerability():
     answer, _ = _answer(parts, question="Apa yang diberikan Zelensky kepada Kim?", answerability=by_terms,
                         min_answerability=0.5)
     assert answer.signals.missing_terms == 1 and answer.abstention is Reason.NOT_ANSWERABLE
+
+
+def _shown(events) -> list[str]:
+    """What the asker sees, one entry per event: the text on screen after it."""
+    screens, text = [], ""
+    for e in events:
+        if isinstance(e, Token):
+            text += e.text
+            screens.append(text)
+    return screens
+
+
+def test_only_checked_sentences_are_shown_and_they_make_the_answer():
+    """A supported sentence, one no source supports, and the model's not-found reply after them: the asker
+    sees the first alone, at once and never taken back, and the answer is exactly what was shown."""
+    parts = _Parts([_passage("vest", VEST, 0.9), _passage("away", AWAY, 0.82)],
+                   "Oleg Kozhemyako memberi Kim rompi antipeluru [1]. Putin memberi Kim sebuah tank [2]. "
+                   "NOT_IN_SOURCES")
+    answer, events = _answer(parts)
+    kinds = [type(e).__name__ for e in events]
+    assert kinds.index("Checking") < kinds.index("Token")
+    screens = _shown(events)
+    assert screens[-1] == answer.text == "Oleg Kozhemyako memberi Kim rompi antipeluru [1]."
+    assert all("NOT_IN_SOURCES" not in s and "tank" not in s for s in screens)
+    assert all(later.startswith(earlier) for earlier, later in zip(screens, screens[1:], strict=False))
+
+
+def test_a_sentence_is_shown_as_soon_as_the_next_begins():
+    """The first sentence's Token comes while the model is still writing the second."""
+    reply = "Oleg Kozhemyako memberi Kim rompi antipeluru [1]. Rompi itu diberikan di Vladivostok [1]."
+    parts = _Parts([_passage("vest", VEST, 0.9)], reply, judge=_Judge("rompi", "Rompi"))
+    pipeline = AnswerPipeline(load_settings(), parts, ModelQueue())
+    written = []
+    model = parts.llm
+
+    def stream(messages, **kw):
+        generation = _Model.stream(model, messages, **kw)
+        pieces = list(generation)
+
+        def tracked():
+            for p in pieces:
+                written.append(p)
+                yield p
+        return Generation(tracked(), GenerationStats(), Opening(None))
+
+    parts.llm.stream = stream
+    first_token_after = None
+    for event in pipeline.events("Siapa yang memberi Kim rompi antipeluru?", "id"):
+        if isinstance(event, Token) and first_token_after is None:
+            first_token_after = "".join(written)
+    assert first_token_after is not None and "Vladivostok" not in first_token_after
+    assert first_token_after.startswith("Oleg Kozhemyako memberi Kim rompi antipeluru [1]. Rompi")
+
+
+def test_nothing_is_shown_until_the_answer_gives_what_the_question_asks():
+    """'How many' asked: a first sentence without a number waits for the one that gives it, and both come together."""
+    reply = "Oleg Kozhemyako memberi Kim rompi antipeluru [1]. Ia memberi enam drone dan rompi [1]."
+    parts = _Parts([_passage("vest", VEST, 0.9)], reply, judge=_Judge("rompi"))
+    answer, events = _answer(parts, question="Berapa drone yang diberikan Oleg Kozhemyako kepada Kim?")
+    tokens = [e.text for e in events if isinstance(e, Token)]
+    assert len(tokens) == 1 and tokens[0] == answer.text and "enam" in answer.text
+
+
+def test_the_checker_fed_in_pieces_agrees_with_the_whole_answer_checked_at_once():
+    from rag.evidence import PromptSource
+    from rag.verification import SentenceChecker, verify_answer
+
+    sources = [PromptSource(1, "vest", "Vest", (VEST,), 0.9), PromptSource(2, "away", "Away", (AWAY,), 0.8)]
+    judge = _Judge("rompi", "kereta", "Minggu")
+    replies = ["Oleg Kozhemyako memberi Kim rompi antipeluru. [1] Kim pulang dengan kereta [2].",
+               "[1] Kim menerima rompi. Kim pulang pada Minggu (17/9) [2]. Putin hadir [1].",
+               "Kim menerima rompi [1][2]. Kim menerima rompi [1].", "NOT_IN_SOURCES"]
+    for reply in replies:
+        whole = verify_answer(reply, sources, judge, "Apa yang diterima Kim?")
+        checker = SentenceChecker(sources, judge, "Apa yang diterima Kim?")
+        passed = [v for ch in reply for v in checker.feed(ch)] + checker.finish()
+        assert passed == whole.sentences == checker.result.sentences and checker.result.notes == whole.notes, reply

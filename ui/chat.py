@@ -10,7 +10,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag import ArticleError, Assistant, Final, TanyaError, Token, Waiting
+from rag import ArticleError, Assistant, Checking, Final, TanyaError, Token, Waiting
 from rag.background import BackgroundStream
 from rag.language import is_language
 from ui import render
@@ -71,7 +71,7 @@ def _answer(bot: Assistant, question: str, chat: list, answer_language: str, ui_
 
     language = answer_language if is_language(answer_language) else None
     stream: BackgroundStream | None = None
-    text, started, shown, ahead = "", time.monotonic(), 0, 0
+    text, started, shown, ahead, checking = "", time.monotonic(), 0, 0, False
     try:
         engine = bot.with_settings(**session.settings)
         stopping = threading.Event()  # Stop ends the answer at once, even while the model reads the prompt
@@ -83,14 +83,16 @@ def _answer(bot: Assistant, question: str, chat: list, answer_language: str, ui_
                 chat[-1] = _assistant_message(render.stopped_html(ui_lang, text))
                 yield (chat, "", *_buttons(False), "")
                 return
-            if event is None or isinstance(event, Waiting):  # keep the clock (and the place in line) moving
+            if event is None or isinstance(event, Waiting | Checking):  # keep the clock (and place in line) moving
                 seconds = int(time.monotonic() - started)
                 waiting = event.ahead if isinstance(event, Waiting) else ahead
-                if not text and (seconds, waiting) != (shown, ahead):
+                changed = isinstance(event, Checking) and not checking
+                checking = checking or isinstance(event, Checking)
+                if not text and ((seconds, waiting) != (shown, ahead) or changed):
                     shown, ahead = seconds, waiting
-                    chat[-1] = _assistant_message(render.reading_html(ui_lang, seconds, ahead))
+                    chat[-1] = _assistant_message(render.reading_html(ui_lang, seconds, ahead, checking))
                     yield (chat, "", *_buttons(True), "")
-            elif isinstance(event, Token):
+            elif isinstance(event, Token):  # a checked sentence (or the abstention): never taken back
                 text += event.text
                 chat[-1] = _assistant_message(render.streaming_html(ui_lang, text))
                 yield (chat, "", *_buttons(True), "")

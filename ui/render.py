@@ -91,11 +91,11 @@ def question_html(question: str) -> str:
     return _one_line(f'<div class="tb-question">{_text(question)}</div>')
 
 
-def reading_html(lang: str, seconds: int, ahead: int = 0) -> str:
-    """The answer's place while nothing is written yet: reading the sources, or waiting for the model
-    while ``ahead`` other questions are answered first."""
+def reading_html(lang: str, seconds: int, ahead: int = 0, checking: bool = False) -> str:
+    """The answer's place while nothing is shown yet: reading the sources, waiting for the model while
+    ``ahead`` other questions are answered first, or (``checking``) checking what the model writes."""
     clock = f" {seconds} s" if seconds else ""
-    status = t(lang, "queued").format(n=ahead) if ahead else t(lang, "reading")
+    status = t(lang, "queued").format(n=ahead) if ahead else t(lang, "checking" if checking else "reading")
     return _one_line(
         f'<div class="tb-answer tb-pending"><span class="tb-spinner" aria-hidden="true"></span>'
         f'<span class="tb-status">{escape(status)}{clock}</span>'
