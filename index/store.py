@@ -49,6 +49,8 @@ MARKER = "tanya-index.json"
 #: 2: sentences stored and embedded beside the chunks.
 FORMAT_VERSION = 2
 SENTENCES_SUFFIX = "-sentences"
+#: The collection recording the articles removed from the library (:class:`Removal`), one row per text.
+REMOVED_SUFFIX = "-removed"
 #: Folder of the index folder holding the saved keyword indexes, one subfolder per collection.
 KEYWORD_DIR = "bm25"
 #: Key of the chunk collection's metadata holding its generation (see the module's docstring).
@@ -94,6 +96,17 @@ class DocumentWrite:
     chunks: list[Chunk]
     embeddings: np.ndarray  # one row per chunk
     sentence_embeddings: np.ndarray | None  # one row per sentence of the chunks, in order
+
+
+@dataclass(frozen=True)
+class Removal:
+    """An article removed from the library: its text (by hash) is not indexed again from a folder."""
+
+    text_hash: str
+    doc_id: str
+    title: str = ""
+    source_path: str = ""
+    source_location: str = ""
 
 
 def sentence_id(chunk_id: str, index: int) -> str:
@@ -478,6 +491,32 @@ class ChunkStore:
             return {}
         got = self._get(self._collection, ["embeddings"], ids=list(ids))
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
+
+    # Removed articles -----------------------------------------------------------
+    def _removed(self) -> Any:
+        """The collection of :class:`Removal` records (made on first use; reached through the current client,
+        so another process's records are seen; ``reset`` keeps it: a removed article stays removed)."""
+        return self._client.get_or_create_collection(self._collection.name + REMOVED_SUFFIX, embedding_function=None)
+
+    def record_removal(self, removal: Removal) -> None:
+        """Remember that the article with this text was removed from the library."""
+        meta = {"doc_id": removal.doc_id, "title": removal.title, "source_path": removal.source_path,
+                "source_location": removal.source_location}
+        # Chroma keeps a vector for every row: a constant one (the records are never searched by similarity).
+        self._removed().upsert(ids=[removal.text_hash], documents=[removal.title or removal.doc_id],
+                               metadatas=[meta], embeddings=np.ones((1, 1), dtype=np.float32))
+
+    def removals(self) -> dict[str, Removal]:
+        """Text hash -> :class:`Removal` of every article removed from the library."""
+        got = self._get(self._removed(), ["metadatas"])
+        return {i: Removal(text_hash=i, doc_id=str(m.get("doc_id", "")), title=str(m.get("title", "")),
+                           source_path=str(m.get("source_path", "")),
+                           source_location=str(m.get("source_location", "")))
+                for i, m in zip(got["ids"], got["metadatas"], strict=True) if m is not None}
+
+    def forget_removal(self, text_hash: str) -> None:
+        """The article with this text may be indexed again (it was added back on purpose)."""
+        self._removed().delete(ids=[text_hash])
 
     # The keyword index --------------------------------------------------------
     def keyword_index(self) -> BM25Index:
