@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import numpy as np
 
 from index.chunking import Chunk
-from index.errors import IndexDirectoryError, StoreUnavailableError
+from index.errors import IndexDirectoryError, IndexWriteError, StoreUnavailableError
 
 if TYPE_CHECKING:
     from index.keyword_index import BM25Index
@@ -222,6 +222,33 @@ class _ServerCalls:
 
 
 _T = TypeVar("_T")
+
+#: How SQLite (under chromadb) and the operating system say that the disk is full.
+_DISK_FULL = ("database or disk is full", "no space left on device", "disk quota exceeded")
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Did a write fail because the disk is full? chromadb raises its InternalError with SQLite's words."""
+    import errno
+
+    seen: BaseException | None = exc
+    for _ in range(10):  # the chain of causes, not an endless one
+        if seen is None:
+            return False
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(words in str(seen).lower() for words in _DISK_FULL):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _full_error(location: str, exc: BaseException) -> IndexWriteError:
+    return IndexWriteError(
+        f"The disk holding the index at {location} is full: writing to it failed ({type(exc).__name__}: {exc}). "
+        "Nothing already indexed is lost: the articles written before stay in the index, and what was being "
+        "written when the disk filled up is redone by the next run. Free some space on that disk, then run "
+        "`tanya index` (or add the files) again.")
 
 
 def _server_calls(target: _T, url: str) -> _T:
@@ -503,8 +530,13 @@ class ChunkStore:
         meta = {"doc_id": removal.doc_id, "title": removal.title, "source_path": removal.source_path,
                 "source_location": removal.source_location}
         # Chroma keeps a vector for every row: a constant one (the records are never searched by similarity).
-        self._removed().upsert(ids=[removal.text_hash], documents=[removal.title or removal.doc_id],
-                               metadatas=[meta], embeddings=np.ones((1, 1), dtype=np.float32))
+        try:
+            self._removed().upsert(ids=[removal.text_hash], documents=[removal.title or removal.doc_id],
+                                   metadatas=[meta], embeddings=np.ones((1, 1), dtype=np.float32))
+        except Exception as exc:
+            if _disk_full(exc):
+                raise _full_error(self.location, exc) from exc
+            raise
 
     def removals(self) -> dict[str, Removal]:
         """Text hash -> :class:`Removal` of every article removed from the library."""
@@ -608,11 +640,23 @@ class ChunkStore:
         write was under way (from part of it) is replaced once it is done.
         """
         self._current()  # never write through a client that has not seen another process's writes
-        self._set_generation(new_generation(writing=True))
+        failed: BaseException | None = None
         try:
+            self._set_generation(new_generation(writing=True))
             yield
+        except Exception as exc:
+            failed = exc
+            if _disk_full(exc):  # said in words, not as chromadb's InternalError
+                raise _full_error(self.location, exc) from exc
+            raise
         finally:
-            self._set_generation(new_generation())
+            try:
+                self._set_generation(new_generation())
+            except Exception as exc:
+                if failed is None:  # (else the first failure is the one to report)
+                    if _disk_full(exc):
+                        raise _full_error(self.location, exc) from exc
+                    raise
 
     def _set_generation(self, generation: str) -> None:
         # modify() replaces the whole metadata: keep the rest (embedding model, format) as it was opened.

@@ -12,6 +12,7 @@ from rag.errors import (
     ArticleError,
     FilterError,
     IndexDirectoryError,
+    IndexWriteError,
     LLMError,
     ModelError,
     QuestionError,
@@ -23,9 +24,9 @@ from rag.retrieval import Passage
 from rag.settings import Settings, load_settings
 
 __all__ = [
-    "Answer", "ArticleError", "Assistant", "Citation", "FilterError", "Final", "IndexDirectoryError", "LLMError",
-    "ModelError", "Passage", "QuestionError", "Settings", "SettingsError", "StoreUnavailableError", "TanyaError",
-    "Token", "Waiting", "load_settings",
+    "Answer", "ArticleError", "Assistant", "Citation", "FilterError", "Final", "IndexDirectoryError",
+    "IndexWriteError", "LLMError", "ModelError", "Passage", "QuestionError", "Settings", "SettingsError",
+    "StoreUnavailableError", "TanyaError", "Token", "Waiting", "load_settings",
 ]
 
 from rag.library import ArticleInfo, FileOutcome, RemovedArticle  # noqa: E402  (the library, for the UI)
