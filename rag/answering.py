@@ -57,7 +57,7 @@ from rag.model_queue import ModelQueue
 from rag.prompting import NOT_FOUND, build_messages, rewrite_messages, translate_messages
 from rag.retrieval import HybridRetriever, Passage, ScoredSentence
 from rag.settings import Settings
-from rag.verification import VerifiedSentence, verify_answer
+from rag.verification import VerifiedSentence, drop_injected, verify_answer
 
 #: How often (seconds) a question waiting for the model says how many are ahead of it.
 WAIT_POLL_S = 0.5
@@ -302,6 +302,7 @@ class AnswerPipeline:
         if not draft.text or is_refusal(draft.text):
             return self.abstained(evidence, model_found_nothing(), draft)
         verified = verify_answer(draft.text, evidence.sources, self.parts.judge, evidence.query)
+        verified = drop_injected(verified, evidence.sources, self.parts.judge)
         evidence.notes.extend(verified.notes)
         sentences = verified.sentences
         best = evidence.sources[0]

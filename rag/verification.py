@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from rag.citations import answer_sentences, cited_numbers, strip_citations
 from rag.evidence import PromptSource
 from rag.grounding import GroundingJudge
+from rag.injection import instruction_like
 
 
 @dataclass(frozen=True)
@@ -75,4 +76,36 @@ def verify_answer(raw_answer: str, sources: list[PromptSource], judge: Grounding
             result.notes.append(f"sentence {n} dropped: a repeat")
             continue
         result.sentences.append(VerifiedSentence(plain, tuple(kept)))
+    return result
+
+
+def drop_injected(verification: Verification, sources: list[PromptSource], judge: GroundingJudge) -> Verification:
+    """``verification`` without the sentences whose only support is an instruction-like sentence
+    (:func:`rag.injection.instruction_like`: an order to the assistant that the evidence filter let through).
+
+    A sentence stays when one of its sources still supports it with its instruction-like sentences left
+    out; the judge is asked again only for sources that hold such a sentence (rarely any). A separate
+    step after :func:`verify_answer`, whatever judge decides support.
+    """
+    cleaned: dict[int, str | None] = {}  # source index -> its text without instruction-like sentences
+
+    def without_orders(index: int) -> str | None:
+        if index not in cleaned:
+            kept = [s for s in sources[index].sentences if not instruction_like(s)]
+            cleaned[index] = None if len(kept) == len(sources[index].sentences) else " ".join(kept)
+        return cleaned[index]
+
+    result = Verification(notes=list(verification.notes))
+    for n, sentence in enumerate(verification.sentences, start=1):
+        texts = [without_orders(i) for i in sentence.sources]
+        if all(text is None for text in texts):  # no instruction-like sentence in its sources
+            result.sentences.append(sentence)
+            continue
+        still = tuple(i for i, text in zip(sentence.sources, texts, strict=True)
+                      if text is None or (text and judge.judge(sentence.text, text).supported))
+        if not still:
+            result.notes.append(f"answer sentence {n} dropped: only an order to the assistant in the sources "
+                                f"supports it: {sentence.text[:80]}")
+            continue
+        result.sentences.append(VerifiedSentence(sentence.text, still))
     return result
