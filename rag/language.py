@@ -60,8 +60,8 @@ def answer_language(text: str) -> Language:
 #: Latin-script languages that lingua tells apart from Indonesian, Malay (close enough: answered) and English.
 OTHER_LATIN = ("FRENCH", "SPANISH", "GERMAN", "PORTUGUESE", "ITALIAN", "DUTCH", "TAGALOG", "VIETNAMESE", "TURKISH")
 #: A Latin-script question is in another language when lingua gives Indonesian, Malay and English together
-#: less than this. Measured (docs/lab-notes.md, "Questions in other languages"): 0 of 1,776 eval questions
-#: and 20 keyword queries flagged (the lowest of them: 0.279), 36 of 36 questions in other languages flagged.
+#: less than this. Measured (docs/lab-notes.md, "Issue 19"; python -m eval.bench_languages): 0 of 1,776 eval
+#: questions and 20 keyword queries flagged (the lowest of them: 0.279), 36 of 36 in other languages flagged.
 OTHER_LANGUAGE_BELOW = 0.2
 #: Function words that make a question Indonesian or English outright, without asking lingua. Words that
 #: are function words of other languages too ("do", "is", "di", "was") are left out.
