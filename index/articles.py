@@ -66,6 +66,8 @@ class Scan:
     files: list[Path] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     folders: list[Path] = field(default_factory=list)
+    #: The files given by name (not found in a folder): indexing them brings back articles removed before.
+    named: set[Path] = field(default_factory=set)
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -104,6 +106,7 @@ def scan_paths(paths: list[Path]) -> Scan:
                         scan.skipped.append((str(entry), "not a regular file"))
         elif given.is_file():
             found.setdefault(given.resolve(), None)
+            scan.named.add(given.resolve())
         elif given.is_symlink():
             raise ArticleError(f"{given} is a broken symlink.")
         else:

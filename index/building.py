@@ -8,6 +8,10 @@ file, its line or url) and by a hash of what is stored for it:
   are removed (indexing single files never removes anything else);
 - an article already indexed under another name (same text) is skipped as a
   duplicate of it;
+- an article removed from the library (``ChunkStore.record_removal``, by its text) is
+  skipped when its file is found in a folder, under any name and in any file (the
+  other articles of a ``.jsonl`` file are indexed); a file given by name is indexed
+  whole, and its removed articles come back;
 - every chunk records the hash and the chunk count of its document, so a document
   half written when indexing was killed is found and written again on the next run;
 - documents are embedded and written in batches of about :data:`EMBED_BATCH` texts
@@ -156,6 +160,8 @@ class _Run:
         self.claimed: dict[str, str] = {}  # doc_id -> source path, this run
         self.confirmed: set[str] = set()  # doc ids written or found unchanged this run
         self.by_text: dict[str, str] = {}  # text hash -> doc_id holding that text
+        self.removals = store.removals()  # text hash -> an article removed from the library
+        self.restore = False  # the file being read was given by name: its removed articles come back
         for state in sorted(self.states.values(), key=lambda s: s.doc_id):
             if state.complete and state.text_hash:
                 self.by_text.setdefault(state.text_hash, state.doc_id)
@@ -210,6 +216,8 @@ class _Run:
 
     def index_article(self, article: Article, *, check_identity: bool = True) -> str | None:
         """Index one article unless unchanged or a duplicate; its doc_id, or None when skipped."""
+        if check_identity and self._removed(article):
+            return None
         if check_identity:
             article = replace(article, doc_id=self.assign_id(article))
         doc_id = article.doc_id
@@ -246,6 +254,25 @@ class _Run:
             self.flush()
         return doc_id
 
+    def _removed(self, article: Article) -> bool:
+        """Whether ``article`` was removed from the library and stays out (skipped, and reported); a file
+        given by name brings it back."""
+        removal = self.removals.get(article.text_hash)
+        if removal is None:
+            return False
+        if self.restore:
+            self.store.forget_removal(article.text_hash)
+            del self.removals[article.text_hash]
+            self.report.notes.append((self._where(article), f"brought back: it had been removed from the "
+                                                            f"library (as {removal.doc_id})"))
+            return False
+        for doc_id, state in list(self.states.items()):  # (a removal recorded, then killed before the delete)
+            if state.text_hash == article.text_hash and state.source_path == str(article.path):
+                self.remove(doc_id, "removed from the library")
+        self.report.skipped.append((self._where(article), f"removed from the library (as {removal.doc_id}); "
+                                                          "index this file by name to bring it back"))
+        return True
+
     def flush(self) -> None:
         """Embed the pending documents' chunks and sentences in one call, and write them all."""
         if not self.pending:
@@ -269,8 +296,10 @@ class _Run:
         for callback in self.written_callbacks:
             callback()
 
-    def index_file(self, path: Path) -> None:
-        """Every article of one file; then drop what was indexed from this file and is no longer in it."""
+    def index_file(self, path: Path, *, restore: bool = False) -> None:
+        """Every article of one file; then drop what was indexed from this file and is no longer in it.
+        ``restore``: the file was given by name, so articles of it removed from the library come back."""
+        self.restore = restore
         produced: set[str] = set()
         items = load_articles(path)
         while True:
@@ -310,7 +339,7 @@ def index_articles(paths: list[Path], store: ChunkStore, embedder: EmbedderSourc
     report = IndexReport(skipped=list(scan.skipped))
     run = _Run(store, embedder, chunk_size, chunk_overlap, report, embed_batch)
     run.remove_gone(scan.folders, {str(f) for f in scan.files})
-    _index_items(run, scan.files, progress)
+    _index_items(run, scan.files, progress, scan.named)
     store.refresh_keyword_index()
     return report
 
@@ -323,12 +352,14 @@ def index_documents(documents: Sequence[Path | Article], store: ChunkStore, embe
     Records keep the ``doc_id`` they are given; nothing is removed.
     """
     report = IndexReport()
-    _index_items(_Run(store, embedder, chunk_size, chunk_overlap, report, embed_batch), documents, progress)
+    named = {Path(d).resolve() for d in documents if not isinstance(d, Article)}  # files given by name
+    _index_items(_Run(store, embedder, chunk_size, chunk_overlap, report, embed_batch), documents, progress, named)
     store.refresh_keyword_index()
     return report
 
 
-def _index_items(run: _Run, items: Sequence[Path | Article], progress: bool) -> None:
+def _index_items(run: _Run, items: Sequence[Path | Article], progress: bool,
+                 named: set[Path] | frozenset[Path] = frozenset()) -> None:
     from tqdm import tqdm
 
     bar = tqdm(total=len(items), desc="Indexing", unit="file", disable=not progress)
@@ -351,7 +382,8 @@ def _index_items(run: _Run, items: Sequence[Path | Article], progress: bool) -> 
                 run.index_article(item, check_identity=False)
             else:
                 bar.set_postfix_str(Path(item).name[:40])
-                run.index_file(Path(item).resolve())
+                path = Path(item).resolve()
+                run.index_file(path, restore=path in named)
             done[0] += 1
             if not run.pending:
                 advance()

@@ -20,5 +20,9 @@ class StoreUnavailableError(IndexDirectoryError):
     """The Chroma server named by ``TANYA_CHROMA_URL`` does not answer (not started, stopped, unreachable)."""
 
 
+class IndexWriteError(TanyaError, RuntimeError):
+    """Writing to the index failed part-way (the disk holding it is full): what was written before stays."""
+
+
 class ModelError(TanyaError, RuntimeError):
     """A model is missing, corrupt or cannot be loaded."""

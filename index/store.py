@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import numpy as np
 
 from index.chunking import Chunk
-from index.errors import IndexDirectoryError, StoreUnavailableError
+from index.errors import IndexDirectoryError, IndexWriteError, StoreUnavailableError
 
 if TYPE_CHECKING:
     from index.keyword_index import BM25Index
@@ -49,6 +49,8 @@ MARKER = "tanya-index.json"
 #: 2: sentences stored and embedded beside the chunks.
 FORMAT_VERSION = 2
 SENTENCES_SUFFIX = "-sentences"
+#: The collection recording the articles removed from the library (:class:`Removal`), one row per text.
+REMOVED_SUFFIX = "-removed"
 #: Folder of the index folder holding the saved keyword indexes, one subfolder per collection.
 KEYWORD_DIR = "bm25"
 #: Key of the chunk collection's metadata holding its generation (see the module's docstring).
@@ -94,6 +96,17 @@ class DocumentWrite:
     chunks: list[Chunk]
     embeddings: np.ndarray  # one row per chunk
     sentence_embeddings: np.ndarray | None  # one row per sentence of the chunks, in order
+
+
+@dataclass(frozen=True)
+class Removal:
+    """An article removed from the library: its text (by hash) is not indexed again from a folder."""
+
+    text_hash: str
+    doc_id: str
+    title: str = ""
+    source_path: str = ""
+    source_location: str = ""
 
 
 def sentence_id(chunk_id: str, index: int) -> str:
@@ -209,6 +222,33 @@ class _ServerCalls:
 
 
 _T = TypeVar("_T")
+
+#: How SQLite (under chromadb) and the operating system say that the disk is full.
+_DISK_FULL = ("database or disk is full", "no space left on device", "disk quota exceeded")
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Did a write fail because the disk is full? chromadb raises its InternalError with SQLite's words."""
+    import errno
+
+    seen: BaseException | None = exc
+    for _ in range(10):  # the chain of causes, not an endless one
+        if seen is None:
+            return False
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(words in str(seen).lower() for words in _DISK_FULL):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _full_error(location: str, exc: BaseException) -> IndexWriteError:
+    return IndexWriteError(
+        f"The disk holding the index at {location} is full: writing to it failed ({type(exc).__name__}: {exc}). "
+        "Nothing already indexed is lost: the articles written before stay in the index, and what was being "
+        "written when the disk filled up is redone by the next run. Free some space on that disk, then run "
+        "`tanya index` (or add the files) again.")
 
 
 def _server_calls(target: _T, url: str) -> _T:
@@ -479,6 +519,37 @@ class ChunkStore:
         got = self._get(self._collection, ["embeddings"], ids=list(ids))
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
 
+    # Removed articles -----------------------------------------------------------
+    def _removed(self) -> Any:
+        """The collection of :class:`Removal` records (made on first use; reached through the current client,
+        so another process's records are seen; ``reset`` keeps it: a removed article stays removed)."""
+        return self._client.get_or_create_collection(self._collection.name + REMOVED_SUFFIX, embedding_function=None)
+
+    def record_removal(self, removal: Removal) -> None:
+        """Remember that the article with this text was removed from the library."""
+        meta = {"doc_id": removal.doc_id, "title": removal.title, "source_path": removal.source_path,
+                "source_location": removal.source_location}
+        # Chroma keeps a vector for every row: a constant one (the records are never searched by similarity).
+        try:
+            self._removed().upsert(ids=[removal.text_hash], documents=[removal.title or removal.doc_id],
+                                   metadatas=[meta], embeddings=np.ones((1, 1), dtype=np.float32))
+        except Exception as exc:
+            if _disk_full(exc):
+                raise _full_error(self.location, exc) from exc
+            raise
+
+    def removals(self) -> dict[str, Removal]:
+        """Text hash -> :class:`Removal` of every article removed from the library."""
+        got = self._get(self._removed(), ["metadatas"])
+        return {i: Removal(text_hash=i, doc_id=str(m.get("doc_id", "")), title=str(m.get("title", "")),
+                           source_path=str(m.get("source_path", "")),
+                           source_location=str(m.get("source_location", "")))
+                for i, m in zip(got["ids"], got["metadatas"], strict=True) if m is not None}
+
+    def forget_removal(self, text_hash: str) -> None:
+        """The article with this text may be indexed again (it was added back on purpose)."""
+        self._removed().delete(ids=[text_hash])
+
     # The keyword index --------------------------------------------------------
     def keyword_index(self) -> BM25Index:
         """The BM25 keyword index of the chunks as they are now.
@@ -569,11 +640,23 @@ class ChunkStore:
         write was under way (from part of it) is replaced once it is done.
         """
         self._current()  # never write through a client that has not seen another process's writes
-        self._set_generation(new_generation(writing=True))
+        failed: BaseException | None = None
         try:
+            self._set_generation(new_generation(writing=True))
             yield
+        except Exception as exc:
+            failed = exc
+            if _disk_full(exc):  # said in words, not as chromadb's InternalError
+                raise _full_error(self.location, exc) from exc
+            raise
         finally:
-            self._set_generation(new_generation())
+            try:
+                self._set_generation(new_generation())
+            except Exception as exc:
+                if failed is None:  # (else the first failure is the one to report)
+                    if _disk_full(exc):
+                        raise _full_error(self.location, exc) from exc
+                    raise
 
     def _set_generation(self, generation: str) -> None:
         # modify() replaces the whole metadata: keep the rest (embedding model, format) as it was opened.

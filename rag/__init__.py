@@ -12,6 +12,7 @@ from rag.errors import (
     ArticleError,
     FilterError,
     IndexDirectoryError,
+    IndexWriteError,
     LLMError,
     ModelError,
     QuestionError,
@@ -24,9 +25,8 @@ from rag.settings import Settings, load_settings
 
 __all__ = [
     "Answer", "ArticleError", "Assistant", "Checking", "Citation", "FilterError", "Final", "IndexDirectoryError",
-    "LLMError",
-    "ModelError", "Passage", "QuestionError", "Settings", "SettingsError", "StoreUnavailableError", "TanyaError",
-    "Token", "Waiting", "load_settings",
+    "IndexWriteError", "LLMError", "ModelError", "Passage", "QuestionError", "Settings", "SettingsError",
+    "StoreUnavailableError", "TanyaError", "Token", "Waiting", "load_settings",
 ]
 
 from rag.library import ArticleInfo, FileOutcome, RemovedArticle  # noqa: E402  (the library, for the UI)

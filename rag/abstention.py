@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from rag.evidence import PromptSource
-from rag.language import Language, detect_language
+from rag.language import Language, detect_language, other_language
 from rag.prompting import NOT_FOUND
 from rag.retrieval import Passage
 from rag.terms import NUMBER, key_terms, numbers_in
@@ -37,6 +37,7 @@ class Reason(StrEnum):
     UNSUPPORTED = "unsupported"  # no sentence of the model's answer is supported by the sources
     WRONG_KIND = "wrong_kind"  # the answer does not give what the question asks for
     NOT_ANSWERABLE = "not_answerable"  # the calibrated answerability of the evidence is too low
+    UNSUPPORTED_LANGUAGE = "unsupported_language"  # the question is in neither Indonesian nor English
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class Abstention:
     reason: Reason
     detail: str
     cover: bool = True
+    #: The answer's whole text, when it is not "the sources do not say" (a question in another language).
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,23 @@ def before_model(question: str, passages: list[Passage], sources: list[PromptSou
     if best < min_score:
         return Abstention(Reason.WEAK_EVIDENCE, f"best sentence similarity {best:.3f} < {min_score:.3f}", cover=False)
     return None
+
+
+#: The reply to a question in another language, in both answer languages (the asker may read either).
+OTHER_LANGUAGE_MESSAGE = ("Pertanyaan ini tampaknya dalam bahasa {language}. Silakan bertanya dalam bahasa "
+                          "Indonesia atau bahasa Inggris. / This question seems to be in {language}: please ask in "
+                          "Indonesian or English.")
+
+
+def question_language(question: str) -> Abstention | None:
+    """An abstention, decided before retrieval and the model, when ``question`` is clearly in a language
+    the assistant does not answer (:func:`rag.language.other_language`): a clear request to ask in
+    Indonesian or English instead of a confident answer to a question it misread."""
+    language = other_language(question)
+    if language is None:
+        return None
+    return Abstention(Reason.UNSUPPORTED_LANGUAGE, f"the question is in {language}, not Indonesian or English",
+                      cover=False, message=OTHER_LANGUAGE_MESSAGE.format(language=language))
 
 
 def model_found_nothing() -> Abstention:

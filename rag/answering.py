@@ -40,6 +40,7 @@ from rag.abstention import (
     missing_terms,
     model_found_nothing,
     not_answerable,
+    question_language,
     quotable,
     unsupported,
     wrong_kind,
@@ -184,6 +185,12 @@ class AnswerPipeline:
                passages: Sequence[str] | None = None, filters: dict[str, str] | None = None) -> Iterator[Event]:
         """:class:`Waiting` and :class:`Token` events, then one :class:`Final` (none once ``stop`` is set)."""
         try:
+            unreadable = question_language(question)  # before anything is retrieved or asked of the model
+            if unreadable is not None:
+                answer = self.abstained(Evidence(question, question, language), unreadable)
+                yield Token(answer.text)
+                yield Final(answer)
+                return
             evidence = yield from self.evidence(question, language, history, passages, filters)
             abstention = before_model(evidence.query, evidence.passages, evidence.sources, evidence.language,
                                       self.settings.min_evidence_score)
@@ -426,7 +433,7 @@ class AnswerPipeline:
         """'The sources do not say', with the closest sentence quoted (and cited) when the abstention allows
         (``draft``: the model's reply, when it was asked: what it cost is kept)."""
         closest = evidence.sources[0] if abstention.cover and evidence.sources else None
-        text, cites = cover_message(evidence.language, closest)
+        text, cites = (abstention.message, False) if abstention.message else cover_message(evidence.language, closest)
         citations = [_citation(1, closest)] if cites and closest else []
         return Answer(text=text, citations=citations, language=evidence.language, abstained=True,
                       question=evidence.question, passages=evidence.passages, retrieval_s=evidence.retrieval_s,

@@ -7,6 +7,7 @@ do about it, so the CLI and the UI can show it as it is, without a traceback.
 from index.errors import (  # re-exported: the index layer raises these
     ArticleError,
     IndexDirectoryError,
+    IndexWriteError,
     ModelError,
     StoreUnavailableError,
     TanyaError,
@@ -16,6 +17,7 @@ __all__ = [
     "TanyaError",
     "ArticleError",
     "IndexDirectoryError",
+    "IndexWriteError",
     "ModelError",
     "StoreUnavailableError",
     "QuestionError",

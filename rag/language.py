@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Literal, TypeGuard
 
@@ -53,3 +54,68 @@ def answer_language(text: str) -> Language:
     (Indonesian) source's words, not the answer's language."""
     own = _MARKERS.sub(" ", _QUOTED.sub(" ", text))
     return detect_language(own if len(own.split()) >= 2 else text)
+
+
+# Questions in other languages ------------------------------------------------------------------------------
+#: Latin-script languages that lingua tells apart from Indonesian, Malay (close enough: answered) and English.
+OTHER_LATIN = ("FRENCH", "SPANISH", "GERMAN", "PORTUGUESE", "ITALIAN", "DUTCH", "TAGALOG", "VIETNAMESE", "TURKISH")
+#: A Latin-script question is in another language when lingua gives Indonesian, Malay and English together
+#: less than this. Measured (docs/lab-notes.md, "Issue 19"; python -m eval.bench_languages): 0 of 1,776 eval
+#: questions and 20 keyword queries flagged (the lowest of them: 0.279), 36 of 36 in other languages flagged.
+OTHER_LANGUAGE_BELOW = 0.2
+#: Function words that make a question Indonesian or English outright, without asking lingua. Words that
+#: are function words of other languages too ("do", "is", "di", "was") are left out.
+_SURE_MARKERS = (_ID_MARKERS | _EN_MARKERS | {"darimana", "kemana", "bagaimanakah"}) - {"do", "is", "di", "was"}
+#: Scripts, by the first word of their letters' Unicode names, and what to call a question written in them.
+_SCRIPTS = {"CJK": "Chinese", "HIRAGANA": "Japanese", "KATAKANA": "Japanese", "HANGUL": "Korean",
+            "ARABIC": "Arabic", "CYRILLIC": "Cyrillic-script", "THAI": "Thai", "DEVANAGARI": "Hindi",
+            "HEBREW": "Hebrew", "GREEK": "Greek", "TAMIL": "Tamil", "BENGALI": "Bengali", "GEORGIAN": "Georgian",
+            "ARMENIAN": "Armenian", "KHMER": "Khmer", "LAO": "Lao", "MYANMAR": "Burmese", "ETHIOPIC": "Amharic"}
+
+
+@lru_cache(maxsize=1)
+def _wide_detector():
+    """lingua over Indonesian, Malay, English and :data:`OTHER_LATIN` (built only for a question that no
+    function word settles: most never need it)."""
+    from lingua import Language as L
+    from lingua import LanguageDetectorBuilder
+
+    languages = [L.INDONESIAN, L.MALAY, L.ENGLISH] + [getattr(L, name) for name in OTHER_LATIN]
+    return LanguageDetectorBuilder.from_languages(*languages).build()
+
+
+def other_language(text: str) -> str | None:
+    """The language (or script) of ``text`` when it is clearly neither Indonesian nor English, else None.
+
+    None when an Indonesian or English function word settles it (``apa``, ``the``...: "Who is Владимир
+    Путин?" is English). Else, mostly letters of another script (Chinese, Japanese, Arabic, Cyrillic...):
+    that script's language. Latin letters: None when fewer than two
+    lowercase words are not names (a keyword query such as "Putin Kim Vostochny"); else lingua decides,
+    and it must be sure (:data:`OTHER_LANGUAGE_BELOW`). A name in another script inside an Indonesian
+    question ("Siapa 习近平?") leaves it Indonesian.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return None
+    raw = text.split()
+    words = [w.strip("?!.,;:\"'()¿¡“”«»").lower() for w in raw]
+    if any(w in _SURE_MARKERS or (w.endswith(("kah", "lah")) and w[:-3] in _SURE_MARKERS) for w in words):
+        return None
+    scripts: dict[str, int] = {}
+    for c in letters:
+        script = unicodedata.name(c, "UNKNOWN").split()[0]
+        scripts[script] = scripts.get(script, 0) + 1
+    if scripts.get("LATIN", 0) * 2 < len(letters):
+        if scripts.get("HIRAGANA") or scripts.get("KATAKANA"):
+            return "Japanese"
+        main = max((s for s in scripts if s != "LATIN"), key=lambda s: scripts[s])
+        return _SCRIPTS.get(main, f"{main.title()}-script")
+    ordinary = [w for w, r in zip(words, raw, strict=True) if w.isalpha() and r.lstrip("¿¡\"'(“«")[:1].islower()]
+    if len(words) < 3 or len(ordinary) < 2:
+        return None
+    confidences = {c.language.name: c.value for c in _wide_detector().compute_language_confidence_values(text)}
+    ours = sum(confidences.get(name, 0.0) for name in ("INDONESIAN", "MALAY", "ENGLISH"))
+    if ours >= OTHER_LANGUAGE_BELOW:
+        return None
+    return max(confidences, key=lambda name: confidences[name]).title()

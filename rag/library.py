@@ -10,13 +10,16 @@ import hashlib
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from index import ChunkStore, IndexReport, StoredChunk, load_article
+from index import ChunkStore, IndexReport, StoredChunk, load_article, load_articles
 from index.articles import MAX_ARTICLE_BYTES, SUPPORTED_SUFFIXES
+from index.readers import SkippedRecord
+from index.store import Removal
 from rag.errors import ArticleError
 
 __all__ = [
@@ -51,6 +54,8 @@ class FileOutcome:
     status: Literal["added", "updated", "unchanged", "refused"]
     message: str
     doc_id: str | None = None
+    #: Every article indexed from the file (one, or many for a ``.jsonl`` file).
+    doc_ids: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -59,13 +64,16 @@ class FileOutcome:
 
 @dataclass(frozen=True)
 class RemovedArticle:
-    """What removing an article did: its chunks left the index; its file, if it was in the
-    articles folder, was moved to ``moved_to`` so that re-indexing the folder does not bring it back."""
+    """What removing an article did: its chunks left the index, and its text is recorded as removed, so
+    that indexing a folder does not bring it back under any name. Its file, if it was in the articles
+    folder and holds only this article, was moved to ``moved_to``; a file that holds other articles too
+    (``.jsonl``) stays where it is (``kept_in``), and only this one is left out."""
 
     doc_id: str
     title: str
     chunks: int
     moved_to: Path | None = None
+    kept_in: Path | None = None
 
 
 # Reading -------------------------------------------------------------------------------
@@ -154,20 +162,32 @@ def _free_path(folder: Path, name: str) -> Path:
 
 
 def remove_article(store: ChunkStore, doc_id: str, *, articles_dir: Path, removed_dir: Path) -> RemovedArticle:
-    """Drop an article's chunks from the index. If its file is in ``articles_dir``, move it to
-    ``removed_dir`` (kept, not deleted) so that indexing the folder again does not re-add it."""
-    info = article_info(store, doc_id)
+    """Drop an article's chunks from the index and record its text as removed (indexing a folder skips it,
+    whichever file holds it: a duplicate under another name does not take its place). If its file is in
+    ``articles_dir`` and holds only this article, move it to ``removed_dir`` (kept, not deleted); a file
+    of many articles (``.jsonl``) stays, its other articles indexed. Indexing the file by name (or adding
+    it again in the library) brings the article back."""
+    chunks = _chunks_by_doc(store, doc_id).get(doc_id)
+    if not chunks:
+        raise ArticleError(f"The article {doc_id} is not in the library (it may have been removed).")
+    info, meta = _info(doc_id, chunks), chunks[0].metadata
+    if meta.get("text_hash"):
+        store.record_removal(Removal(text_hash=str(meta["text_hash"]), doc_id=doc_id, title=info.title,
+                                     source_path=str(meta.get("source_path") or ""),
+                                     source_location=str(meta.get("source_location") or "")))
     removed = store.delete_document(doc_id)
-    moved_to = None
+    moved_to = kept_in = None
     source = Path(info.source_path) if info.source_path else None
-    if source is not None and source.is_file() and _inside(source, articles_dir):
+    if source is not None and source.is_file() and meta.get("source_location"):
+        kept_in = source  # one article of a file of many: the others stay
+    elif source is not None and source.is_file() and _inside(source, articles_dir):
         try:
             removed_dir.mkdir(parents=True, exist_ok=True)
             moved_to = _free_path(removed_dir, source.name)
             shutil.move(str(source), moved_to)
         except OSError:
             moved_to = None
-    return RemovedArticle(doc_id=doc_id, title=info.title, chunks=removed, moved_to=moved_to)
+    return RemovedArticle(doc_id=doc_id, title=info.title, chunks=removed, moved_to=moved_to, kept_in=kept_in)
 
 
 # Adding ------------------------------------------------------------------------------------
@@ -175,9 +195,13 @@ _UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
 
 
 def safe_name(name: str) -> str:
-    """A file name that is safe in the articles folder: no folders, no odd characters, not hidden."""
+    """A file name that is safe in the articles folder: no folders, no odd characters, not hidden.
+
+    A name that is only an extension (".txt") is an article of that type with no name: "article.txt"."""
     base = Path(name.replace("\\", "/")).name
     stem, suffix = Path(base).stem, Path(base).suffix.lower()
+    if not suffix and base.startswith(".") and base.count(".") == 1:
+        stem, suffix = "", base.lower()  # (pathlib reads ".txt" as a hidden file with no extension)
     stem = _UNSAFE.sub("_", stem).strip("._-")[:100] or "article"
     return stem + suffix
 
@@ -204,26 +228,42 @@ def _destination(name: str, data: bytes, content_hash: str, articles_dir: Path,
         return candidate, False
 
 
-def _check_upload(path: Path, name: str) -> tuple[bytes, str]:
-    """The upload's bytes and content hash, or :class:`ArticleError` saying why it cannot be indexed."""
+def _check_upload(path: Path, name: str, label: str) -> tuple[bytes, str]:
+    """The upload's bytes and content hash, or :class:`ArticleError` saying why it cannot be indexed.
+    ``name`` is the name it is saved under (its type), ``label`` the name the user knows it by."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise ArticleError(f"{name}: files of type {suffix or '(none)'} cannot be indexed; "
+        raise ArticleError(f"{label}: files of type {suffix or '(none)'} cannot be indexed; "
                            f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}.")
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise ArticleError(f"{name}: the upload cannot be read ({exc.strerror or exc}).") from None
+        raise ArticleError(f"{label}: the upload cannot be read ({exc.strerror or exc}).") from None
     if size == 0:
-        raise ArticleError(f"{name} is empty.")
+        raise ArticleError(f"{label} is empty.")
     if size > MAX_FILE_BYTES:
-        raise ArticleError(f"{name} is {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB per article.")
+        raise ArticleError(f"{label} is {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB per article.")
     try:
-        load_article(path)  # the checks indexing makes: readable text, an article left after cleaning
+        if suffix == ".jsonl":  # many articles: at least one must be usable
+            _check_many(path)
+        else:
+            load_article(path)  # the checks indexing makes: readable text, an article left after cleaning
     except ArticleError as exc:
-        raise ArticleError(str(exc).replace(str(path), name)) from None
+        raise ArticleError(str(exc).replace(str(path), label)) from None
     data = path.read_bytes()
     return data, hashlib.sha256(data).hexdigest()[:16]
+
+
+def _check_many(path: Path) -> None:
+    """:class:`ArticleError` unless the file of many articles holds at least one that can be indexed."""
+    skipped: list[SkippedRecord] = []
+    for item in load_articles(path):
+        if not isinstance(item, SkippedRecord):
+            return
+        skipped.append(item)
+    why = "; ".join(f"{s.location}: {s.reason}" for s in skipped[:3]) + (" ..." if len(skipped) > 3 else "")
+    raise ArticleError(f"{path} holds no article that can be indexed" + (f" ({why})." if why else " (it is empty).")
+                       + ' Each line must be a JSON object with the article in "text".')
 
 
 def add_files(paths: Sequence[Path | str], *, articles_dir: Path, known: dict[str, str],
@@ -254,7 +294,15 @@ def add_files(paths: Sequence[Path | str], *, articles_dir: Path, known: dict[st
 
 def _add_one(path: Path, original: str, name: str, articles_dir: Path, known: dict[str, str],
              index: Callable[[list[Path]], IndexReport]) -> FileOutcome:
-    data, content_hash = _check_upload(path, name)
+    if path.suffix.lower() != Path(name).suffix:  # e.g. an upload named ".txt": read it as the type of its name
+        with tempfile.TemporaryDirectory(prefix="tanya-upload-") as folder:
+            typed = Path(folder) / name
+            try:
+                shutil.copyfile(path, typed)
+            except OSError as exc:
+                raise ArticleError(f"{original}: the upload cannot be read ({exc.strerror or exc}).") from None
+            return _add_one(typed, original, name, articles_dir, known, index)
+    data, content_hash = _check_upload(path, name, original)
     duplicate = next((doc for doc, h in known.items() if h == content_hash), None)
     if duplicate is not None:
         return FileOutcome(name=original, status="unchanged", doc_id=duplicate,
@@ -270,6 +318,8 @@ def _add_one(path: Path, original: str, name: str, articles_dir: Path, known: di
         raise ArticleError(f"Cannot save {original} into the articles folder {articles_dir} "
                            f"({exc.strerror or exc}); set TANYA_ARTICLES_DIR to a folder you can write.") from None
     report = index([dest])
+    if dest.suffix == ".jsonl":
+        return _many_added(report, dest, original, name, present)
     if report.skipped:
         if not present:
             dest.unlink(missing_ok=True)
@@ -277,8 +327,34 @@ def _add_one(path: Path, original: str, name: str, articles_dir: Path, known: di
     doc_id = dest.stem
     known[doc_id] = content_hash
     renamed = f" (a different article is already called {name}, so it was saved as {dest.name})" \
-        if dest.name != name else ""
+        if dest.name != name else f" (saved as {dest.name})" if dest.name != Path(original).name else ""
     status: Literal["added", "updated", "unchanged"] = (
         "updated" if report.updated else "unchanged" if report.unchanged else "added")
     verb = {"added": "added", "updated": "updated", "unchanged": "already indexed"}[status]
-    return FileOutcome(name=original, status=status, doc_id=doc_id, message=f"{original}: {verb}{renamed}.")
+    return FileOutcome(name=original, status=status, doc_id=doc_id, message=f"{original}: {verb}{renamed}.",
+                       doc_ids=(doc_id,))
+
+
+def _many_added(report: IndexReport, dest: Path, original: str, name: str, present: bool) -> FileOutcome:
+    """The outcome of a file of many articles: each indexed, skipped lines reported; refused (and not
+    kept) only when none of its articles is in the library."""
+    def where(text: str) -> str:
+        return text.replace(str(dest), original)
+
+    indexed = report.added + report.updated + report.unchanged
+    skips = [f"{where(path)}: {reason}" for path, reason in report.skipped]
+    if not indexed:
+        if not present:
+            dest.unlink(missing_ok=True)
+        raise ArticleError(f"{original}: no article of it was indexed ({'; '.join(skips[:3])}"
+                           + (" ..." if len(skips) > 3 else "") + ").")
+    counts = [f"{len(ids)} {verb}" for ids, verb in ((report.added, "added"), (report.updated, "updated"),
+                                                      (report.unchanged, "already indexed")) if ids]
+    renamed = f" (a different file is already called {name}, so it was saved as {dest.name})" \
+        if dest.name != name else f" (saved as {dest.name})" if dest.name != Path(original).name else ""
+    message = f"{original}: {len(indexed)} articles: {', '.join(counts)}{renamed}."
+    if skips:
+        message += f" {len(skips)} skipped: " + "; ".join(skips[:5]) + (" ..." if len(skips) > 5 else "")
+    status: Literal["added", "updated", "unchanged"] = (
+        "added" if report.added else "updated" if report.updated else "unchanged")
+    return FileOutcome(name=original, status=status, message=message, doc_id=indexed[0], doc_ids=tuple(indexed))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from rag.citations import answer_sentences, cited_numbers, strip_citations
 from rag.evidence import PromptSource
 from rag.grounding import GroundingJudge
+from rag.injection import instruction_like
 from rag.language import detect_language
 from rag.terms import name_present, names_in
 
@@ -131,6 +132,44 @@ class SentenceChecker:
         if any(v.text == plain for v in result.sentences):
             result.notes.append(f"sentence {n} dropped: a repeat")
             return None
-        verified = VerifiedSentence(plain, tuple(kept))
+        verified = injection_free(VerifiedSentence(plain, tuple(kept)), sources, judge)
+        if verified is None:
+            result.notes.append(_injected_note(n, VerifiedSentence(plain, tuple(kept))))
+            return None
         result.sentences.append(verified)
         return verified
+
+
+def drop_injected(verification: Verification, sources: list[PromptSource], judge: GroundingJudge) -> Verification:
+    """``verification`` without the sentences whose only support is an instruction-like sentence
+    (:func:`rag.injection.instruction_like`: an order to the assistant that the evidence filter let
+    through). :class:`SentenceChecker` applies :func:`injection_free` to every sentence already; this
+    is the same step for a verification made otherwise."""
+    result = Verification(notes=list(verification.notes))
+    for n, sentence in enumerate(verification.sentences, start=1):
+        kept = injection_free(sentence, sources, judge)
+        if kept is None:
+            result.notes.append(_injected_note(n, sentence))
+        else:
+            result.sentences.append(kept)
+    return result
+
+
+def injection_free(sentence: VerifiedSentence, sources: list[PromptSource],
+                   judge: GroundingJudge) -> VerifiedSentence | None:
+    """``sentence`` with only the sources that support it once their instruction-like sentences are left
+    out; None when none does. The judge is asked again only for sources that hold such a sentence
+    (rarely any)."""
+    still = []
+    for i in sentence.sources:
+        kept = [s for s in sources[i].sentences if not instruction_like(s)]
+        if len(kept) == len(sources[i].sentences) or (kept and judge.judge(sentence.text, " ".join(kept)).supported):
+            still.append(i)
+    if not still:
+        return None
+    return sentence if len(still) == len(sentence.sources) else VerifiedSentence(sentence.text, tuple(still))
+
+
+def _injected_note(n: int, sentence: VerifiedSentence) -> str:
+    return (f"answer sentence {n} dropped: only an order to the assistant in the sources supports it: "
+            f"{sentence.text[:80]}")

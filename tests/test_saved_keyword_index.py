@@ -208,6 +208,28 @@ def test_a_damaged_saved_index_is_built_again_and_overwritten(index_path, builds
     assert len(builds) == 2  # what was rebuilt was saved over the damaged one
 
 
+@pytest.mark.parametrize("damage", ["ids permuted", "scores permuted", "a score changed"])
+def test_a_saved_index_changed_in_place_is_found_and_built_again(index_path, builds, damage, caplog):
+    """Files of the right shape that do not hold what was saved (ids or scores in another order, a value
+    changed) would change results silently: their checksums no longer match, and the index is rebuilt."""
+    store = open_store(index_path)
+    store.refresh_keyword_index()
+    folder = store.keyword_dir
+    if damage == "ids permuted":
+        ids = np.load(folder / IDS_FILE)
+        np.save(folder / IDS_FILE, np.roll(ids, 1))
+    else:
+        path = folder / "data.csc.index.npy"
+        data = np.load(path)
+        np.save(path, np.roll(data, 1) if damage == "scores permuted" else data * np.where(
+            np.arange(len(data)) == 0, 3.0, 1.0).astype(data.dtype))
+    index = open_store(index_path).keyword_index()
+    assert len(builds) == 2 and hits(index) == hits(in_memory(store))
+    assert "built again" in caplog.text and "checksum" in caplog.text
+    open_store(index_path).keyword_index()
+    assert len(builds) == 2  # the rebuilt one was saved over it
+
+
 def test_an_index_built_while_a_write_is_under_way_is_used_but_not_saved(index_path, builds):
     store = open_store(index_path)
     store._set_generation(new_generation(writing=True))  # as if a write was under way (or killed)

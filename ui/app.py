@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 
 from rag import Assistant, TanyaError
-from rag.library import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from rag.library import MAX_FILE_BYTES
 from ui import chat, library_tab, render, settings_tab
 from ui.session import Session
 from ui.texts import TEXTS, preferred_language, t
@@ -125,7 +125,9 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
                     with gr.Row(equal_height=False):
                         with gr.Column():
                             files = L(gr.File(label=library_tab.upload_label(lang0), file_count="multiple",
-                                              file_types=sorted(SUPPORTED_SUFFIXES), type="filepath", height=150,
+                                              # no file_types: Gradio would refuse the whole upload with its own
+                                              # message; the library checks each file and says why (".txt" too)
+                                              type="filepath", height=150,
                                               elem_id="tb-upload"), label=library_tab.upload_label)
                             add_btn = L(gr.Button(t(lang0, "add_files"), variant="primary", elem_id="tb-add"),
                                         value="add_files")

@@ -83,6 +83,8 @@ def remove(bot: Assistant, doc_id: str | None, lang: str) -> tuple:
         message = t(lang, "removed", title=removed.title, chunks=removed.chunks)
         if removed.moved_to:
             message += " " + t(lang, "removed_file", path=removed.moved_to)
+        elif removed.kept_in:
+            message += " " + t(lang, "removed_kept", path=removed.kept_in)
     except Exception as exc:
         message = render.error_html(readable(exc, lang))
     return (message, *view(bot, lang), render.hint_html(t(lang, "preview_hint")))

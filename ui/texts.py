@@ -66,6 +66,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "nothing_selected": "Pilih artikel yang akan dihapus.",
         "removed": "Dihapus: **{title}** ({chunks} bagian).",
         "removed_file": "Berkasnya dipindahkan ke `{path}` agar tidak terindeks lagi.",
+        "removed_kept": "Berkasnya `{path}` memuat artikel lain juga: berkas itu tetap, artikel lainnya tetap "
+                        "terindeks, dan artikel ini dilewati saat folder diindeks lagi.",
         "settings_current": "Pengaturan saat ini",
         "top_k": "Jumlah bagian yang dibaca model (top-k)",
         "model_choice": "Model bahasa",
@@ -139,6 +141,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "nothing_selected": "Choose the article to remove.",
         "removed": "Removed: **{title}** ({chunks} passages).",
         "removed_file": "Its file was moved to `{path}` so that it is not indexed again.",
+        "removed_kept": "Its file `{path}` holds other articles too: the file stays, its other articles stay "
+                        "indexed, and this one is skipped when the folder is indexed again.",
         "settings_current": "Current settings",
         "top_k": "Passages the model reads (top-k)",
         "model_choice": "Language model",
