@@ -40,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ui", help="serve the chat UI in the browser")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=7860)
+
+    p = sub.add_parser("serve", help="serve the OpenAI-compatible API (/v1/models, /v1/chat/completions)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only; "
+                   "any other needs TANYA_API_KEY)")
+    p.add_argument("--port", type=int, default=7861, help="port to listen on (default 7861)")
+    p.add_argument("--sources-in-text", action="store_true",
+                   help="also write the sources under each answer's text, for clients that show only the text "
+                        "(e.g. Open WebUI)")
     return parser
 
 
@@ -67,6 +75,11 @@ def run(argv: list[str] | None = None) -> int:
         from ui.app import serve
 
         serve(Assistant(), host=args.host, port=args.port)
+        return 0
+    if args.command == "serve":
+        from ui.openai_api import serve as serve_api
+
+        serve_api(Assistant(), host=args.host, port=args.port, sources_in_text=args.sources_in_text)
         return 0
     bot = Assistant()
     if args.command == "index":
