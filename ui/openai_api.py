@@ -351,6 +351,7 @@ def serve(bot: Assistant, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, 
 
     check_bind(host, bot.settings.api_key)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per call to a model or Chroma server
     bot.prepare()  # the first request should not wait for the models; a model missing stops here, with its reason
     if not is_loopback(host):
         log.warning("serving on %s: other machines on the network can reach the API (with the key)", host)
