@@ -12,6 +12,8 @@ into text and metadata:
   URL) extracted with trafilatura.
 - ``.pdf``: the text of every page with pypdf, wrapped lines joined back into
   paragraphs; the document's title metadata when it has a real one.
+- ``.docx``: the paragraphs and table rows of a Word document in their order, with python-docx; the
+  document's title property when it has a real one, else its first Title or Heading 1 paragraph.
 - ``.jsonl``: one article per line, a JSON object with ``text`` and optional
   ``title``, ``url``, ``publisher``, ``date``. A bad line is skipped on its own.
 
@@ -38,6 +40,7 @@ MAX_FILE_BYTES = {
     ".html": 10_000_000,
     ".htm": 10_000_000,
     ".pdf": 50_000_000,
+    ".docx": 20_000_000,
     ".jsonl": 500_000_000,
 }
 #: Longest line of a JSONL file (one article).
@@ -324,6 +327,46 @@ def read_pdf(path: Path) -> Iterator[RawRecord]:
     yield RawRecord(text=text, title=title)
 
 
+_TITLE_STYLES = ("title", "heading 1")
+
+
+def read_docx(path: Path) -> Iterator[RawRecord]:
+    """A Word document's paragraphs and table rows (cells joined by " | "), one per line, in the document's order
+    (python-docx); the title from its properties, else its first Title or Heading 1 paragraph."""
+    import zipfile
+
+    from docx import Document
+    from docx.opc.exceptions import OpcError
+    from docx.table import Table
+
+    check_size(path)
+    try:
+        document = Document(str(path))
+        lines: list[str] = []
+        heading = None
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                for row in block.rows:
+                    cells = list(dict.fromkeys(c.text.strip() for c in row.cells if c.text.strip()))  # merged: once
+                    if cells:
+                        lines.append(" | ".join(cells))
+                continue
+            text = block.text.strip()
+            style = (block.style.name if block.style is not None else "").lower()
+            if text and heading is None and not lines and style in _TITLE_STYLES:
+                heading = text
+            elif text:
+                lines.append(text)
+        title = (document.core_properties.title or "").strip() or None
+    except (OpcError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ArticleError(f"{path} is not a readable Word (.docx) document ({type(exc).__name__}: {exc}).") from None
+    if not lines:
+        raise ArticleError(f"{path} holds no text (a Word document of images only?).")
+    if title and _JUNK_PDF_TITLE.search(title):
+        title = None
+    yield RawRecord(text="\n".join(lines), title=title or heading)
+
+
 def _url_key(url: str) -> str:
     return hashlib.sha1(url.encode("utf-8")).hexdigest()[:10]
 
@@ -388,6 +431,7 @@ READERS = {
     ".html": read_html,
     ".htm": read_html,
     ".pdf": read_pdf,
+    ".docx": read_docx,
     ".jsonl": read_jsonl,
 }
 
