@@ -11,7 +11,10 @@ into text and metadata:
 - ``.html`` / ``.htm``: main text and metadata (title, site name, date, canonical
   URL) extracted with trafilatura.
 - ``.pdf``: the text of every page with pypdf, wrapped lines joined back into
-  paragraphs; the document's title metadata when it has a real one.
+  paragraphs; the document's title metadata when it has a real one. Pages without a text layer
+  (scans) are read by OCR with Tesseract (:mod:`index.ocr`) where it is installed.
+- ``.docx``: the paragraphs and table rows of a Word document in their order, with python-docx; the
+  document's title property when it has a real one, else its first Title or Heading 1 paragraph.
 - ``.jsonl``: one article per line, a JSON object with ``text`` and optional
   ``title``, ``url``, ``publisher``, ``date``. A bad line is skipped on its own.
 
@@ -38,6 +41,7 @@ MAX_FILE_BYTES = {
     ".html": 10_000_000,
     ".htm": 10_000_000,
     ".pdf": 50_000_000,
+    ".docx": 20_000_000,
     ".jsonl": 500_000_000,
 }
 #: Longest line of a JSONL file (one article).
@@ -295,8 +299,13 @@ def unwrap_pdf_text(text: str) -> str:
 _JUNK_PDF_TITLE = re.compile(r"^(?:microsoft\s+word\s*-|untitled\b)|\.(?:docx?|odt|pdf|rtf|txt)$", re.IGNORECASE)
 
 
+def _pages(numbers: list[int]) -> str:
+    return ("page " if len(numbers) == 1 else "pages ") + ", ".join(map(str, numbers))
+
+
 def read_pdf(path: Path) -> Iterator[RawRecord]:
-    """The text of every page (pypdf), unwrapped; the PDF's own title when it is a real one."""
+    """The text of every page (pypdf), unwrapped; the PDF's own title when it is a real one. A page without a text
+    layer (a scan) is read by OCR (:mod:`index.ocr`) where Tesseract is installed, and the record's note says so."""
     import logging
 
     from pypdf import PdfReader
@@ -315,13 +324,69 @@ def read_pdf(path: Path) -> Iterator[RawRecord]:
     except Exception as exc:  # pypdf raises many kinds on damaged files
         kind = "is not a readable PDF" if isinstance(exc, PyPdfError) else "cannot be read as a PDF"
         raise ArticleError(f"{path} {kind} ({type(exc).__name__}: {exc}).") from None
+    scanned = [n for n, text in enumerate(pages, start=1) if not text.strip()]
+    note = why = None
+    if scanned:
+        from index import ocr
+
+        why = ocr.unavailable()
+        if why is None:
+            for n in scanned:
+                try:
+                    pages[n - 1] = ocr.page_text(reader.pages[n - 1])
+                except Exception as exc:  # an image pypdf cannot decode, Tesseract failing on it
+                    raise ArticleError(f"{path}: OCR failed on page {n} ({type(exc).__name__}: {exc}).") from None
+            note = f"{_pages(scanned)} read by OCR (Tesseract)"
+        elif len(scanned) < len(pages):
+            note = f"{_pages(scanned)} without a text layer left out: {why}"
     text = unwrap_pdf_text("\n\n".join(pages))
     if not text.strip():
-        raise ArticleError(f"{path} has no text layer (a scanned PDF?); it cannot be indexed without OCR.")
+        raise ArticleError(f"{path} has no text layer (a scanned PDF?) and OCR found no text in it." if why is None
+                           else f"{path} has no text layer (a scanned PDF?); it cannot be indexed without OCR: {why}.")
     title = str(info.title).strip() if info is not None and info.title else None
     if title and _JUNK_PDF_TITLE.search(title):
         title = None
-    yield RawRecord(text=text, title=title)
+    yield RawRecord(text=text, title=title, note=note)
+
+
+_TITLE_STYLES = ("title", "heading 1")
+
+
+def read_docx(path: Path) -> Iterator[RawRecord]:
+    """A Word document's paragraphs and table rows (cells joined by " | "), one per line, in the document's order
+    (python-docx); the title from its properties, else its first Title or Heading 1 paragraph."""
+    import zipfile
+
+    from docx import Document
+    from docx.opc.exceptions import OpcError
+    from docx.table import Table
+
+    check_size(path)
+    try:
+        document = Document(str(path))
+        lines: list[str] = []
+        heading = None
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                for row in block.rows:
+                    cells = list(dict.fromkeys(c.text.strip() for c in row.cells if c.text.strip()))  # merged: once
+                    if cells:
+                        lines.append(" | ".join(cells))
+                continue
+            text = block.text.strip()
+            style = (block.style.name if block.style is not None else "").lower()
+            if text and heading is None and not lines and style in _TITLE_STYLES:
+                heading = text
+            elif text:
+                lines.append(text)
+        title = (document.core_properties.title or "").strip() or None
+    except (OpcError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ArticleError(f"{path} is not a readable Word (.docx) document ({type(exc).__name__}: {exc}).") from None
+    if not lines:
+        raise ArticleError(f"{path} holds no text (a Word document of images only?).")
+    if title and _JUNK_PDF_TITLE.search(title):
+        title = None
+    yield RawRecord(text="\n".join(lines), title=title or heading)
 
 
 def _url_key(url: str) -> str:
@@ -388,6 +453,7 @@ READERS = {
     ".html": read_html,
     ".htm": read_html,
     ".pdf": read_pdf,
+    ".docx": read_docx,
     ".jsonl": read_jsonl,
 }
 

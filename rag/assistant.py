@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from index import Article, ChunkStore, Embedder, IndexReport, index_articles, index_documents, load_embedder
 from rag.answer import Answer
+from rag.answer_log import logged
 from rag.answering import AnswerPipeline, Checking, Event, Final, Token, Waiting
 from rag.errors import QuestionError, SettingsError
 from rag.followup import History
@@ -196,7 +197,7 @@ class Assistant:
         question = self._check_question(question)
         language = self._check_language(language) or detect_language(question)
         pipeline = AnswerPipeline(self.settings, self, self.model_queue, stop)
-        yield from pipeline.events(question, language, history, passages, filters)
+        yield from logged(pipeline.events(question, language, history, passages, filters), language)
 
     def ask(self, question: str, history: History | None = None, *, language: Language | None = None,
             passages: Sequence[str] | None = None, filters: dict[str, str] | None = None) -> Answer:

@@ -161,6 +161,12 @@ class Settings(BaseSettings):
         description="Host names the page answers to besides the address it is bound to (a JSON list, e.g. "
                     "`'[\"news.example\"]'`); any other Host header is refused, which stops DNS-rebinding pages.")
 
+    # The OpenAI-compatible API (`tanya serve`)
+    api_key: str | None = Field(
+        default=None, json_schema_extra={"shown_default": "unset"},
+        description="The bearer token `tanya serve` asks of every request (`Authorization: Bearer <key>`); unset: "
+                    "none is asked, and the API serves this machine only (it refuses to bind another address).")
+
     @field_validator("home", "articles_dir", "models_dir", mode="after")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:

@@ -25,6 +25,21 @@ for wheels in ../shared/wheels "${TANYA_WHEELS:-}"; do
   if [ -n "$wheels" ] && [ -d "$wheels" ]; then PIP_EXTRA+=(--find-links "$wheels"); fi
 done
 
+# Scanned PDFs are read by OCR with Tesseract and its Indonesian data (index/ocr.py): a program, not a package.
+# Installed when missing and we can (root with apt-get); otherwise scanned PDFs are skipped, saying why.
+if ! { command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx ind; }; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Tesseract OCR with Indonesian data, for scanned PDFs (apt-get)"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-ind; } \
+        >/tmp/tanya-apt-tesseract.log 2>&1; then
+      echo "setup: could not install Tesseract (see /tmp/tanya-apt-tesseract.log); scanned PDFs will be skipped" >&2
+    fi
+  else
+    echo "setup: Tesseract OCR with Indonesian data is not installed, so scanned PDFs will be skipped; to read" \
+         "them, install tesseract-ocr and tesseract-ocr-ind (e.g. sudo apt-get install tesseract-ocr tesseract-ocr-ind)"
+  fi
+fi
+
 stamp_of() { cat pyproject.toml requirements.lock requirements-dev.lock scripts/setup.sh | sha256sum | cut -c1-16; echo "dev=$DEV"; }
 STAMP_FILE=.venv/.tanya-setup-stamp
 if [ -f "$STAMP_FILE" ] && [ "$(cat "$STAMP_FILE")" = "$(stamp_of)" ]; then

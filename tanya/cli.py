@@ -17,9 +17,25 @@ if TYPE_CHECKING:
     from rag.language import Language
 
 
+EXAMPLES = """examples:
+  tanya index                                  index the articles folder (TANYA_ARTICLES_DIR); only changes
+  tanya index berita/ arsip.jsonl --rebuild    start a new index from these files and folders
+  tanya ask "Siapa yang memberi Kim rompi antipeluru?"
+  tanya ask "When did Kim arrive in Russia?" --lang id --json
+  tanya retrieve "rompi antipeluru" -k 3       the passages an answer would be made from
+  tanya ui                                     the chat page on http://127.0.0.1:7860
+  tanya serve                                  the OpenAI-compatible API on http://127.0.0.1:7861/v1
+  TANYA_API_KEY=secret tanya serve --host 0.0.0.0   the API for other machines, with a bearer token
+  tanya eval --suite dev --sample 20           measure on the data for choosing settings (tanya eval --help)
+
+Settings are TANYA_* environment variables or a TOML config file (docs/settings.md); e.g. TANYA_LLM,
+TANYA_TOP_K, TANYA_HOME. Errors print one line, "error: ...", and exit with status 2."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tanya", description="Ask Indonesian news articles questions, offline, "
-                                     "with cited answers. Settings: TANYA_* environment variables (see README).")
+                                     "with cited answers.", epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="index article files (default: the articles folder)")
@@ -27,19 +43,27 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="drop the whole index first")
 
     p = sub.add_parser("ask", help="answer one question")
-    p.add_argument("question")
+    p.add_argument("question", help="the question, in Indonesian or English (quote it)")
     p.add_argument("--lang", choices=["id", "en"], help="answer language (default: the question's)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
 
     p = sub.add_parser("retrieve", help="show the passages retrieved for a question")
-    p.add_argument("question")
-    p.add_argument("-k", type=int, default=5)
+    p.add_argument("question", help="the question to retrieve passages for (quote it)")
+    p.add_argument("-k", type=int, default=5, help="how many passages, best first (default 5)")
 
     sub.add_parser("eval", help="run the eval set (see `tanya eval --help`)", add_help=False)
 
     p = sub.add_parser("ui", help="serve the chat UI in the browser")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
+
+    p = sub.add_parser("serve", help="serve the OpenAI-compatible API (/v1/models, /v1/chat/completions)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only; "
+                   "any other needs TANYA_API_KEY)")
+    p.add_argument("--port", type=int, default=7861, help="port to listen on (default 7861)")
+    p.add_argument("--sources-in-text", action="store_true",
+                   help="also write the sources under each answer's text, for clients that show only the text "
+                        "(e.g. Open WebUI)")
     return parser
 
 
@@ -67,6 +91,11 @@ def run(argv: list[str] | None = None) -> int:
         from ui.app import serve
 
         serve(Assistant(), host=args.host, port=args.port)
+        return 0
+    if args.command == "serve":
+        from ui.openai_api import serve as serve_api
+
+        serve_api(Assistant(), host=args.host, port=args.port, sources_in_text=args.sources_in_text)
         return 0
     bot = Assistant()
     if args.command == "index":

@@ -38,3 +38,27 @@ def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
         out += b" /Info %d 0 R" % info_id
     out += b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)
+
+
+def make_scanned_pdf(pages: list[list[str]], width: int = 1240, font_size: int = 30) -> bytes:
+    """A PDF like a scan: each page one grey image of its text lines (A4 at 150 dpi), no text layer."""
+    import io
+    import textwrap
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=font_size)
+    images = []
+    for lines in pages:
+        image = Image.new("L", (width, round(width * 842 / 595)), 255)
+        draw = ImageDraw.Draw(image)
+        y = 100
+        for line in lines:
+            for part in textwrap.wrap(line, 60) or [""]:
+                draw.text((90, y), part, fill=0, font=font)
+                y += round(font_size * 1.5)
+            y += font_size
+        images.append(image)
+    out = io.BytesIO()
+    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=150)
+    return out.getvalue()

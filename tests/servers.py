@@ -1,4 +1,5 @@
-"""Start a server process for a test (Chroma, llama.cpp's OpenAI-compatible server) and always stop it.
+"""Start a server process for a test (Chroma, llama.cpp's OpenAI-compatible server) and always stop it; or serve
+an app of this process (the API over an Assistant with fakes) from a thread.
 
 Used by the server-mode tests as a context manager inside a module-scoped fixture:
 
@@ -13,11 +14,13 @@ from __future__ import annotations
 import contextlib
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -78,3 +81,25 @@ def running_server(command: list[str], *, ready_url: str, log: Path, timeout_s: 
         yield proc
     finally:
         stop(proc)
+
+
+@contextlib.contextmanager
+def serving_in_thread(app: Any, timeout_s: float = 30.0) -> Iterator[str]:
+    """Serve the ASGI ``app`` with uvicorn, in a thread of this process, on a free port of 127.0.0.1, until the
+    block ends; yields its base URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="test-uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout_s
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"uvicorn did not start on 127.0.0.1:{port}")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout_s)

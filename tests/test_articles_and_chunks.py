@@ -40,7 +40,7 @@ def test_unusable_files_raise_article_error(tmp_path, content, match):
 
 
 def test_unsupported_type(tmp_path):
-    path = tmp_path / "a.docx"
+    path = tmp_path / "a.odt"
     path.write_text("hello")
     with pytest.raises(ArticleError, match="unsupported file type"):
         load_article(path)

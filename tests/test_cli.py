@@ -90,3 +90,46 @@ def test_importing_the_layers_sets_no_environment_variable():
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert not set(json.loads(done.stdout.splitlines()[-1])) & set(OFFLINE), done.stdout
+
+
+def _subparsers(parser):
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            yield from action.choices.items()
+
+
+def test_every_argument_of_every_command_says_what_it_is():
+    import argparse
+
+    from eval.cli import _parser as eval_parser
+    from tanya.cli import _parser
+
+    parsers = [("tanya", _parser()), *_subparsers(_parser()), ("eval", eval_parser())]
+    missing = [f"{name}: {action.dest}" for name, parser in parsers for action in parser._actions
+               if not isinstance(action, argparse._HelpAction) and (not action.help or action.help == argparse.SUPPRESS)
+               and not isinstance(action, argparse._SubParsersAction)]
+    assert not missing, f"arguments without help=: {missing}"
+    [commands] = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert {c.dest: bool(c.help) for c in commands._choices_actions} == dict.fromkeys(
+        ["index", "ask", "retrieve", "eval", "ui", "serve"], True)
+
+
+def test_tanya_help_shows_an_example_of_every_command(capsys):
+    from tanya.cli import _parser, main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    shown = capsys.readouterr().out
+    examples = shown[shown.index("examples:"):]
+    for command in dict(_subparsers(_parser())):
+        assert f"tanya {command} " in examples or f"tanya {command}\n" in examples, command
+
+
+def test_serve_listens_on_the_apis_own_default_port():
+    from tanya.cli import _parser
+    from ui.openai_api import DEFAULT_PORT
+
+    assert _parser().parse_args(["serve"]).port == DEFAULT_PORT

@@ -172,14 +172,14 @@ def test_bad_input_is_reported_and_nothing_indexed_is_lost(store, embedder, seed
         f.truncate(100 * 1024 * 1024)
     shutil.copy(folder / "002_e0a871338f087d8a.txt", folder / "copy of 002.txt")
     (folder / "link.txt").symlink_to(outside)
-    (folder / "notes.docx").write_bytes(b"PK\x03\x04")
+    (folder / "notes.odt").write_bytes(b"PK\x03\x04")
     report = run([folder], store, embedder)
     reasons = {Path(p).name: r for p, r in report.skipped}
-    assert set(reasons) == {"empty.txt", "binary.txt", "huge.txt", "copy of 002.txt", "link.txt", "notes.docx"}
+    assert set(reasons) == {"empty.txt", "binary.txt", "huge.txt", "copy of 002.txt", "link.txt", "notes.odt"}
     assert "no article text" in reasons["empty.txt"] and "binary" in reasons["binary.txt"]
     assert "is 104.9 MB; .txt files over 5 MB are not indexed" in reasons["huge.txt"]
     assert reasons["copy of 002.txt"].startswith("duplicate of 002_e0a871338f087d8a")
-    assert "outside" in reasons["link.txt"] and "unsupported file type .docx" in reasons["notes.docx"]
+    assert "outside" in reasons["link.txt"] and "unsupported file type .odt" in reasons["notes.odt"]
     assert report.added == ["latin"] and report.notes == [("latin", "not UTF-8: read as Windows-1252")]
     assert "S\u00e3o Tom\u00e9" in load_article(folder / "latin.txt").title
     assert len(report.unchanged) == 5 and report.removed == []

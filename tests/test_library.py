@@ -143,7 +143,8 @@ def test_a_different_file_with_a_taken_name_is_saved_under_another(lib_bot, tmp_
 @pytest.mark.parametrize("name,content,reason", [
     ("kosong.txt", b"", "is empty"),
     ("gambar.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "binary"),
-    ("laporan.docx", b"PK\x03\x04 not an article", "cannot be indexed; supported: .htm, .html"),
+    ("laporan.odt", b"PK\x03\x04 not an article", "cannot be indexed; supported: .docx, .htm, .html"),
+    ("laporan.docx", b"PK\x03\x04 not an article", "not a readable Word (.docx) document"),
     ("laporan.pdf", b"%PDF-1.4 not an article", "not a readable PDF"),
     ("besar.txt", b"a" * 5_000_001, "the limit is 5 MB"),
     ("iklan.txt", b"Baca Juga: berita lain\nTag: politik\n", "no article text"),

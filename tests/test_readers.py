@@ -220,8 +220,8 @@ def test_load_article_refuses_jsonl(tmp_path):
 
 
 def test_read_records_refuses_other_types(tmp_path):
-    with pytest.raises(ArticleError, match="unsupported file type .docx"):
-        read_records(tmp_path / "a.docx")
+    with pytest.raises(ArticleError, match="unsupported file type .odt"):
+        read_records(tmp_path / "a.odt")
 
 
 # Finding files --------------------------------------------------------------------------------------------------

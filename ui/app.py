@@ -18,6 +18,7 @@ import gradio as gr
 from rag import Assistant, TanyaError
 from rag.library import MAX_FILE_BYTES
 from ui import chat, library_tab, render, settings_tab
+from ui.hosts import allowed_hosts
 from ui.session import Session
 from ui.texts import TEXTS, preferred_language, t
 
@@ -221,24 +222,6 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
 
 def _answer_language_choices(lang: str) -> list[tuple[str, str]]:
     return [(t(lang, "lang_auto"), "auto"), (t(lang, "lang_id"), "id"), (t(lang, "lang_en"), "en")]
-
-
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
-
-
-def allowed_hosts(host: str, configured: list[str]) -> list[str]:
-    """The Host names the page answers to: the address it is bound to, loopback names when it is
-    bound to this machine only, this machine's name when bound to every address, and ``configured``
-    (``TANYA_ALLOWED_HOSTS``: e.g. the name of a reverse proxy in front of it)."""
-    import socket
-
-    names = {host, *configured}
-    if host in LOOPBACK_NAMES:
-        names.update(LOOPBACK_NAMES)
-    elif host in ("0.0.0.0", "::", ""):
-        names.update(LOOPBACK_NAMES)
-        names.update({socket.gethostname(), socket.getfqdn()})
-    return sorted(n for n in names if n)
 
 
 def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True,
