@@ -11,7 +11,8 @@ into text and metadata:
 - ``.html`` / ``.htm``: main text and metadata (title, site name, date, canonical
   URL) extracted with trafilatura.
 - ``.pdf``: the text of every page with pypdf, wrapped lines joined back into
-  paragraphs; the document's title metadata when it has a real one.
+  paragraphs; the document's title metadata when it has a real one; each page's
+  text kept too, so that a chunk knows its page (`index.chunking.page_span`).
 - ``.jsonl``: one article per line, a JSON object with ``text`` and optional
   ``title``, ``url``, ``publisher``, ``date``. A bad line is skipped on its own.
 
@@ -62,6 +63,8 @@ class RawRecord:
     publisher: str | None = None
     date: str | None = None
     note: str | None = None  # something worth telling the user, e.g. the text was not UTF-8
+    #: The text of each page, for a paged document (a PDF): what a chunk's page number is found in.
+    pages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -321,7 +324,7 @@ def read_pdf(path: Path) -> Iterator[RawRecord]:
     title = str(info.title).strip() if info is not None and info.title else None
     if title and _JUNK_PDF_TITLE.search(title):
         title = None
-    yield RawRecord(text=text, title=title)
+    yield RawRecord(text=text, title=title, pages=tuple(pages))
 
 
 def _url_key(url: str) -> str:
