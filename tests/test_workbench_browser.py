@@ -226,3 +226,62 @@ def test_a_restricted_question_cites_only_the_chosen_articles(page, server):
 
     page.locator("#tb-all-sources").click()
     expect(page.locator("#tb-chips .tb-chip-all")).to_have_text("Every article in the library", timeout=TIMEOUT_MS)
+
+
+def _foreign(lang: str) -> list[str]:
+    """The interface texts of the other language that this one does not share (placeholders cut off)."""
+    from ui.texts import TEXTS
+
+    other = "en" if lang == "id" else "id"
+    own = set(TEXTS[lang].values())
+    texts = {text.split("{")[0].split("<br>")[0].strip(" *(:") for text in TEXTS[other].values() if text not in own}
+    return sorted(text for text in texts if len(text) >= 4)
+
+
+#: Names the page shows in their own language whatever the interface's: the product, the language switch.
+NAMES = ("Tanya Berita", "Bahasa Indonesia", "English")
+#: Gradio's own upload box, in its own words (Indonesian "File" is a loanword): checked on their own below.
+GRADIO_UPLOAD = ("Drop File Here", "Letakkan File di Sini")
+
+
+def _page_text(page) -> str:
+    text = page.evaluate("document.body.innerText")
+    for name in NAMES + GRADIO_UPLOAD:
+        text = text.replace(name, " ")
+    return text
+
+
+def _assert_only(page, lang: str) -> None:
+    """No text of the other language's table on the page, in any tab; <html lang> says the language."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("html")).to_have_attribute("lang", lang, timeout=TIMEOUT_MS)
+    tabs = {"id": ["Percakapan", "Pustaka", "Pengaturan"], "en": ["Chat", "Library", "Settings"]}[lang]
+    for tab in tabs:
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(500)
+        text = _page_text(page)
+        found = [s for s in _foreign(lang) if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", text)]
+        assert not found, f"{tab}: {found}"
+    page.get_by_role("tab", name=tabs[0]).click()
+
+
+def test_the_interface_in_one_language_at_a_time(page):
+    from playwright.sync_api import expect
+
+    page.locator("#tb-choose-sources").get_by_text("Choose sources").click()  # its labels are on the page too
+    _assert_only(page, "en")
+    page.get_by_role("tab", name="Library").click()
+    expect(page.locator("#tb-upload")).to_contain_text("Drop File Here")  # Gradio's own strings
+    page.get_by_role("tab", name="Chat").click()
+
+    page.locator("#tb-ui-language").get_by_text("Bahasa Indonesia").click()
+    expect(page.locator("#tb-ask")).to_have_text("Tanya", timeout=TIMEOUT_MS)
+    _assert_only(page, "id")
+    page.get_by_role("tab", name="Pustaka").click()
+    expect(page.locator("#tb-upload")).to_contain_text("Letakkan File di Sini", timeout=TIMEOUT_MS)
+    expect(page.locator("footer")).to_contain_text("Gunakan melalui API")
+
+    page.reload()  # the choice is remembered in this browser
+    expect(page.locator("#tb-ask")).to_have_text("Tanya", timeout=TIMEOUT_MS)
+    expect(page.locator("html")).to_have_attribute("lang", "id", timeout=TIMEOUT_MS)

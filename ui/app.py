@@ -32,6 +32,16 @@ EXAMPLES = [
     "What did Putin and Kim discuss?",
 ]
 
+#: After the interface language is chosen: <html lang> and Gradio's own strings follow (ui/static/tanya.js).
+LOCALE_JS = "async (lang) => { if (window.tbSetLocale) await window.tbSetLocale(lang); return lang; }"
+#: When the language is switched by hand: remembered in this browser for the next visits.
+REMEMBER_LANGUAGE_JS = ("(lang, ...rest) => { try { localStorage.setItem('tanya-ui-language', lang); } catch (e) {} "
+                        "return [lang, ...rest]; }")
+#: On load: the language this browser chose before ("" if none), for the server to use.
+REMEMBERED_LANGUAGE_JS = ("(sess, remembered) => { let lang = ''; "
+                          "try { lang = localStorage.getItem('tanya-ui-language') || ''; } catch (e) {} "
+                          "return [sess, lang]; }")
+
 #: After the source panel changes: bring the highlighted passage into view.
 SCROLL_TO_MARK_JS = """() => { setTimeout(() => {
   const panel = document.querySelector('#tb-source-panel');
@@ -147,6 +157,7 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
                         source_panel = gr.HTML(render.hint_html(t(lang0, "source_hint")), elem_id="tb-source-panel")
                 cite_request = gr.Textbox(visible="hidden", elem_id="tb-cite-request")
                 conv_id = gr.Textbox(visible="hidden", elem_id="tb-conversation-id")
+                remembered = gr.Textbox(visible="hidden", elem_id="tb-remembered-language")
 
             # Library -----------------------------------------------------------------------------
             with L(gr.Tab(t(lang0, "tab_library"), id="library", elem_id="tb-tab-library"),
@@ -264,8 +275,9 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
                     render.hint_html(t(lang, "preview_hint")), *library_tab.view(bot, lang),
                     settings_tab.describe(bot, lang, sess)]
 
-        def on_load(sess: Session, request: gr.Request) -> list[Any]:
-            lang = preferred_language(request.headers.get("accept-language") if request else None)
+        def on_load(sess: Session, remembered_lang: str, request: gr.Request) -> list[Any]:
+            lang = remembered_lang if remembered_lang in TEXTS else \
+                preferred_language(request.headers.get("accept-language") if request else None)
             return [lang, *relabel(lang, sess), *conversations_panel.from_address(bot, request, lang, sess),
                     render.chips_html(None, {}, lang)]
 
@@ -274,10 +286,17 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
             return [*relabel(lang, sess), *conversations_panel.state(bot, lang, sess),
                     sources_panel.chips(bot, articles, publishers, date_from, date_to, lang)]
 
-        ui_lang.input(on_language, inputs=[ui_lang, session, *sources],
-                      outputs=[*labels.components, *panels, *conv_state, chips], api_visibility="private")
-        app.load(on_load, inputs=[session], outputs=[ui_lang, *labels.components, *panels, chatbot, notice,
-                                                     *conv_state, chips], api_visibility="private").then(**url_io)
+        locale_io = dict(fn=None, inputs=[ui_lang], outputs=None, js=LOCALE_JS)
+        # Gradio translates its own strings of a component when the component is drawn: the upload box,
+        # drawn already, is drawn again in the new language.
+        remount = dict(outputs=files, api_visibility="private", show_progress="hidden", queue=False)
+        ui_lang.input(on_language, inputs=[ui_lang, session, *sources], js=REMEMBER_LANGUAGE_JS,
+                      outputs=[*labels.components, *panels, *conv_state, chips], api_visibility="private",
+                      ).then(**locale_io).then(lambda: gr.update(visible=False), **remount).then(
+            lambda: gr.update(visible=True), **remount)
+        app.load(on_load, inputs=[session, remembered], js=REMEMBERED_LANGUAGE_JS,
+                 outputs=[ui_lang, *labels.components, *panels, chatbot, notice, *conv_state, chips],
+                 api_visibility="private").then(**url_io).then(**locale_io)
     return app
 
 

@@ -21,6 +21,38 @@
     return Promise.resolve();
   }
 
+  // The interface language everywhere: <html lang>, and Gradio's own strings (upload box, footer, toasts),
+  // which follow its i18n store. Gradio sets that from the browser's language and exposes no switch but its
+  // settings panel, so its changeLocale is taken from the module that holds it (the same module instance
+  // the page runs: same URL). Without it, <html lang> still changes.
+  const CORE = /\/assets\/core-[\w-]+\.js(\?|$)/;
+  try { performance.setResourceTimingBufferSize(2000); } catch (e) { /* the default buffer, then */ }
+
+  async function gradioCore() {
+    const scripts = [...document.querySelectorAll("script[src], link[rel=modulepreload]")].map((e) => e.src || e.href);
+    const loaded = [...performance.getEntriesByType("resource").map((e) => e.name), ...scripts];
+    const found = loaded.find((u) => CORE.test(u || ""));
+    if (found) return found;
+    for (const entry of scripts.filter((u) => /\/assets\/index-[\w-]+\.js/.test(u || ""))) {
+      const m = (await (await fetch(entry)).text()).match(/core-[\w-]+\.js/);  // the entry imports it by name
+      if (m) return new URL(m[0], entry).href;
+    }
+    return null;
+  }
+
+  window.tbSetLocale = async (lang) => {
+    document.documentElement.setAttribute("lang", lang);
+    const core = await gradioCore();
+    if (!core) return lang;
+    try {
+      const module = await import(core);
+      if (typeof module.changeLocale === "function") module.changeLocale(lang);
+    } catch (error) {
+      console.warn("Tanya Berita: Gradio's language could not be switched", error);
+    }
+    return lang;
+  };
+
   // Download a text that travels hidden beside its link (an answer as Markdown or JSON).
   function download(name, text, type) {
     const url = URL.createObjectURL(new Blob([text], { type }));
