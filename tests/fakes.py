@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 import re
+import time
 import zlib
 from pathlib import Path
 
 import numpy as np
 
 from index.sentences import split_sentences
-from rag.llm import Generation
+from rag.llm import Generation, GenerationStats
 
 WORD = re.compile(r"\w+", re.UNICODE)
 DIMENSION = 512
@@ -56,6 +57,7 @@ class QuotingModel:
 
     def __init__(self) -> None:
         self.prompts: list[str] = []
+        self.delay = 0.0  # seconds before each piece: a slow model, for stopping one mid-answer
 
     def stream(self, messages, *, max_tokens, temperature, stop=None, opening=None, forbid_opening=None):
         prompt = messages[-1]["content"]
@@ -68,7 +70,18 @@ class QuotingModel:
         sentences = split_sentences(sources[1]) or [sources[1]]
         best = max(sentences, key=lambda s: len(words & set(WORD.findall(s.lower()))))
         reply = best.rstrip() + " [1]"
-        return Generation.of(re.findall(r"\S+\s*", reply))
+        pieces = re.findall(r"\S+\s*", reply)
+        if not self.delay:
+            return Generation.of(pieces)
+        return Generation(self._slowly(pieces, stop), GenerationStats(completion_tokens=len(pieces)))
+
+    def _slowly(self, pieces, stop):
+        for piece in pieces:
+            if stop is not None and stop.wait(self.delay):
+                return
+            if stop is None:
+                time.sleep(self.delay)
+            yield piece
 
 
 def fake_assistant(home: Path, articles: Path, **settings):

@@ -217,3 +217,25 @@ def test_a_saved_conversation_comes_back_with_working_links():
     assert "tb-stopped" in chat[3]["content"] and "Dia juga" in chat[3]["content"]
     assert "tb-unfinished" in chat[5]["content"] and "was not finished" in chat[5]["content"]
     assert session.start("Baru?", 4).id == 4
+
+
+def test_an_abstention_lists_each_passage_once_with_its_best_sentence():
+    from rag.retrieval import ScoredSentence
+
+    def passage(i, best):
+        sentences = (ScoredSentence(f"Kalimat satu {i}.", 0.2, 0), ScoredSentence(best, 0.9, 1),
+                     ScoredSentence(f"Kalimat tiga {i}.", 0.1, 2))
+        return Passage(id=f"d{i}#0", doc_id=f"d{i}", title=f"T{i}", text=" ".join(s.text for s in sentences),
+                       score=0.5, sentences=sentences)
+
+    quoted = "Oleg memberi Kim rompi."
+    cover = _citation(1, doc="d0", quotes=(quoted,))
+    answer = _answer("Sumber tidak menyebutkan. Yang paling dekat: “Oleg memberi Kim rompi” [1]", [cover],
+                     abstained=True, passages=[passage(0, quoted), passage(1, "Kim naik kereta."),
+                                               passage(1, "Kim naik kereta.")])
+    turn = Turn(id=5, question="q")
+    register_sources(turn, answer)
+    assert list(turn.sources) == ["1", "p1"]  # the quoted passage is [1] only; the repeated one once
+    assert turn.sources["p1"].quotes == ("Kim naik kereta.",)  # its best sentence is highlighted
+    panel = article_html(turn.sources["p1"], "Kalimat satu 1. Kim naik kereta. Kalimat tiga 1.", "id")
+    assert '<mark class="tb-mark" id="tb-first-mark">Kim naik kereta.</mark>' in panel

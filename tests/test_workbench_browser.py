@@ -259,7 +259,8 @@ def _assert_only(page, lang: str) -> None:
     tabs = {"id": ["Percakapan", "Pustaka", "Pengaturan"], "en": ["Chat", "Library", "Settings"]}[lang]
     for tab in tabs:
         page.get_by_role("tab", name=tab).click()
-        page.wait_for_timeout(500)
+        expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true", timeout=TIMEOUT_MS)
+        page.wait_for_timeout(500)  # its contents drawn
         text = _page_text(page)
         found = [s for s in _foreign(lang) if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", text)]
         assert not found, f"{tab}: {found}"
@@ -285,3 +286,22 @@ def test_the_interface_in_one_language_at_a_time(page):
     page.reload()  # the choice is remembered in this browser
     expect(page.locator("#tb-ask")).to_have_text("Tanya", timeout=TIMEOUT_MS)
     expect(page.locator("html")).to_have_attribute("lang", "id", timeout=TIMEOUT_MS)
+
+
+def test_escape_stops_an_answer_and_the_source_panel_is_announced(page, server):
+    from playwright.sync_api import expect
+
+    assert page.locator("#tb-source-panel").get_attribute("aria-live") == "polite"
+    server.bot.llm.delay = 0.4  # a slow model: the answer is still being written when Esc is pressed
+    try:
+        page.locator("#tb-question textarea").fill(QUESTION)
+        page.locator("#tb-ask").click()
+        expect(page.locator("#tb-chat .tb-streaming")).to_have_count(1, timeout=TIMEOUT_MS)
+        page.keyboard.press("Escape")
+        expect(page.locator("#tb-chat .tb-stopped")).to_have_count(1, timeout=TIMEOUT_MS)
+        expect(page.locator("#tb-ask")).to_be_visible()
+    finally:
+        server.bot.llm.delay = 0.0
+    expect(page).to_have_url(re.compile(r"\?c=[0-9a-f]+"), timeout=TIMEOUT_MS)
+    turn = server.bot.conversations.load(conversation_id(page)).turns[-1]
+    assert turn.status.value == "stopped" and turn.answer is None  # saved as stopped, with what was written

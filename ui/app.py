@@ -296,7 +296,8 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
             lambda: gr.update(visible=True), **remount)
         app.load(on_load, inputs=[session, remembered], js=REMEMBERED_LANGUAGE_JS,
                  outputs=[ui_lang, *labels.components, *panels, chatbot, notice, *conv_state, chips],
-                 api_visibility="private").then(**url_io).then(**locale_io)
+                 api_visibility="private", show_progress="hidden",  # no grey overlay over the page on load
+                 ).then(**url_io).then(**locale_io)
     return app
 
 

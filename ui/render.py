@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date as Date
 from html import escape
 from typing import Any
@@ -142,12 +143,17 @@ def register_sources(turn: Turn, answer: Any) -> None:
     of an abstention."""
     turn.sources = {str(c.number): PanelSource.of(c, label=f"[{c.number}]") for c in answer.citations}
     if answer.abstained:
+        quoted = {q for c in answer.citations for q in c.quotes}
         seen: set[str] = set()
         for passage in answer.passages:
-            if passage.id in seen or len(seen) >= CLOSEST_PASSAGES:
-                continue
+            best = max(getattr(passage, "sentences", ()) or (), key=lambda s: s.score, default=None)
+            if passage.id in seen or len(seen) >= CLOSEST_PASSAGES or (best is not None and best.text in quoted):
+                continue  # each passage once: not again when the abstention quotes it as [1]
             seen.add(passage.id)
-            turn.sources[f"p{len(seen)}"] = PanelSource.of(passage)
+            source = PanelSource.of(passage)
+            if best is not None:  # highlighted: the sentence closest to the question, not the whole chunk
+                source = replace(source, quotes=(best.text,))
+            turn.sources[f"p{len(seen)}"] = source
 
 
 def _snippet(source: PanelSource) -> str:

@@ -42,6 +42,8 @@
 
   window.tbSetLocale = async (lang) => {
     document.documentElement.setAttribute("lang", lang);
+    const panel = document.querySelector("#tb-source-panel");
+    if (panel) panel.setAttribute("aria-label", lang === "en" ? "Cited source" : "Sumber yang dikutip");
     const core = await gradioCore();
     if (!core) return lang;
     try {
@@ -64,6 +66,26 @@
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
+
+  // Esc stops the answer being written (as the Stop button does).
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const stop = document.querySelector("#tb-stop");
+    if (stop && stop.offsetParent !== null) {
+      event.preventDefault();
+      stop.click();
+    }
+  });
+
+  // The source panel is announced to screen readers when a source opens in it.
+  new MutationObserver(() => {
+    const panel = document.querySelector("#tb-source-panel");
+    if (panel && !panel.hasAttribute("aria-live")) {
+      panel.setAttribute("aria-live", "polite");
+      panel.setAttribute("role", "region");
+      panel.setAttribute("aria-label", document.documentElement.lang === "en" ? "Cited source" : "Sumber yang dikutip");
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true });
 
   document.addEventListener("click", (event) => {
     const link = event.target.closest && event.target.closest("a.tb-cite, a.tb-copy, a.tb-download");
