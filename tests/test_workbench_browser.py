@@ -305,3 +305,19 @@ def test_escape_stops_an_answer_and_the_source_panel_is_announced(page, server):
     expect(page).to_have_url(re.compile(r"\?c=[0-9a-f]+"), timeout=TIMEOUT_MS)
     turn = server.bot.conversations.load(conversation_id(page)).turns[-1]
     assert turn.status.value == "stopped" and turn.answer is None  # saved as stopped, with what was written
+
+
+def test_answers_on_screen_follow_the_language_switch(page):
+    from playwright.sync_api import expect
+
+    answer = ask(page, QUESTION)
+    expect(answer.locator(".tb-sources-title").first).to_have_text("Sources")
+    expect(answer.locator("a.tb-copy")).to_have_text("Copy answer with sources")
+    words = answer.locator(".tb-text").inner_text()
+    page.locator("#tb-ui-language").get_by_text("Bahasa Indonesia").click()
+    answer = page.locator(ANSWER).last
+    expect(answer.locator(".tb-sources-title").first).to_have_text("Sumber", timeout=TIMEOUT_MS)
+    expect(answer.locator("a.tb-copy")).to_have_text("Salin jawaban dan sumber")
+    assert answer.locator(".tb-text").inner_text() == words  # the answer's own words stay as written
+    answer.locator(".tb-text a.tb-cite").first.click()  # and its links still open their sources
+    expect(page.locator("#tb-source-panel mark.tb-mark").first).to_be_visible(timeout=TIMEOUT_MS)

@@ -33,7 +33,7 @@ EXAMPLES = [
 ]
 
 #: After the interface language is chosen: <html lang> and Gradio's own strings follow (ui/static/tanya.js).
-LOCALE_JS = "async (lang) => { if (window.tbSetLocale) await window.tbSetLocale(lang); return lang; }"
+LOCALE_JS = "(lang) => { if (window.tbSetLocale) window.tbSetLocale(lang); return lang; }"
 #: When the language is switched by hand: remembered in this browser for the next visits.
 REMEMBER_LANGUAGE_JS = ("(lang, ...rest) => { try { localStorage.setItem('tanya-ui-language', lang); } catch (e) {} "
                         "return [lang, ...rest]; }")
@@ -158,6 +158,7 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
                 cite_request = gr.Textbox(visible="hidden", elem_id="tb-cite-request")
                 conv_id = gr.Textbox(visible="hidden", elem_id="tb-conversation-id")
                 remembered = gr.Textbox(visible="hidden", elem_id="tb-remembered-language")
+                redraw = gr.Button(visible="hidden", elem_id="tb-redraw")
 
             # Library -----------------------------------------------------------------------------
             with L(gr.Tab(t(lang0, "tab_library"), id="library", elem_id="tb-tab-library"),
@@ -284,16 +285,17 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
         def on_language(lang: str, sess: Session, articles: list[str], publishers: list[str], date_from: str,
                         date_to: str) -> list[Any]:
             return [*relabel(lang, sess), *conversations_panel.state(bot, lang, sess),
-                    sources_panel.chips(bot, articles, publishers, date_from, date_to, lang)]
+                    sources_panel.chips(bot, articles, publishers, date_from, date_to, lang),
+                    conversations_panel.redrawn(bot, lang, sess)]
 
         locale_io = dict(fn=None, inputs=[ui_lang], outputs=None, js=LOCALE_JS)
-        # Gradio translates its own strings of a component when the component is drawn: the upload box,
-        # drawn already, is drawn again in the new language.
+        # Gradio translates its own strings of a component when the component is drawn: once the language is
+        # in force, the page (ui/static/tanya.js) asks for the upload box, drawn already, to be drawn again.
         remount = dict(outputs=files, api_visibility="private", show_progress="hidden", queue=False)
+        redraw.click(lambda: gr.update(visible=False), **remount).then(lambda: gr.update(visible=True), **remount)
         ui_lang.input(on_language, inputs=[ui_lang, session, *sources], js=REMEMBER_LANGUAGE_JS,
-                      outputs=[*labels.components, *panels, *conv_state, chips], api_visibility="private",
-                      ).then(**locale_io).then(lambda: gr.update(visible=False), **remount).then(
-            lambda: gr.update(visible=True), **remount)
+                      outputs=[*labels.components, *panels, *conv_state, chips, chatbot], api_visibility="private",
+                      ).then(**locale_io)
         app.load(on_load, inputs=[session, remembered], js=REMEMBERED_LANGUAGE_JS,
                  outputs=[ui_lang, *labels.components, *panels, chatbot, notice, *conv_state, chips],
                  api_visibility="private", show_progress="hidden",  # no grey overlay over the page on load

@@ -100,6 +100,15 @@ def from_address(bot: Assistant, request: gr.Request | None, lang: str, session:
     return [messages, notice, *state(bot, lang, session)]
 
 
+def redrawn(bot: Assistant, lang: str, session: Session) -> Any:
+    """The tab's conversation drawn again in ``lang`` (its labels, badges and notes; the answers' own words
+    stay in their language), when the interface language changes; unchanged while an answer is written."""
+    if session.answering or session.conversation_id is None:
+        return gr.update()
+    messages, _ = _shown(bot, session.conversation_id, lang, session)
+    return messages
+
+
 def rename(bot: Assistant, title: str, lang: str, session: Session) -> list[Any]:
     """Rename the tab's conversation: (notice, *state)."""
     if session.conversation_id is None:

@@ -40,18 +40,31 @@
     return null;
   }
 
+  // Gradio draws its own strings of a component when it draws the component: once the new language is
+  // in force, the page asks the server to draw those components again (the hidden "redraw" button).
+  function redraw() {
+    const button = document.querySelector("#tb-redraw");
+    if (button) button.click();
+  }
+
   window.tbSetLocale = async (lang) => {
-    document.documentElement.setAttribute("lang", lang);
     const panel = document.querySelector("#tb-source-panel");
     if (panel) panel.setAttribute("aria-label", lang === "en" ? "Cited source" : "Sumber yang dikutip");
-    const core = await gradioCore();
-    if (!core) return lang;
-    try {
-      const module = await import(core);
-      if (typeof module.changeLocale === "function") module.changeLocale(lang);
-    } catch (error) {
-      console.warn("Tanya Berita: Gradio's language could not be switched", error);
+    const core = await gradioCore().catch(() => null);
+    if (core) {
+      try {
+        const module = await import(core);
+        if (typeof module.changeLocale === "function") module.changeLocale(lang);
+        // The language's strings load first; Gradio sets <html lang> once they are in force.
+        for (let i = 0; i < 200 && document.documentElement.lang !== lang; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      } catch (error) {
+        console.warn("Tanya Berita: Gradio's language could not be switched", error);
+      }
     }
+    document.documentElement.setAttribute("lang", lang);
+    redraw();
     return lang;
   };
 
