@@ -52,6 +52,8 @@ class Article:
     url: str | None = None
     location: str | None = None  # where in its file, for files of many articles, e.g. "line 17"
     note: str | None = None  # e.g. "not UTF-8: read as Windows-1252"
+    #: The text of each page of a paged file (a PDF), for the page numbers of its chunks; () otherwise.
+    pages: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def text_hash(self) -> str:
@@ -168,10 +170,12 @@ def article_from_record(record: RawRecord, path: Path, doc_id: str) -> Article:
     date = _iso_date(record.date) or clean.date
     date_text = clean.date_text if clean.date_text else record.date
     meta = {"publisher": publisher, "place": clean.place, "date": date, "date_text": date_text, "url": record.url}
+    if record.pages:  # (only then: the hashes of other articles, and so their indexing, are unchanged)
+        meta["pages"] = str(len(record.pages))
     return Article(doc_id=doc_id, path=path, title=clean.title, text=clean.text,
                    content_hash=content_hash(clean.title, clean.text, **meta), publisher=publisher,
                    place=clean.place, date=date, date_text=date_text, url=record.url, location=record.location,
-                   note=record.note)
+                   note=record.note, pages=record.pages)
 
 
 def load_articles(path: Path) -> Iterator[Article | SkippedRecord]:

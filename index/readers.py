@@ -11,8 +11,9 @@ into text and metadata:
 - ``.html`` / ``.htm``: main text and metadata (title, site name, date, canonical
   URL) extracted with trafilatura.
 - ``.pdf``: the text of every page with pypdf, wrapped lines joined back into
-  paragraphs; the document's title metadata when it has a real one. Pages without a text layer
-  (scans) are read by OCR with Tesseract (:mod:`index.ocr`) where it is installed.
+  paragraphs; the document's title metadata when it has a real one; each page's text kept too, so
+  that a chunk knows its page (`index.chunking.page_span`). Pages without a text layer (scans) are
+  read by OCR with Tesseract (:mod:`index.ocr`) where it is installed.
 - ``.docx``: the paragraphs and table rows of a Word document in their order, with python-docx; the
   document's title property when it has a real one, else its first Title or Heading 1 paragraph.
 - ``.jsonl``: one article per line, a JSON object with ``text`` and optional
@@ -66,6 +67,8 @@ class RawRecord:
     publisher: str | None = None
     date: str | None = None
     note: str | None = None  # something worth telling the user, e.g. the text was not UTF-8
+    #: The text of each page, for a paged document (a PDF): what a chunk's page number is found in.
+    pages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -346,7 +349,7 @@ def read_pdf(path: Path) -> Iterator[RawRecord]:
     title = str(info.title).strip() if info is not None and info.title else None
     if title and _JUNK_PDF_TITLE.search(title):
         title = None
-    yield RawRecord(text=text, title=title, note=note)
+    yield RawRecord(text=text, title=title, note=note, pages=tuple(pages))
 
 
 _TITLE_STYLES = ("title", "heading 1")

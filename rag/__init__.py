@@ -32,3 +32,16 @@ __all__ = [
 from rag.library import ArticleInfo, FileOutcome, RemovedArticle  # noqa: E402  (the library, for the UI)
 
 __all__ += ["ArticleInfo", "FileOutcome", "RemovedArticle"]
+
+from rag.conversations import (  # noqa: E402  (conversations kept, for the UI and scripts)
+    Conversation,
+    ConversationError,
+    ConversationStore,
+    ConversationSummary,
+    ConversationTurn,
+    TurnStatus,
+)
+from rag.export import answer_json, answer_markdown, conversation_json, conversation_markdown  # noqa: E402
+
+__all__ += ["Conversation", "ConversationError", "ConversationStore", "ConversationSummary", "ConversationTurn",
+            "TurnStatus", "answer_json", "answer_markdown", "conversation_json", "conversation_markdown"]

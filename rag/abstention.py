@@ -31,6 +31,7 @@ class Reason(StrEnum):
     """Why an answer is an abstention."""
 
     NOTHING_INDEXED = "nothing_indexed"
+    NOTHING_CHOSEN = "nothing_chosen"  # no indexed article matches the question's restriction (its filters)
     NO_EVIDENCE = "no_evidence"  # no sentence of the passages can be evidence
     WEAK_EVIDENCE = "weak_evidence"  # the best sentence is not close enough to the question
     MODEL_FOUND_NOTHING = "model_found_nothing"
@@ -117,6 +118,17 @@ ABSTAIN_MESSAGES = {
 COVER_MESSAGES = {
     "id": "Yang paling dekat, menurut {origin}: “{quote}” [1]",
     "en": "The closest they come, in {origin} (in Indonesian): “{quote}” [1]",
+}
+#: Said of an abstention under a restriction: no article matched it; the others may answer; they do not either.
+RESTRICTION_MESSAGES = {
+    "id": {"nothing": "Tidak ada artikel di pustaka yang cocok dengan sumber yang dipilih.",
+           "elsewhere": "Pertanyaan ini dibatasi pada sumber yang dipilih; artikel lain di pustaka mungkin "
+                        "menjawabnya: tanyakan lagi tanpa batasan itu.",
+           "nowhere": "Artikel lain di pustaka juga tidak menjawabnya."},
+    "en": {"nothing": "No article in the library matches the chosen sources.",
+           "elsewhere": "The question was restricted to the chosen sources; other articles in the library may "
+                        "answer it: ask again without the restriction.",
+           "nowhere": "The other articles in the library do not answer it either."},
 }
 _REFUSALS = re.compile(
     NOT_FOUND + r"|NOT[_ ]IN[_ ]SOURCES?|tidak (?:di|me)?n?(?:s|y)ebut(?:kan)?"
@@ -220,9 +232,12 @@ def missing_terms(question: str, passages: list[Passage], language: Language) ->
 
 
 def before_model(question: str, passages: list[Passage], sources: list[PromptSource], language: Language,
-                 min_score: float) -> Abstention | None:
+                 min_score: float, *, restricted: bool = False) -> Abstention | None:
     """Why the evidence cannot answer ``question``, without asking the model; None when it might (then
-    :func:`not_answerable` decides, with the model's own signal)."""
+    :func:`not_answerable` decides, with the model's own signal). ``restricted``: the question was
+    restricted to some sources (filters), so no passage means none of those."""
+    if not passages and restricted:
+        return Abstention(Reason.NOTHING_CHOSEN, "no indexed article matches the chosen sources", cover=False)
     if not passages:
         return Abstention(Reason.NOTHING_INDEXED, "nothing is indexed")
     if not sources:
@@ -278,6 +293,14 @@ def as_quotation(sentence: str) -> str:
     """A source sentence ready to go inside “...”: outer quotes off, inner double quotes made single."""
     inner = sentence.strip().strip("“”\"' ").rstrip(".")
     return inner.replace("“", "‘").replace("”", "’").replace('"', "'")
+
+
+def restriction_message(language: Language, reason: Reason, elsewhere: bool) -> str:
+    """What an abstention under a restriction adds: whether the restriction is why nothing was found
+    (``elsewhere``: the sources left out have evidence close enough to try, better than the chosen ones')."""
+    texts = RESTRICTION_MESSAGES[language]
+    said = [texts["nothing"]] if reason is Reason.NOTHING_CHOSEN else []
+    return " ".join(said + [texts["elsewhere" if elsewhere else "nowhere"]])
 
 
 def cover_message(language: Language, source: PromptSource | None) -> tuple[str, bool]:

@@ -23,6 +23,11 @@ class Citation:
     date: str | None = None
     #: The sentences of the article this citation rests on, verbatim (for highlighting).
     quotes: tuple[str, ...] = ()
+    #: Where the article came from: its address on the web (when its file gave one), the file it was
+    #: indexed from, and for a PDF the pages the cited sentences are on (1-based).
+    url: str | None = None
+    file: str | None = None
+    pages: tuple[int, ...] = ()
 
 
 @dataclass
@@ -47,6 +52,8 @@ class Answer:
     #: model was not asked).
     signals: Signals | None = None
     answerability: float | None = None
+    #: The restriction the question was asked under (``filters`` of :meth:`Assistant.ask`), None: none.
+    filters: dict[str, str | list[str]] | None = None
 
     def with_sources(self) -> str:
         """The answer followed by its numbered sources, as plain text."""

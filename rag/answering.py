@@ -32,6 +32,7 @@ from rag.abstention import (
     ANSWERABILITY,
     Abstention,
     Answerability,
+    Reason,
     Signals,
     as_quotation,
     before_model,
@@ -42,6 +43,7 @@ from rag.abstention import (
     not_answerable,
     question_language,
     quotable,
+    restriction_message,
     unsupported,
     wrong_kind,
 )
@@ -55,7 +57,7 @@ from rag.language import Language, answer_language, detect_language
 from rag.llm import ChatModel, Generation, GenerationStats, Message
 from rag.model_queue import ModelQueue
 from rag.prompting import NOT_FOUND, build_messages, rewrite_messages, translate_messages
-from rag.retrieval import HybridRetriever, Passage, ScoredSentence
+from rag.retrieval import Filters, HybridRetriever, Passage, ScoredSentence
 from rag.settings import Settings
 from rag.verification import SentenceChecker, Verification, VerifiedSentence, verify_answer
 
@@ -127,6 +129,7 @@ class Evidence:
     sources: list[PromptSource] = field(default_factory=list)
     retrieval_s: float = 0.0
     notes: list[str] = field(default_factory=list)
+    filters: Filters | None = None  # the restriction retrieval was under
 
     @property
     def score(self) -> float | None:
@@ -182,7 +185,7 @@ class AnswerPipeline:
         self.answerability = answerability
 
     def events(self, question: str, language: Language, history: History | None = None,
-               passages: Sequence[str] | None = None, filters: dict[str, str] | None = None) -> Iterator[Event]:
+               passages: Sequence[str] | None = None, filters: Filters | None = None) -> Iterator[Event]:
         """:class:`Waiting` and :class:`Token` events, then one :class:`Final` (none once ``stop`` is set)."""
         try:
             unreadable = question_language(question)  # before anything is retrieved or asked of the model
@@ -193,7 +196,7 @@ class AnswerPipeline:
                 return
             evidence = yield from self.evidence(question, language, history, passages, filters)
             abstention = before_model(evidence.query, evidence.passages, evidence.sources, evidence.language,
-                                      self.settings.min_evidence_score)
+                                      self.settings.min_evidence_score, restricted=bool(evidence.filters))
             if abstention is not None:
                 answer = self.abstained(evidence, abstention)
                 yield Token(answer.text)
@@ -213,9 +216,9 @@ class AnswerPipeline:
 
     # 1. Evidence ------------------------------------------------------------------------------
     def evidence(self, question: str, language: Language, history: History | None,
-                 texts: Sequence[str] | None, filters: dict[str, str] | None) -> Generator[Event, None, Evidence]:
+                 texts: Sequence[str] | None, filters: Filters | None) -> Generator[Event, None, Evidence]:
         """The passages and the sentences the model will see (a follow-up made standalone first)."""
-        evidence = Evidence(question, question, language)
+        evidence = Evidence(question, question, language, filters=(filters or None) if texts is None else None)
         turns = previous_turns(history)
         if turns and looks_like_followup(question):
             evidence.query = yield from self._standalone(question, turns, evidence.notes)
@@ -239,7 +242,7 @@ class AnswerPipeline:
         return joined_question(question, turns)
 
     def _passages(self, query: str, language: Language, texts: Sequence[str] | None,
-                  filters: dict[str, str] | None) -> list[Passage]:
+                  filters: Filters | None) -> list[Passage]:
         """The passages to answer from: retrieved, or made from ``texts``."""
         if texts is None:
             return self.parts.retriever.retrieve(query, self.settings.top_k, language, filters)
@@ -399,7 +402,7 @@ class AnswerPipeline:
         return Answer(text=numbered, citations=citations, language=evidence.language, abstained=False,
                       question=evidence.question, passages=evidence.passages, retrieval_s=evidence.retrieval_s,
                       notes=evidence.notes, evidence_score=evidence.score, stats=draft.stats, signals=draft.signals,
-                      answerability=draft.answerability)
+                      answerability=draft.answerability, filters=_plain_filters(evidence.filters))
 
     def _quoted_support(self, sentences: list[VerifiedSentence], evidence: Evidence) -> list[VerifiedSentence]:
         """For each verified sentence, the sentence of its first source closest to it, quoted and framed in the
@@ -434,12 +437,31 @@ class AnswerPipeline:
         (``draft``: the model's reply, when it was asked: what it cost is kept)."""
         closest = evidence.sources[0] if abstention.cover and evidence.sources else None
         text, cites = (abstention.message, False) if abstention.message else cover_message(evidence.language, closest)
+        if evidence.filters:  # say whether the restriction is why nothing was found
+            elsewhere = self._answerable_elsewhere(evidence)
+            evidence.notes.append("without the restriction: " + ("evidence close enough to try" if elsewhere
+                                                                else "no better evidence"))
+            extra = restriction_message(evidence.language, abstention.reason, elsewhere)
+            text = extra if abstention.reason is Reason.NOTHING_CHOSEN else f"{text} {extra}"
         citations = [_citation(1, closest)] if cites and closest else []
         return Answer(text=text, citations=citations, language=evidence.language, abstained=True,
                       question=evidence.question, passages=evidence.passages, retrieval_s=evidence.retrieval_s,
                       notes=evidence.notes + [f"abstained: {abstention.detail}"], evidence_score=evidence.score,
                       abstention=abstention.reason, stats=draft.stats if draft else GenerationStats(),
-                      signals=draft.signals if draft else None, answerability=draft.answerability if draft else None)
+                      signals=draft.signals if draft else None, answerability=draft.answerability if draft else None,
+                      filters=_plain_filters(evidence.filters))
+
+    def _answerable_elsewhere(self, evidence: Evidence) -> bool:
+        """Whether the articles a restriction left out hold evidence close enough to try (no abstention
+        before the model) and better than the chosen articles': one more retrieval, no model."""
+        passages = self.parts.retriever.retrieve(evidence.query, self.settings.top_k, evidence.language, None)
+        s = self.settings
+        sources = select_evidence(passages, max_sentences=s.evidence_sentences, margin=s.evidence_margin,
+                                  max_chars=s.evidence_chars)
+        if before_model(evidence.query, passages, sources, evidence.language, s.min_evidence_score) is not None:
+            return False
+        best = max(source.score for source in sources)
+        return evidence.score is None or best > evidence.score
 
     # Turns at the model ----------------------------------------------------------------------------
     def _waiting(self, turn: int) -> Iterator[Waiting]:
@@ -469,10 +491,17 @@ class AnswerPipeline:
             self.queue.leave(turn)
 
 
+def _plain_filters(filters: Filters | None) -> dict[str, str | list[str]] | None:
+    """A restriction as the answer keeps it: plain strings and lists (JSON as it is)."""
+    if not filters:
+        return None
+    return {k: v if isinstance(v, str) else [str(x) for x in v] for k, v in filters.items()}
+
+
 def _citation(number: int, source: PromptSource) -> Citation:
     return Citation(number=number, doc_id=source.doc_id, title=source.title, text=source.text,
                     passage_id=source.passage_ids[0] if source.passage_ids else "", publisher=source.publisher,
-                    date=source.date, quotes=source.sentences)
+                    date=source.date, quotes=source.sentences, url=source.url, file=source.file, pages=source.pages)
 
 
 def _quote(sentence: str, language: Language) -> str:

@@ -17,12 +17,13 @@ from rag.grounding import GroundingJudge
 from rag.language import Language, detect_language, is_language
 from rag.llm import ChatModel, load_chat_model
 from rag.model_queue import ModelQueue
-from rag.retrieval import HybridRetriever, Passage, Weights
+from rag.retrieval import Filters, HybridRetriever, Passage, Weights
 from rag.settings import Settings, load_settings
 
 __all__ = ["Assistant", "Checking", "Final", "Token", "Waiting"]
 
 if TYPE_CHECKING:
+    from rag.conversations import ConversationStore
     from rag.library import ArticleInfo, FileOutcome, RemovedArticle
 
 
@@ -55,6 +56,7 @@ class Assistant:
         self._retriever: HybridRetriever | None = None
         self._llm: ChatModel | None = chat_model
         self._judge: GroundingJudge | None = None
+        self._conversations: ConversationStore | None = None
         self._lock = threading.RLock()  # one change to the index (or to the loaded parts) at a time
         #: Each lazy part is made by one thread, once. Never held while taking ``_lock``.
         self._parts_lock = threading.RLock()
@@ -164,13 +166,14 @@ class Assistant:
         raise QuestionError(f"Unknown answer language {language!r}: use 'id' (Indonesian) or 'en' (English), "
                             "or None for the question's own.")
 
-    def retrieve(self, question: str, k: int = 5, *, filters: dict[str, str] | None = None,
+    def retrieve(self, question: str, k: int = 5, *, filters: Filters | None = None,
                  language: Language | None = None) -> list[Passage]:
         """The ``k`` passages that best answer ``question``, best first.
 
         ``filters`` keeps only chunks whose metadata matches: ``doc_id``, ``publisher``,
-        ``title`` or ``date`` equal to a value, ``date_from``/``date_to`` (YYYY-MM-DD,
-        inclusive) bounding the article's date, e.g. ``{"publisher": "Bisnis.com"}``.
+        ``title`` or ``date`` equal to a value (or to one of a list of values), ``date_from``/``date_to``
+        (YYYY-MM-DD, inclusive) bounding the article's date, e.g. ``{"publisher": "Bisnis.com"}`` or
+        ``{"doc_id": ["a", "b"], "date_from": "2023-09-01"}``.
         """
         question = self._check_question(question)
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_PASSAGES:
@@ -180,7 +183,7 @@ class Assistant:
         return self.retriever.retrieve(question, k, language, filters)
 
     def events(self, question: str, history: History | None = None, *, language: Language | None = None,
-               passages: Sequence[str] | None = None, filters: dict[str, str] | None = None,
+               passages: Sequence[str] | None = None, filters: Filters | None = None,
                stop: threading.Event | None = None) -> Generator[Event, None, None]:
         """Answer ``question``: :class:`Waiting` events while other questions use the model first,
         :class:`Checking` when the model begins to write, a :class:`Token` for each sentence that has
@@ -200,7 +203,7 @@ class Assistant:
         yield from logged(pipeline.events(question, language, history, passages, filters), language)
 
     def ask(self, question: str, history: History | None = None, *, language: Language | None = None,
-            passages: Sequence[str] | None = None, filters: dict[str, str] | None = None) -> Answer:
+            passages: Sequence[str] | None = None, filters: Filters | None = None) -> Answer:
         """Answer ``question`` (in its language, or ``language``), each claim cited as ``[n]``.
 
         ``history`` is the conversation so far, as (question, answer) pairs or chat
@@ -232,6 +235,17 @@ class Assistant:
         from rag import library
 
         return library.article_text(self.store, doc_id)
+
+    @property
+    def conversations(self) -> ConversationStore:
+        """The saved conversations (``$TANYA_HOME/conversations.sqlite3``): create, append, list, load,
+        rename, delete. Shared by every session of this assistant."""
+        from rag.conversations import ConversationStore
+
+        with self._parts_lock:
+            if self._conversations is None or self._conversations.path != self.settings.conversations_path:
+                self._conversations = ConversationStore(self.settings.conversations_path)
+            return self._conversations
 
     def remove_article(self, doc_id: str) -> RemovedArticle:
         """Remove an article from the index; answers stop using it at once. Its file, if it is in the

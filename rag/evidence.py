@@ -29,6 +29,9 @@ class PromptSource:
     publisher: str | None = None
     date: str | None = None
     passage_ids: tuple[str, ...] = ()
+    url: str | None = None  # the article's address on the web, when known
+    file: str | None = None  # the file it was indexed from
+    pages: tuple[int, ...] = ()  # the pages of a PDF its sentences are on
 
     @property
     def text(self) -> str:
@@ -105,9 +108,11 @@ def select_evidence(passages: list[Passage], *, max_sentences: int = default("ev
         ordered = sorted(keys, key=lambda k: (int(passages[k[0]].metadata.get("position", 0)), k[1]))
         texts = tuple(dict.fromkeys(passages[p].sentences[i].text for p, i in ordered))
         top = max(keys, key=lambda k: picked[k])
+        used = list(dict.fromkeys(p for p, _ in ordered))
         sources.append(PromptSource(0, doc_id, p0.title, texts, picked[top],
                               passages[top[0]].sentences[top[1]].text, p0.publisher, p0.date,
-                              tuple(dict.fromkeys(passages[p].id for p, _ in ordered))))
+                              tuple(passages[p].id for p in used), p0.url, p0.file,
+                              tuple(sorted({n for p in used for n in passages[p].pages}))))
     sources.sort(key=lambda s: -s.score)
     return [replace(s, number=n) for n, s in enumerate(sources, start=1)]
 
@@ -120,5 +125,5 @@ def _whole_passages(passages: list[Passage], most: int) -> list[PromptSource]:
             else p.text
         if text:
             sources.append(PromptSource(len(sources) + 1, p.doc_id, p.title, (text,), p.dense_score, text, p.publisher,
-                                  p.date, (p.id,)))
+                                  p.date, (p.id,), p.url, p.file, p.pages))
     return sources

@@ -20,6 +20,7 @@ that they cover distinct evidence; every chunk comes with its sentences scored.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -33,8 +34,9 @@ from rag.language import Language
 from rag.settings import default
 from rag.terms import digit_runs
 
-__all__ = ["BM25Index", "Candidates", "DEFAULT_WEIGHTS", "FILTER_FIELDS", "HybridRetriever", "INDONESIAN_STOPWORDS",
-           "Passage", "ScoredSentence", "Weights", "chroma_where", "fuse", "near_duplicate", "standardised"]
+__all__ = ["BM25Index", "Candidates", "DEFAULT_WEIGHTS", "FILTER_FIELDS", "Filters", "HybridRetriever",
+           "INDONESIAN_STOPWORDS", "Passage", "ScoredSentence", "Weights", "chroma_where", "fuse", "near_duplicate",
+           "standardised"]
 
 
 @dataclass(frozen=True)
@@ -74,12 +76,32 @@ class Passage:
                    date=m.get("date") or None, dense_score=dense_score, metadata=m, sentences=sentences)
 
     @property
+    def url(self) -> str | None:
+        """The article's address on the web, when its file gave one (HTML, Markdown front matter, JSONL)."""
+        return str(self.metadata.get("url") or "") or None
+
+    @property
+    def file(self) -> str | None:
+        """The file the article was indexed from (with its place in it, e.g. a JSONL line)."""
+        path = str(self.metadata.get("source_path") or "")
+        where = str(self.metadata.get("source_location") or "")
+        return (f"{path} ({where})" if where else path) or None
+
+    @property
+    def pages(self) -> tuple[int, ...]:
+        """The pages of its document (a PDF) this passage lies on, 1-based; () when unknown or not paged."""
+        first, last = int(self.metadata.get("page") or 0), int(self.metadata.get("page_end") or 0)
+        return tuple(range(first, max(first, last) + 1)) if first else ()
+
+    @property
     def best_sentence_score(self) -> float:
         return max((s.score for s in self.sentences), default=self.dense_score)
 
 
-#: Metadata a filter may test for equality.
+#: Metadata a filter may test for equality (or, given a list, for being one of its values).
 FILTER_FIELDS = ("doc_id", "publisher", "title", "date")
+#: A restriction of retrieval: field -> value, or a list of values any of which may match (see :func:`chroma_where`).
+Filters = Mapping[str, str | Sequence[str]]
 
 
 def _date_number(value: str, key: str) -> int:
@@ -89,18 +111,26 @@ def _date_number(value: str, key: str) -> int:
         raise FilterError(f"Filter {key}={value!r} is not a date: use YYYY-MM-DD, e.g. 2023-09-17.") from None
 
 
-def chroma_where(filters: dict[str, str] | None) -> dict | None:
+def chroma_where(filters: Filters | None) -> dict | None:
     """Filters on chunk metadata as a Chroma ``where``.
 
-    Keys ``doc_id``, ``publisher``, ``title`` and ``date`` must equal the value;
-    ``date_from`` and ``date_to`` (YYYY-MM-DD, inclusive) bound the article's date.
+    Keys ``doc_id``, ``publisher``, ``title`` and ``date`` must equal the value, or one of the values
+    of a list (e.g. ``{"doc_id": ["a", "b"]}``: articles a and b only); ``date_from`` and ``date_to``
+    (YYYY-MM-DD, inclusive) bound the article's date.
     """
     if not filters:
         return None
     clauses: list[dict] = []
     for key, value in filters.items():
-        if key in FILTER_FIELDS:
+        if key in FILTER_FIELDS and not isinstance(value, str):
+            values = [str(v) for v in value]
+            if not values:
+                raise FilterError(f"Filter {key} has an empty list: name at least one {key}, or leave the filter out.")
+            clauses.append({key: {"$in": values}} if len(values) > 1 else {key: values[0]})
+        elif key in FILTER_FIELDS:
             clauses.append({key: str(value)})
+        elif not isinstance(value, str):
+            raise FilterError(f"Filter {key} takes one date (YYYY-MM-DD), not a list.")
         elif key == "date_from":
             clauses.append({"date_num": {"$gte": _date_number(value, key)}})
         elif key == "date_to":
@@ -173,7 +203,7 @@ class HybridRetriever:
         self.duplicate_threshold = duplicate_threshold
 
     def retrieve(self, question: str, k: int, language: Language = "id",
-                 filters: dict[str, str] | None = None, mode: str = "hybrid") -> list[Passage]:
+                 filters: Filters | None = None, mode: str = "hybrid") -> list[Passage]:
         """The ``k`` best passages for ``question``, best first, near-duplicates left out.
 
         ``mode`` "dense" or "bm25" uses one retriever alone, as it is (the eval's baselines).

@@ -213,6 +213,11 @@ class Settings(BaseSettings):
         """Where keyword indexes of a Chroma server's collections are saved (an index on disk keeps its own)."""
         return self.home / "cache" / "bm25"
 
+    @property
+    def conversations_path(self) -> Path:
+        """The SQLite file that keeps the conversations (`rag/conversations.py`)."""
+        return self.home / "conversations.sqlite3"
+
 
 #: Settings that were removed, and what to set instead.
 REMOVED = {

@@ -140,7 +140,7 @@ def test_a_file_with_an_unsupported_hidden_name_says_why(folder, tmp_path):
     upload = tmp_path / ".bashrc"
     upload.write_text("export PATH=/bin\n", encoding="utf-8")
     [outcome] = bot.add_files([upload])
-    assert outcome.status == "refused" and "cannot be indexed; supported: .htm" in outcome.message
+    assert outcome.status == "refused" and "cannot be indexed; supported: .docx, .htm" in outcome.message
 
 
 def test_removing_an_unknown_article_is_a_readable_error(folder, tmp_path):

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import threading
 import time
-from types import SimpleNamespace
 
 import pytest
 
+from rag.answer import Answer, Citation
 from rag.background import BackgroundStream
+from rag.retrieval import Passage
+from ui.chat import filters_of
 from ui.highlight import find_spans
-from ui.render import answer_html, linked_text, parse_cite_request, plain_text, reading_html, register_sources
+from ui.render import (
+    answer_html,
+    article_html,
+    chips_html,
+    linked_text,
+    parse_cite_request,
+    plain_text,
+    reading_html,
+    register_sources,
+)
 from ui.session import PanelSource, Session, Turn
 from ui.texts import TEXTS, preferred_language
 
@@ -36,12 +47,12 @@ def test_find_spans_falls_back_to_sentences_and_merges():
 
 
 def _answer(text, citations=(), abstained=False, passages=()):
-    return SimpleNamespace(text=text, citations=list(citations), abstained=abstained, passages=list(passages))
+    return Answer(text=text, citations=list(citations), language="id", abstained=abstained, passages=list(passages))
 
 
-def _citation(n, doc="d1", title="Judul <b>", quotes=()):
-    return SimpleNamespace(number=n, doc_id=doc, title=title, text=f"Bagian {n} yang dikutip.", publisher="Bisnis.com",
-                           date="2023-09-18", quotes=quotes)
+def _citation(n, doc="d1", title="Judul <b>", quotes=(), **where):
+    return Citation(number=n, doc_id=doc, title=title, text=f"Bagian {n} yang dikutip.", publisher="Bisnis.com",
+                    date="2023-09-18", quotes=quotes, **where)
 
 
 def test_every_citation_becomes_a_link_and_html_is_escaped():
@@ -62,8 +73,7 @@ def test_an_unknown_number_stays_plain_text():
 
 
 def test_abstention_links_the_closest_passages():
-    passages = [SimpleNamespace(id=f"d#{i}", doc_id="d", title="T", text=f"Teks {i}", publisher=None, date=None)
-                for i in range(5)]
+    passages = [Passage(id=f"d#{i}", doc_id="d", title="T", text=f"Teks {i}", score=0.5) for i in range(5)]
     turn = Turn(id=2, question="q")
     answer = _answer("Sumber tidak menyebutkan.", abstained=True, passages=passages)
     register_sources(turn, answer)
@@ -144,3 +154,88 @@ def test_a_question_waiting_for_the_model_shows_its_place_in_line():
     assert "2 other question(s) first" in reading_html("en", 4, ahead=2)
     assert "2 pertanyaan lain" in reading_html("id", 4, ahead=2)
     assert "Reading the sources" in reading_html("en", 4) and " 4 s" in reading_html("en", 4)
+
+
+def test_a_source_links_to_its_original_and_says_its_pages():
+    web = _citation(1, title="Rompi", quotes=("Oleg memberi Kim rompi.",), url="https://berita.example/rompi")
+    pdf = _citation(2, doc="lap", title="Laporan", quotes=("Kim pulang.",), file="/srv/a/laporan.pdf", pages=(3, 4))
+    bad = _citation(3, doc="js", title="Aneh", url="javascript:alert(1)")
+    turn = Turn(id=3, question="Siapa?")
+    answer = _answer("Oleg [1]. Pulang [2]. Aneh [3].", [web, pdf, bad])
+    register_sources(turn, answer)
+    html = answer_html(answer, turn, "en")
+    assert html.count('href="https://berita.example/rompi" target="_blank" rel="noopener noreferrer"') == 1
+    assert "javascript:" not in html.split('class="tb-copytext"')[0]  # only http(s) addresses become links
+    assert "p. 3–4" in html
+    panel = article_html(turn.sources["2"], "Kim pulang. Lalu tidur.", "id")
+    assert "hlm. 3–4" in panel and "<code>laporan.pdf</code>" in panel and "/srv/a" not in panel
+    panel = article_html(turn.sources["1"], "Oleg memberi Kim rompi.", "en")
+    assert "Open the original article" in panel and "https://berita.example/rompi" in panel
+    copied = plain_text(answer, "en")
+    assert "    https://berita.example/rompi" in copied and "    File: /srv/a/laporan.pdf, p. 3–4" in copied
+
+
+def test_each_answer_carries_its_downloads():
+    import html as html_module
+    import json
+    import re
+
+    turn = Turn(id=4, question="Siapa memberi rompi?")
+    answer = _answer("Oleg [1].", [_citation(1, title="Rompi", quotes=("Oleg memberi Kim rompi.",))])
+    register_sources(turn, answer)
+    page = answer_html(answer, turn, "en")
+    hidden = dict(re.findall(r'href="#tb-download-(md|json)-4">.*?<span class="tb-copytext">(.*?)</span>', page))
+    data = json.loads(html_module.unescape(hidden["json"]))
+    assert data["question"] == "Siapa memberi rompi?" and data["answer"]["citations"][0]["title"] == "Rompi"
+    assert html_module.unescape(hidden["md"]).startswith("## Siapa memberi rompi?")
+    assert page.count('<span class="tb-filename">siapa-memberi-rompi.') == 2
+
+
+def test_chips_show_the_restriction():
+    html = chips_html({"doc_id": ["a"], "publisher": ["Bisnis.com"], "date_from": "2023-09-01"}, {"a": "Judul A"},
+                      "en")
+    assert 'tb-chip-article" title="a">Judul A<' in html and ">Bisnis.com<" in html and "from September 1, 2023" in html
+    assert "Semua artikel di pustaka" in chips_html(None, {}, "id")
+    assert filters_of(["a"], [], " 2023-09-01 ", "") == {"doc_id": ["a"], "date_from": "2023-09-01"}
+    assert filters_of([], None, "", None) is None
+
+
+def test_a_saved_conversation_comes_back_with_working_links():
+    from rag import Conversation, ConversationTurn, TurnStatus
+    from ui.chat import restore
+
+    answered = _answer("Oleg [1].", [_citation(1, title="Rompi", quotes=("Oleg memberi Kim rompi.",))])
+    conversation = Conversation("c1", "Rompi", 0.0, 0.0, [
+        ConversationTurn(1, "Siapa?", TurnStatus.ANSWERED, answered),
+        ConversationTurn(2, "Lalu?", TurnStatus.STOPPED, partial="Dia juga"),
+        ConversationTurn(3, "Kapan?", TurnStatus.PENDING)])
+    session = Session()
+    chat = restore(conversation, "en", session)
+    assert session.conversation_id == "c1" and [t.id for t in session.turns] == [1, 2, 3]
+    assert session.history() == [("Siapa?", "Oleg [1].")]
+    assert 'href="#tb-cite-1-1"' in chat[1]["content"] and session.source(1, "1").title == "Rompi"
+    assert "tb-stopped" in chat[3]["content"] and "Dia juga" in chat[3]["content"]
+    assert "tb-unfinished" in chat[5]["content"] and "was not finished" in chat[5]["content"]
+    assert session.start("Baru?", 4).id == 4
+
+
+def test_an_abstention_lists_each_passage_once_with_its_best_sentence():
+    from rag.retrieval import ScoredSentence
+
+    def passage(i, best):
+        sentences = (ScoredSentence(f"Kalimat satu {i}.", 0.2, 0), ScoredSentence(best, 0.9, 1),
+                     ScoredSentence(f"Kalimat tiga {i}.", 0.1, 2))
+        return Passage(id=f"d{i}#0", doc_id=f"d{i}", title=f"T{i}", text=" ".join(s.text for s in sentences),
+                       score=0.5, sentences=sentences)
+
+    quoted = "Oleg memberi Kim rompi."
+    cover = _citation(1, doc="d0", quotes=(quoted,))
+    answer = _answer("Sumber tidak menyebutkan. Yang paling dekat: “Oleg memberi Kim rompi” [1]", [cover],
+                     abstained=True, passages=[passage(0, quoted), passage(1, "Kim naik kereta."),
+                                               passage(1, "Kim naik kereta.")])
+    turn = Turn(id=5, question="q")
+    register_sources(turn, answer)
+    assert list(turn.sources) == ["1", "p1"]  # the quoted passage is [1] only; the repeated one once
+    assert turn.sources["p1"].quotes == ("Kim naik kereta.",)  # its best sentence is highlighted
+    panel = article_html(turn.sources["p1"], "Kalimat satu 1. Kim naik kereta. Kalimat tiga 1.", "id")
+    assert '<mark class="tb-mark" id="tb-first-mark">Kim naik kereta.</mark>' in panel

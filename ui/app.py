@@ -17,7 +17,7 @@ import gradio as gr
 
 from rag import Assistant, TanyaError
 from rag.library import MAX_FILE_BYTES
-from ui import chat, library_tab, render, settings_tab
+from ui import chat, conversations_panel, library_tab, render, settings_tab, sources_panel
 from ui.hosts import allowed_hosts
 from ui.session import Session
 from ui.texts import TEXTS, preferred_language, t
@@ -32,6 +32,16 @@ EXAMPLES = [
     "When did Kim Jong Un arrive in Russia?",
     "What did Putin and Kim discuss?",
 ]
+
+#: After the interface language is chosen: <html lang> and Gradio's own strings follow (ui/static/tanya.js).
+LOCALE_JS = "(lang) => { if (window.tbSetLocale) window.tbSetLocale(lang); return lang; }"
+#: When the language is switched by hand: remembered in this browser for the next visits.
+REMEMBER_LANGUAGE_JS = ("(lang, ...rest) => { try { localStorage.setItem('tanya-ui-language', lang); } catch (e) {} "
+                        "return [lang, ...rest]; }")
+#: On load: the language this browser chose before ("" if none), for the server to use.
+REMEMBERED_LANGUAGE_JS = ("(sess, remembered) => { let lang = ''; "
+                          "try { lang = localStorage.getItem('tanya-ui-language') || ''; } catch (e) {} "
+                          "return [sess, lang]; }")
 
 #: After the source panel changes: bring the highlighted passage into view.
 SCROLL_TO_MARK_JS = """() => { setTimeout(() => {
@@ -87,10 +97,30 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
             with L(gr.Tab(t(lang0, "tab_chat"), id="chat", elem_id="tb-tab-chat"), label="tab_chat"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=380):
+                        conv_list = L(gr.Dropdown(label=t(lang0, "conversations"), choices=[], value=None,
+                                                  elem_id="tb-conversations"), label="conversations")
                         chatbot = L(gr.Chatbot(label=t(lang0, "chat_label"), placeholder=t(lang0, "chat_placeholder"),
                                                height=540, buttons=[], feedback_options=None, latex_delimiters=[],
                                                elem_id="tb-chat", autoscroll=True),
                                     label="chat_label", placeholder="chat_placeholder")
+                        chips = gr.HTML(render.chips_html(None, {}, lang0), elem_id="tb-chips")
+                        with L(gr.Accordion(t(lang0, "choose_sources"), open=False, elem_id="tb-choose-sources"),
+                               label="choose_sources") as choose_sources:
+                            src_articles = L(gr.Dropdown(label=t(lang0, "src_articles"), choices=[], value=[],
+                                                         multiselect=True, elem_id="tb-src-articles"),
+                                             label="src_articles")
+                            src_publishers = L(gr.Dropdown(label=t(lang0, "src_publishers"), choices=[], value=[],
+                                                           multiselect=True, elem_id="tb-src-publishers"),
+                                               label="src_publishers")
+                            with gr.Row(equal_height=True):
+                                src_from = L(gr.Textbox(label=t(lang0, "src_from"), elem_id="tb-src-from",
+                                                        placeholder=t(lang0, "date_placeholder")),
+                                             label="src_from", placeholder="date_placeholder")
+                                src_to = L(gr.Textbox(label=t(lang0, "src_to"), elem_id="tb-src-to",
+                                                      placeholder=t(lang0, "date_placeholder")),
+                                           label="src_to", placeholder="date_placeholder")
+                                all_sources = L(gr.Button(t(lang0, "all_sources"), elem_id="tb-all-sources"),
+                                                value="all_sources")
                         with gr.Row(equal_height=True):
                             question = L(gr.Textbox(label=t(lang0, "question_label"), lines=1, max_lines=5, scale=6,
                                                     placeholder=t(lang0, "question_placeholder"), autofocus=True,
@@ -107,6 +137,19 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
                                             label="answer_language", choices=_answer_language_choices)
                             new_btn = L(gr.Button(t(lang0, "new_conversation"), scale=1, min_width=160,
                                                   elem_id="tb-new"), value="new_conversation")
+                        with gr.Row(equal_height=True):
+                            conv_name = L(gr.Textbox(label=t(lang0, "rename_label"), scale=3, max_lines=1,
+                                                     elem_id="tb-conversation-name"), label="rename_label")
+                            rename_btn = L(gr.Button(t(lang0, "rename"), scale=1, size="sm", min_width=120,
+                                                     elem_id="tb-rename"), value="rename")
+                            delete_btn = L(gr.Button(t(lang0, "delete_conversation"), variant="stop", scale=1,
+                                                     size="sm", min_width=160, elem_id="tb-delete-conversation"),
+                                           value="delete_conversation")
+                        with gr.Row(equal_height=True):
+                            export_md = gr.DownloadButton(t(lang0, "export_md"), visible=False, size="sm",
+                                                          elem_id="tb-export-md")
+                            export_json = gr.DownloadButton(t(lang0, "export_json"), visible=False, size="sm",
+                                                            elem_id="tb-export-json")
                         examples = gr.Examples(EXAMPLES, inputs=question, label=t(lang0, "examples"))
                         L(examples.dataset, label="examples")
                     with gr.Column(scale=2, min_width=320):
@@ -114,6 +157,9 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
                           value=lambda lang: f"### {t(lang, 'source_label')}")
                         source_panel = gr.HTML(render.hint_html(t(lang0, "source_hint")), elem_id="tb-source-panel")
                 cite_request = gr.Textbox(visible="hidden", elem_id="tb-cite-request")
+                conv_id = gr.Textbox(visible="hidden", elem_id="tb-conversation-id")
+                remembered = gr.Textbox(visible="hidden", elem_id="tb-remembered-language")
+                redraw = gr.Button(visible="hidden", elem_id="tb-redraw")
 
             # Library -----------------------------------------------------------------------------
             with L(gr.Tab(t(lang0, "tab_library"), id="library", elem_id="tb-tab-library"),
@@ -162,17 +208,41 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
                 settings_table = gr.Markdown("", elem_id="tb-settings-table")
 
         # Events: chat ---------------------------------------------------------------------------------
-        ask_io = dict(fn=partial(chat.ask, bot), inputs=[question, chatbot, answer_lang, ui_lang, session],
+        sources = [src_articles, src_publishers, src_from, src_to]
+        conv_state = [conv_list, conv_id, conv_name, export_md, export_json]
+        state_io = dict(fn=partial(conversations_panel.state, bot), inputs=[ui_lang, session], outputs=conv_state,
+                        api_visibility="private", show_progress="hidden", concurrency_limit=None)
+        url_io = dict(fn=None, inputs=[conv_id], outputs=None, js=conversations_panel.URL_JS)
+        ask_io = dict(fn=partial(chat.ask, bot), inputs=[question, chatbot, answer_lang, ui_lang, session, *sources],
                       outputs=[chatbot, question, ask_btn, stop_btn, notice], show_progress="hidden",
                       concurrency_limit=None)  # answers wait for the model in the engine, showing a clock
-        ask_btn.click(**ask_io, api_name="ask")
-        question.submit(**ask_io, api_visibility="private")
+        ask_btn.click(**ask_io, api_name="ask").then(**state_io).then(**url_io)
+        question.submit(**ask_io, api_visibility="private").then(**state_io).then(**url_io)
         stop_btn.click(chat.stop, inputs=[session], outputs=None, api_name="stop", concurrency_limit=None,
                        show_progress="hidden")
         new_btn.click(chat.new_conversation, inputs=[ui_lang, session], outputs=[chatbot, source_panel, notice],
-                      api_name="new_conversation")
+                      api_name="new_conversation").then(**state_io).then(**url_io)
         chatbot.clear(chat.new_conversation, inputs=[ui_lang, session], outputs=[chatbot, source_panel, notice],
-                      api_visibility="private")
+                      api_visibility="private").then(**state_io).then(**url_io)
+
+        # Events: saved conversations and the chosen sources --------------------------------------------
+        conv_list.input(partial(conversations_panel.open_conversation, bot), inputs=[conv_list, ui_lang, session],
+                        outputs=[chatbot, source_panel, notice, *conv_state], api_name="open_conversation",
+                        show_progress="hidden").then(**url_io)
+        rename_btn.click(partial(conversations_panel.rename, bot), inputs=[conv_name, ui_lang, session],
+                         outputs=[notice, *conv_state], api_name="rename_conversation", show_progress="hidden")
+        deleting = {lang: TEXTS[lang]["delete_confirm"] for lang in TEXTS}
+        delete_btn.click(partial(conversations_panel.delete, bot), inputs=[ui_lang, session],
+                         outputs=[chatbot, source_panel, notice, *conv_state], api_name="delete_conversation",
+                         js=conversations_panel.confirm_js(deleting), show_progress="hidden").then(**url_io)
+        choose_sources.expand(partial(sources_panel.choices, bot), inputs=[ui_lang],
+                              outputs=[src_articles, src_publishers], api_visibility="private",
+                              show_progress="hidden")
+        for box in sources:
+            box.change(partial(sources_panel.chips, bot), inputs=[*sources, ui_lang], outputs=chips,
+                       api_visibility="private", show_progress="hidden", concurrency_limit=None)
+        all_sources.click(sources_panel.clear, inputs=[ui_lang], outputs=[*sources, chips], api_visibility="private",
+                          show_progress="hidden")
         cite_request.change(partial(chat.open_source, bot), inputs=[cite_request, ui_lang, session],
                             outputs=source_panel, api_name="open_source", concurrency_limit=None,
                             show_progress="hidden").then(None, js=SCROLL_TO_MARK_JS)
@@ -209,14 +279,30 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
                     render.hint_html(t(lang, "preview_hint")), *library_tab.view(bot, lang),
                     settings_tab.describe(bot, lang, sess)]
 
-        def on_load(sess: Session, request: gr.Request) -> list[Any]:
-            lang = preferred_language(request.headers.get("accept-language") if request else None)
-            return [lang, *relabel(lang, sess)]
+        def on_load(sess: Session, remembered_lang: str, request: gr.Request) -> list[Any]:
+            lang = remembered_lang if remembered_lang in TEXTS else \
+                preferred_language(request.headers.get("accept-language") if request else None)
+            return [lang, *relabel(lang, sess), *conversations_panel.from_address(bot, request, lang, sess),
+                    render.chips_html(None, {}, lang)]
 
-        ui_lang.input(relabel, inputs=[ui_lang, session], outputs=[*labels.components, *panels],
-                      api_visibility="private")
-        app.load(on_load, inputs=[session], outputs=[ui_lang, *labels.components, *panels],
-                 api_visibility="private")
+        def on_language(lang: str, sess: Session, articles: list[str], publishers: list[str], date_from: str,
+                        date_to: str) -> list[Any]:
+            return [*relabel(lang, sess), *conversations_panel.state(bot, lang, sess),
+                    sources_panel.chips(bot, articles, publishers, date_from, date_to, lang),
+                    conversations_panel.redrawn(bot, lang, sess)]
+
+        locale_io = dict(fn=None, inputs=[ui_lang], outputs=None, js=LOCALE_JS)
+        # Gradio translates its own strings of a component when the component is drawn: once the language is
+        # in force, the page (ui/static/tanya.js) asks for the upload box, drawn already, to be drawn again.
+        remount = dict(outputs=files, api_visibility="private", show_progress="hidden", queue=False)
+        redraw.click(lambda: gr.update(visible=False), **remount).then(lambda: gr.update(visible=True), **remount)
+        ui_lang.input(on_language, inputs=[ui_lang, session, *sources], js=REMEMBER_LANGUAGE_JS,
+                      outputs=[*labels.components, *panels, *conv_state, chips, chatbot], api_visibility="private",
+                      ).then(**locale_io)
+        app.load(on_load, inputs=[session, remembered], js=REMEMBERED_LANGUAGE_JS,
+                 outputs=[ui_lang, *labels.components, *panels, chatbot, notice, *conv_state, chips],
+                 api_visibility="private", show_progress="hidden",  # no grey overlay over the page on load
+                 ).then(**url_io).then(**locale_io)
     return app
 
 

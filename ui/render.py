@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date as Date
 from html import escape
 from typing import Any
 
+from rag.export import answer_json, answer_markdown, export_filename
 from ui.highlight import find_spans
 from ui.session import PanelSource, Turn
 from ui.texts import t
@@ -51,6 +53,22 @@ def format_date(iso: str | None, lang: str) -> str:
 
 def meta_line(publisher: str | None, date: str | None, lang: str, *extra: str) -> str:
     return " · ".join(escape(x) for x in (publisher, format_date(date, lang), *extra) if x)
+
+
+def pages_text(pages: tuple[int, ...], lang: str) -> str:
+    """"p. 3" or "p. 3–4" (Indonesian "hlm."); "" without pages."""
+    if not pages:
+        return ""
+    first, last = min(pages), max(pages)
+    return f"{t(lang, 'page')} {first}" + (f"–{last}" if last != first else "")
+
+
+def original_link(source: PanelSource, lang: str) -> str:
+    """A link to the article on the web, opened in a new tab, when its address is known; else ""."""
+    if not source.url or not re.match(r"https?://", source.url, re.IGNORECASE):
+        return ""
+    return (f'<a class="tb-original" href="{escape(source.url)}" target="_blank" rel="noopener noreferrer">'
+            f'{escape(t(lang, "open_original"))} ↗</a>')
 
 
 def cite_href(turn_id: int, key: str) -> str:
@@ -97,7 +115,8 @@ def reading_html(lang: str, seconds: int, ahead: int = 0, checking: bool = False
     clock = f" {seconds} s" if seconds else ""
     status = t(lang, "queued").format(n=ahead) if ahead else t(lang, "checking" if checking else "reading")
     return _one_line(
-        f'<div class="tb-answer tb-pending"><span class="tb-spinner" aria-hidden="true"></span>'
+        f'<div class="tb-answer tb-pending{" tb-checking" if checking else ""}">'
+        f'<span class="tb-spinner" aria-hidden="true"></span>'
         f'<span class="tb-status">{escape(status)}{clock}</span>'
         f'<div class="tb-note">{escape(t(lang, "reading_hint"))}</div></div>')
 
@@ -125,12 +144,17 @@ def register_sources(turn: Turn, answer: Any) -> None:
     of an abstention."""
     turn.sources = {str(c.number): PanelSource.of(c, label=f"[{c.number}]") for c in answer.citations}
     if answer.abstained:
+        quoted = {q for c in answer.citations for q in c.quotes}
         seen: set[str] = set()
         for passage in answer.passages:
-            if passage.id in seen or len(seen) >= CLOSEST_PASSAGES:
-                continue
+            best = max(getattr(passage, "sentences", ()) or (), key=lambda s: s.score, default=None)
+            if passage.id in seen or len(seen) >= CLOSEST_PASSAGES or (best is not None and best.text in quoted):
+                continue  # each passage once: not again when the abstention quotes it as [1]
             seen.add(passage.id)
-            turn.sources[f"p{len(seen)}"] = PanelSource.of(passage)
+            source = PanelSource.of(passage)
+            if best is not None:  # highlighted: the sentence closest to the question, not the whole chunk
+                source = replace(source, quotes=(best.text,))
+            turn.sources[f"p{len(seen)}"] = source
 
 
 def _snippet(source: PanelSource) -> str:
@@ -144,9 +168,11 @@ def _source_items(turn: Turn, keys: Iterable[str], lang: str) -> str:
     for key in keys:
         s = turn.sources[key]
         number = _link(turn, key, s.label, "tb-cite tb-num") + " " if s.label else ""
+        original = original_link(s, lang)
         items.append(f'<li>{number}{_link(turn, key, s.title, "tb-cite tb-source-title")}'
-                     f' <span class="tb-meta">{meta_line(s.publisher, s.date, lang)}</span>'
-                     f'<div class="tb-snippet">“{escape(_snippet(s))}”</div></li>')
+                     f' <span class="tb-meta">{meta_line(s.publisher, s.date, lang, pages_text(s.pages, lang))}</span>'
+                     + (f' <span class="tb-meta">{original}</span>' if original else "")
+                     + f'<div class="tb-snippet">“{escape(_snippet(s))}”</div></li>')
     return "".join(items)
 
 
@@ -159,6 +185,9 @@ def plain_text(answer: Any, lang: str) -> str:
             origin = ", ".join(x for x in (c.publisher, format_date(c.date, lang)) if x)
             lines.append(f"[{c.number}] {c.title}" + (f" ({origin})" if origin else "") + f" [{c.doc_id}]")
             lines.append(f"    “{_snippet(PanelSource.of(c))}”")
+            where = c.url or (f"{t(lang, 'file')}: {c.file}" if c.file else "")
+            if where:
+                lines.append(f"    {where}" + (f", {pages_text(c.pages, lang)}" if c.pages else ""))
     return "\n".join(lines)
 
 
@@ -176,11 +205,52 @@ def answer_html(answer: Any, turn: Turn, lang: str) -> str:
     if closest:
         parts.append(f'<div class="tb-sources tb-closest"><div class="tb-sources-title">{escape(t(lang, "closest"))}'
                      f'</div><ul>{_source_items(turn, closest, lang)}</ul></div>')
-    copy = escape(plain_text(answer, lang)).replace("\n", "&#10;")
-    parts.append(f'<div class="tb-actions"><a class="tb-copy" href="#tb-copy-{turn.id}">'
-                 f'{escape(t(lang, "copy"))}</a><span class="tb-copytext">{copy}</span></div>')
+    copy = _hidden_link("tb-copy", f"#tb-copy-{turn.id}", t(lang, "copy"), plain_text(answer, lang))
+    parts.append(f'<div class="tb-actions">{copy} · {escape(t(lang, "download"))}: {_downloads(answer, turn, lang)}'
+                 f'</div>')
     kind = "tb-abstain" if answer.abstained else "tb-answered"
     return _one_line(f'<div class="tb-answer {kind}" id="tb-turn-{turn.id}">{"".join(parts)}</div>')
+
+
+def _hidden_link(css: str, href: str, label: str, payload: str, name: str = "") -> str:
+    """A link whose text to copy or download (and file name) travel hidden beside it (ui/static/tanya.js)."""
+    text = escape(payload).replace("\n", "&#10;")
+    named = f'<span class="tb-filename">{escape(name)}</span>' if name else ""
+    return (f'<span class="tb-hidden-link"><a class="{css}" href="{href}">{escape(label)}</a>'
+            f'<span class="tb-copytext">{text}</span>{named}</span>')
+
+
+def _downloads(answer: Any, turn: Turn, lang: str) -> str:
+    """Links that download this answer, with its question and sources, as Markdown and as JSON."""
+    name = export_filename(turn.question, "")
+    return (_hidden_link("tb-download", f"#tb-download-md-{turn.id}", "Markdown",
+                         answer_markdown(turn.question, answer, lang), name + ".md") + " · "
+            + _hidden_link("tb-download", f"#tb-download-json-{turn.id}", "JSON", answer_json(turn.question, answer),
+                           name + ".json"))
+
+
+def unfinished_html(lang: str) -> str:
+    """A saved question whose answer was never finished (the server stopped while writing it)."""
+    return _one_line(f'<div class="tb-answer tb-unfinished"><div class="tb-badge">{escape(t(lang, "unfinished"))}'
+                     f'</div></div>')
+
+
+def chips_html(filters: dict[str, Any] | None, titles: dict[str, str], lang: str) -> str:
+    """The restriction of the next question as chips ("every article" when there is none)."""
+    chips: list[str] = []
+    for doc_id in (filters or {}).get("doc_id", []):
+        chips.append(f'<span class="tb-chip tb-chip-article" title="{escape(doc_id)}">'
+                     f'{escape(titles.get(doc_id, doc_id))}</span>')
+    for publisher in (filters or {}).get("publisher", []):
+        chips.append(f'<span class="tb-chip tb-chip-publisher">{escape(publisher)}</span>')
+    for key, word in (("date_from", "chip_from"), ("date_to", "chip_to")):
+        if (filters or {}).get(key):
+            chips.append(f'<span class="tb-chip tb-chip-date">{escape(t(lang, word))} '
+                         f'{escape(format_date(filters[key], lang))}</span>')  # type: ignore[index]
+    if not chips:
+        chips.append(f'<span class="tb-chip tb-chip-all">{escape(t(lang, "chips_all"))}</span>')
+    return (f'<div class="tb-chips" role="status" aria-label="{escape(t(lang, "chips_label"))}">'
+            f'<span class="tb-chips-label">{escape(t(lang, "chips_label"))}:</span> {"".join(chips)}</div>')
 
 
 # The source panel and the library preview --------------------------------------------------
@@ -202,8 +272,13 @@ def _marked(text: str, spans: list[tuple[int, int]]) -> str:
 def article_html(source: PanelSource, article: str | None, lang: str) -> str:
     """An article with the source's passage highlighted (``article`` None: the article is gone)."""
     kicker = f'<div class="tb-kicker">{escape(source.label)}</div>' if source.label else ""
-    head = (f'<div class="tb-article-head">{kicker}<h3>{escape(source.title)}</h3>'
-            f'<div class="tb-meta">{meta_line(source.publisher, source.date, lang, source.doc_id)}</div></div>')
+    original = original_link(source, lang)
+    file_name = (source.file or "").replace("\\", "/").rsplit("/", 1)[-1]  # (the server's folders stay private)
+    where = original or (f'<span class="tb-file">{escape(t(lang, "file"))}: <code>{escape(file_name)}</code></span>'
+                         if file_name else "")
+    meta = meta_line(source.publisher, source.date, lang, pages_text(source.pages, lang), source.doc_id)
+    head = (f'<div class="tb-article-head">{kicker}<h3>{escape(source.title)}</h3><div class="tb-meta">{meta}</div>'
+            + (f'<div class="tb-meta tb-origin">{where}</div>' if where else "") + '</div>')
     passage = f'<blockquote class="tb-passage">{_text(" ".join(source.quotes) or source.text)}</blockquote>'
     if article is None:
         gone = escape(t(lang, "article_gone"))
