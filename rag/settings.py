@@ -133,7 +133,7 @@ class Settings(BaseSettings):
                     "asking the model.")
     # Chosen on the dev suite with the answerability model (`python -m eval.choose answerability`, eval/README.md).
     min_answerability: float = Field(
-        default=0.4937, ge=0.0, le=1.0,
+        default=0.4799, ge=0.0, le=1.0,
         description="Below this calibrated probability that the sources answer (evidence similarity, the "
                     "question's names and numbers the passages lack, and the model's own probability of the "
                     "not-found reply), the answer is 'the sources do not say'; above it, the model must answer "
