@@ -110,13 +110,18 @@ class Assistant:
 
     def prepare(self, *, model: bool = True) -> None:
         """Load now what the first question would: the index (built from the articles folder if empty),
-        the embedding model and, with ``model``, the language model.
+        the embedding model and, with ``model``, the language model, which also reads the answer prompt's
+        fixed start (the system prompt) so that the first question is as quick as the next.
 
         For a server before its first visitor, or a benchmark before its clock starts. Raises what
         loading raises (:class:`TanyaError`: a model missing, the index unusable)."""
         _ = self.retriever  # opens the store, indexes the articles folder if it is empty, loads the embedder
         if model:
-            _ = self.llm
+            warm = getattr(self.llm, "warm", None)  # a local model: read the fixed prompt prefix now, once
+            if warm is not None:
+                from rag.prompting import build_messages
+
+                warm(build_messages("?", [], "id"))
 
     @property
     def judge(self) -> GroundingJudge:
@@ -322,5 +327,6 @@ JUDGE_SETTINGS = ("support_threshold", "support_threshold_cross")
 
 def _llm_key(settings: Settings) -> tuple:
     """The settings that choose the language model: a local file, or a model on a server."""
-    return settings.llm, settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.context_window
+    return (settings.llm, settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.context_window,
+            settings.prompt_lookup)
 

@@ -159,14 +159,16 @@ class LocalLlama:
     the last one (same system prompt) is only read from where it differs.
     """
 
-    def __init__(self, path: Path, *, name: str, context_window: int, threads: int) -> None:
+    def __init__(self, path: Path, *, name: str, context_window: int, threads: int, prompt_lookup: int = 0) -> None:
         try:
             from llama_cpp import Llama
+            from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ModelError("llama-cpp-python is not installed; run `bash scripts/setup.sh`.") from exc
+        draft = LlamaPromptLookupDecoding(num_pred_tokens=prompt_lookup) if prompt_lookup else None
         try:
             self._llama = Llama(model_path=str(path), n_ctx=context_window, n_threads=threads,
-                                n_threads_batch=threads, n_batch=512, verbose=False)
+                                n_threads_batch=threads, n_batch=512, verbose=False, draft_model=draft)
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"llama.cpp cannot load {path}: {exc}. Is it a complete GGUF file?") from exc
         self.name = name
@@ -175,6 +177,14 @@ class LocalLlama:
 
     def count_tokens(self, text: str) -> int:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def warm(self, messages: list[Message]) -> float:
+        """Read ``messages`` now (one token written, thrown away), so that the next prompt that starts the same
+        way (the fixed system prompt) is read only from where it differs; the seconds it took."""
+        start = time.perf_counter()
+        for _ in self._pieces(messages, 1, 0.0, None, GenerationStats()):
+            pass
+        return time.perf_counter() - start
 
     def stream(self, messages: list[Message], *, max_tokens: int, temperature: float,
                stop: threading.Event | None = None, opening: str | None = None,
@@ -309,4 +319,5 @@ def load_chat_model(settings: Settings) -> ChatModel:
         return ServerLLM(settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
                          context_window=settings.context_window)
     path = resolve_gguf(settings.llm, settings.models_path)
-    return LocalLlama(path, name=settings.llm, context_window=settings.context_window, threads=settings.threads)
+    return LocalLlama(path, name=settings.llm, context_window=settings.context_window, threads=settings.threads,
+                      prompt_lookup=settings.prompt_lookup)

@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=256,
                          json_schema_extra={"shown_default": "the CPU count"}, description="Threads for the models.")
     context_window: int = Field(default=4096, ge=512, description="The language model's context, in tokens.")
+    prompt_lookup: int = Field(default=0, ge=0, le=64,
+                               description="Prompt-lookup decoding for the local model: how many tokens to copy ahead "
+                                           "from the prompt (the sources) when they match what it writes; 0: off. "
+                                           "Measured by `python -m eval.bench_speed`.")
     max_answer_tokens: int = Field(default=120, ge=16, le=4096, description="The longest answer, in tokens.")
     temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Sampling temperature of the answers.")
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,22 +110,29 @@ def run(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "ask":
         print("Reading the sources...", file=sys.stderr, flush=True)
-        answer = interruptible_ask(bot, args.question, args.lang)
-        print(_answer_json(answer) if args.json else answer.with_sources())
+        if args.json:
+            print(_answer_json(interruptible_ask(bot, args.question, args.lang)))
+            return 0
+        answer = interruptible_ask(bot, args.question, args.lang, on_text=lambda t: print(t, end="", flush=True))
+        print(answer.with_sources()[len(answer.text):])  # ends the streamed line; a blank line, the sources
         return 0
     return 2  # pragma: no cover
 
 
-def interruptible_ask(bot: Assistant, question: str, language: Language | None) -> Answer:
+def interruptible_ask(bot: Assistant, question: str, language: Language | None,
+                      on_text: Callable[[str], object] | None = None) -> Answer:
     """``bot.ask`` in a worker thread, so that Ctrl-C stops the model at once, even while it reads the
-    prompt (in the main thread, Python would see the signal only when llama.cpp returns)."""
-    from rag import Final
+    prompt (in the main thread, Python would see the signal only when llama.cpp returns). ``on_text`` gets
+    each piece of the checked answer as it comes (the pieces make the answer's text)."""
+    from rag import Final, Token
     from rag.background import BackgroundStream
 
     stop = threading.Event()
     stream = BackgroundStream(lambda: bot.events(question, language=language, stop=stop), stop=stop)
     try:
         for event in stream.poll(0.1):
+            if isinstance(event, Token) and on_text is not None:
+                on_text(event.text)
             if isinstance(event, Final):
                 return event.answer
     except KeyboardInterrupt:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag import Answer, FilterError, Final, QuestionError, Token, Waiting
+from rag import Answer, Checking, FilterError, Final, QuestionError, Token, Waiting
 from rag.citations import cited_numbers
 
 QUESTION = "Siapa yang memberikan rompi antipeluru kepada Kim Jong Un?"
@@ -59,8 +59,9 @@ def test_stream_yields_text_pieces(tiny_bot):
 
 def test_events_end_with_one_final_answer(tiny_bot):
     events = list(tiny_bot.events(QUESTION))
-    assert isinstance(events[-1], Final) and all(isinstance(e, Token) for e in events[:-1])
+    assert isinstance(events[-1], Final) and all(isinstance(e, Token | Checking) for e in events[:-1])
     assert sum(isinstance(e, Final) for e in events) == 1
+    assert "".join(e.text for e in events if isinstance(e, Token)) == events[-1].answer.text  # checked pieces
 
 
 def test_off_topic_question_is_abstained_by_code(tiny_bot):
@@ -181,7 +182,7 @@ def test_a_question_waiting_for_the_model_says_how_many_are_ahead_and_can_give_u
         turns.leave(held)
     rest = list(waiting)
     assert Waiting(0) in rest and isinstance(rest[-1], Final)
-    assert all(isinstance(e, Token) for e in rest[rest.index(Waiting(0)) + 1:-1])
+    assert all(isinstance(e, Token | Checking) for e in rest[rest.index(Waiting(0)) + 1:-1])
     after = turns.take()
     assert turns.ahead(after) == 0  # nobody left holding a turn
     turns.leave(after)
@@ -205,3 +206,16 @@ def test_a_follow_up_waiting_to_be_rewritten_says_how_many_are_ahead_and_can_giv
     after = turns.take()
     assert turns.ahead(after) == 0  # neither the given-up rewrite nor the answer kept a turn
     turns.leave(after)
+
+
+def test_prepare_reads_the_fixed_prompt_prefix_so_the_first_question_need_not(tiny_bot):
+    """After prepare(), the local model's cache holds the answer prompt's system prompt: the first question's
+    prompt is read only from where it differs (llama.cpp reuses the longest common prefix)."""
+    from rag.prompting import SYSTEM_PROMPT
+
+    tiny_bot.prepare(model=True)
+    llama = tiny_bot.llm._llama
+    system = llama.tokenize(SYSTEM_PROMPT.encode("utf-8"), add_bos=False, special=False)
+    assert llama.n_tokens > len(system)  # the template around it, the system prompt, the start of a question
+    cached = llama.detokenize(list(llama.input_ids[: llama.n_tokens])).decode("utf-8", "replace")
+    assert SYSTEM_PROMPT in cached

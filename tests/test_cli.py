@@ -133,3 +133,27 @@ def test_serve_listens_on_the_apis_own_default_port():
     from ui.openai_api import DEFAULT_PORT
 
     assert _parser().parse_args(["serve"]).port == DEFAULT_PORT
+
+
+def test_ask_streams_the_checked_sentences_then_prints_the_sources(monkeypatch, capsys):
+    """`tanya ask` prints each checked piece as it comes; the pieces and the sources after them read as the
+    answer with its sources (what `answer.with_sources()` gives)."""
+    import tanya.cli as cli
+    from rag import Final, Token
+    from rag.answer import Answer, Citation
+
+    answer = Answer(text="Kim menerima rompi [1]. Ia pulang Minggu [1].", language="id", abstained=False,
+                    question="Apa?", citations=[Citation(number=1, doc_id="a", title="Kim pulang", text="...")])
+    pieces = ("Kim menerima rompi [1].", " Ia pulang Minggu [1].")
+
+    class Streaming:
+        def events(self, question, *, language, stop):
+            yield from (Token(p) for p in pieces)
+            yield Final(answer)
+
+    got: list[str] = []
+    assert cli.interruptible_ask(Streaming(), "Apa?", None, on_text=got.append) is answer
+    assert tuple(got) == pieces
+    monkeypatch.setattr("rag.assistant.Assistant", lambda *a, **k: Streaming())
+    assert cli.run(["ask", "Apa?"]) == 0
+    assert capsys.readouterr().out == answer.with_sources() + "\n"

@@ -3,7 +3,7 @@
 
 import threading
 
-from rag import Final, Token, Waiting
+from rag import Checking, Final, Token, Waiting
 
 QUESTION = "Siapa yang memberikan rompi antipeluru kepada Kim Jong Un?"
 
@@ -40,7 +40,7 @@ def test_a_stop_while_the_model_writes_ends_the_answer_without_a_final(tiny_bot)
     seen = []
     for event in tiny_bot.events(QUESTION, stop=stop):
         seen.append(event)
-        if isinstance(event, Token):
+        if isinstance(event, Checking):  # the model has begun to write
             stop.set()
     assert seen and not any(isinstance(e, Final) for e in seen)
     assert sum(isinstance(e, Token) for e in seen) <= 2  # the piece in flight, at most

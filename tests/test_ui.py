@@ -47,17 +47,20 @@ def _plain(fragment: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
-def test_ask_streams_then_shows_the_checked_answer(client):
+def test_ask_shows_only_checked_sentences_then_the_answer(client):
     job = client.submit(QUESTION, [], "auto", "en", api_name="/ask")
     while not job.done():
         time.sleep(0.05)
     outputs = job.outputs()
     chats = [o[0] for o in outputs]
     kinds = [re.search(r'class="tb-answer (tb-\w+)', _content(c[-1])).group(1) for c in chats if len(c) == 2]
-    assert kinds[0] == "tb-pending"  # "Reading the sources…" while the model reads
-    assert "tb-streaming" in kinds  # then the words as they come
+    assert kinds[0] == "tb-pending"  # "Reading the sources…" while the model reads (then checks what it writes)
     assert kinds[-1] in ("tb-answered", "tb-abstain")  # then the checked answer
     final = _content(chats[-1][-1])
+    shown = [_plain(re.search(r'<div class="tb-text">(.*?)<span class="tb-cursor"', _content(c[-1])).group(1))
+             for c in chats if len(c) == 2 and "tb-streaming" in _content(c[-1])]
+    answer_text = _plain(re.search(r'<div class="tb-text">(.*?)</div>', final).group(1))
+    assert all(answer_text.startswith(text) for text in shown)  # only checked sentences, never taken back
     assert _plain(_content(chats[-1][0])) == QUESTION
     assert outputs[-1][1] == ""  # the question box is cleared
     text = re.search(r'<div class="tb-text">(.*?)</div>', final).group(1)

@@ -321,3 +321,30 @@ def test_answers_on_screen_follow_the_language_switch(page):
     assert answer.locator(".tb-text").inner_text() == words  # the answer's own words stay as written
     answer.locator(".tb-text a.tb-cite").first.click()  # and its links still open their sources
     expect(page.locator("#tb-source-panel mark.tb-mark").first).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def test_no_frame_of_the_page_shows_what_the_check_drops(page, server):
+    """The model writes a sentence the sources support, one no source makes, then the not-found reply, slowly.
+    Every state of the answer on screen (recorded on each change of the chat) shows only checked text: never
+    the placeholder, never the dropped claim, and every text shown is the start of the final answer."""
+    from playwright.sync_api import expect
+
+    page.evaluate("""() => {
+        window.__frames = [];
+        const chat = document.querySelector('#tb-chat');
+        new MutationObserver(() => {
+            const answers = chat.querySelectorAll('.tb-answer');
+            if (answers.length) window.__frames.push(answers[answers.length - 1].innerText);
+        }).observe(chat, {subtree: true, childList: true, characterData: true});
+    }""")
+    server.bot.llm.delay, server.bot.llm.then = 0.15, " Putin memberi Kim sebuah tank baja [1]. NOT_IN_SOURCES"
+    try:
+        answer = ask(page, QUESTION)
+    finally:
+        server.bot.llm.delay, server.bot.llm.then = 0.0, ""
+    expect(answer.locator(".tb-text")).to_contain_text("[1]")  # the quoted source sentence, cited
+    final = answer.locator(".tb-text").inner_text()
+    frames = page.evaluate("() => window.__frames")
+    assert frames and any("hecking" in f for f in frames)  # the page said it was checking
+    assert not [f for f in frames if "NOT_IN_SOURCES" in f or "tank" in f]
+    assert "tank" not in final and "NOT_IN_SOURCES" not in final

@@ -59,6 +59,7 @@ class QuotingModel:
     def __init__(self) -> None:
         self.prompts: list[str] = []
         self.delay = 0.0  # seconds before each piece: a slow model, for stopping one mid-answer
+        self.then = ""  # written after the quote: e.g. a claim no source makes, or the not-found reply
 
     def stream(self, messages, *, max_tokens, temperature, stop=None, opening=None, forbid_opening=None):
         prompt = messages[-1]["content"]
@@ -70,7 +71,7 @@ class QuotingModel:
             return Generation.of(["NOT_IN_SOURCES"])
         sentences = split_sentences(sources[1]) or [sources[1]]
         best = max(sentences, key=lambda s: len(words & set(WORD.findall(s.lower()))))
-        reply = best.rstrip() + " [1]"
+        reply = best.rstrip() + " [1]" + self.then
         pieces = re.findall(r"\S+\s*", reply)
         if not self.delay:
             return Generation.of(pieces)
