@@ -284,7 +284,7 @@ class AnswerPipeline:
             return replace(before, not_found_probability=generation.opening.probability,
                            not_found_likeliest=generation.opening.likeliest)
 
-        messages = build_messages(evidence.query, evidence.sources, evidence.language)
+        messages = build_messages(evidence.query, evidence.sources, evidence.language, s.demonstrations)
         checker = SentenceChecker(evidence.sources, self.parts.judge, evidence.query)
         shown = Shown()
         turn = self.queue.take()
@@ -352,7 +352,8 @@ class AnswerPipeline:
         if source_language == evidence.language:
             return raw
         evidence.notes.append(f"the model found no answer in {evidence.language}: asked again in {source_language}")
-        return (yield from self._generated(build_messages(evidence.query, evidence.sources, source_language),
+        return (yield from self._generated(build_messages(evidence.query, evidence.sources, source_language,
+                                                          self.settings.demonstrations),
                                            self.settings.max_answer_tokens))
 
     # 4. The checked answer -----------------------------------------------------------------------

@@ -121,7 +121,7 @@ class Assistant:
             if warm is not None:
                 from rag.prompting import build_messages
 
-                warm(build_messages("?", [], "id"))
+                warm(build_messages("?", [], "id", self.settings.demonstrations))
 
     @property
     def judge(self) -> GroundingJudge:

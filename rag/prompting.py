@@ -34,11 +34,44 @@ def format_source(source: PromptSource) -> str:
     return f"[{source.number}] " + (f"({origin}) " if origin else "") + source.text
 
 
-def build_messages(question: str, sources: list[PromptSource], language: Language) -> list[Message]:
-    """Chat messages for one question. The system message never changes, so its KV cache is reused."""
-    body = "Sources:\n" + "\n".join(format_source(s) for s in sources)
-    body += f"\n\nQuestion: {question}\nAnswer in {LANGUAGE_NAMES[language]}, with [n] after each sentence."
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": body}]
+def _user_message(question: str, sources: list[str], language: Language) -> str:
+    body = "Sources:\n" + "\n".join(sources)
+    return body + f"\n\nQuestion: {question}\nAnswer in {LANGUAGE_NAMES[language]}, with [n] after each sentence."
+
+
+#: Worked examples, about invented events (never eval or benchmark content): an Indonesian question; an English
+#: question over Indonesian sources, answered in English; sources that disagree; a near miss, not answered.
+DEMONSTRATIONS: tuple[tuple[str, list[str], Language, str], ...] = (
+    ("Berapa panjang jembatan gantung yang diresmikan di Desa Talang Ubi?",
+     ["[1] (Kabar Lematang, 3 Maret 2031) Jembatan gantung sepanjang 140 meter di Desa Talang Ubi diresmikan "
+      "Bupati Rina Hartati pada Selasa.", "[2] Warga sebelumnya menyeberangi sungai dengan rakit."], "id",
+     "Jembatan gantung di Desa Talang Ubi panjangnya 140 meter [1]."),
+    ("How many countries took part in the kite festival on Padang Galak beach?",
+     ["[1] Festival layang-layang di Pantai Padang Galak diikuti 320 peserta dari 12 negara, kata panitia, Minggu.",
+      "[2] Angin kencang sempat menunda lomba selama dua jam."], "en",
+     "Participants from 12 countries took part in the kite festival [1]."),
+    ("How many stalls burned in the Cikurai market fire?",
+     ["[1] Polisi menyebut kebakaran Pasar Cikurai menghanguskan 85 kios.",
+      "[2] Pengelola pasar mengatakan 92 kios terbakar dalam kebakaran Pasar Cikurai pada Rabu malam."], "en",
+     "The police say the fire destroyed 85 stalls [1]. The market's management says 92 stalls burned [2]."),
+    ("Berapa harga tiket kereta cepat Bandung-Cirebon?",
+     ["[1] Kereta cepat Bandung-Cirebon diuji coba pada Senin dengan kecepatan 250 km per jam.",
+      "[2] Jalur sepanjang 110 km itu ditargetkan beroperasi tahun depan."], "id", NOT_FOUND),
+)
+
+
+def build_messages(question: str, sources: list[PromptSource], language: Language,
+                   demonstrations: bool = False) -> list[Message]:
+    """Chat messages for one question. Everything before the last message never changes (the system prompt
+    and, with ``demonstrations``, worked examples as earlier turns), so its KV cache is reused."""
+    messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT}]
+    if demonstrations:
+        for asked, given, lang, reply in DEMONSTRATIONS:
+            messages += [{"role": "user", "content": _user_message(asked, given, lang)},
+                         {"role": "assistant", "content": reply}]
+    messages.append({"role": "user", "content": _user_message(question, [format_source(s) for s in sources],
+                                                              language)})
+    return messages
 
 
 REWRITE_SYSTEM = ("Rewrite the last question of a conversation as one standalone question that can be understood "

@@ -142,6 +142,11 @@ class Settings(BaseSettings):
                     "question's names and numbers the passages lack, and the model's own probability of the "
                     "not-found reply), the answer is 'the sources do not say'; above it, the model must answer "
                     "and verification checks what it writes.")
+    demonstrations: bool = Field(
+        default=False,
+        description="Show the model four worked examples (invented events) before each question, in the fixed "
+                    "prompt prefix whose KV cache is reused: an Indonesian question, an English one over Indonesian "
+                    "sources, sources that disagree, a near miss answered with the not-found reply.")
     fallback_min_score: float = Field(
         default=0.86, ge=-1.0, le=1.0,
         description="When the model's answer fails verification, quote the best sentence if it scores this much.")

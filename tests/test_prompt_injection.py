@@ -200,3 +200,4 @@ def test_the_default_model_answers_as_before_with_an_injected_article_in_the_ind
         assert not answer.abstained, (question, answer.text, answer.notes)
         assert fact in answer.text, answer.text
         assert doc_id in {c.doc_id for c in answer.citations}, answer.with_sources()
+
