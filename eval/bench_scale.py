@@ -92,20 +92,22 @@ def _time_keyword_refresh(store) -> dict[str, float]:
 def measure_size(corpus: Path, home: Path, data: Path, *, reuse: bool, questions: int, answers: int) -> dict:
     """Index ``corpus`` into a fresh index under ``home`` and measure; runs in its own process."""
     from eval.reusing_embedder import TimedEmbedder
-    from index import ChunkStore, index_articles, load_embedder
+    from index import ChunkStore, index_articles
     from rag import Assistant, load_settings
+    from rag.embedding import load_embedder_for
     from rag.language import detect_language
 
     settings = load_settings(home=home)
     started_load = time.perf_counter()
-    real = load_embedder(settings.embed_model, settings.models_path, settings.threads, settings.embed_backend)
+    real = load_embedder_for(settings)  # on this machine, or the server of TANYA_EMBED_BASE_URL
     real.embed_passages(["pemanasan"])
-    result: dict = {"embed_backend": settings.embed_backend, "threads": settings.threads,
+    result: dict = {"embed_backend": settings.embed_backend, "embed_base_url": settings.embed_base_url,
+                    "threads": settings.threads,
                     "model_load_s": time.perf_counter() - started_load, "rss_mb": {"models_loaded": _rss_mb()}}
     _warm_up_imports()
     embedder = TimedEmbedder(real, reuse=reuse)
     store = ChunkStore.open(path=settings.index_path, collection=settings.collection,
-                            embed_model=settings.embed_model)
+                            embed_model=settings.embed_model_name)
     keyword = _time_keyword_refresh(store)
     started, cpu = time.perf_counter(), time.process_time()
     report = index_articles([corpus], store, embedder, chunk_size=settings.chunk_size,
@@ -128,7 +130,8 @@ def measure_size(corpus: Path, home: Path, data: Path, *, reuse: bool, questions
 
     bot = Assistant(settings, embedder=real, store=store)
     result["keyword_index_s"] = keyword["wall_s"]  # built from the store's texts and saved, at the end of the run
-    later = ChunkStore.open(path=settings.index_path, collection=settings.collection, embed_model=settings.embed_model)
+    later = ChunkStore.open(path=settings.index_path, collection=settings.collection,
+                            embed_model=settings.embed_model_name)
     started = time.perf_counter()
     later.keyword_index()  # as a process started later: loaded from disk
     result["keyword_load_s"] = time.perf_counter() - started

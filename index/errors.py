@@ -26,3 +26,7 @@ class IndexWriteError(TanyaError, RuntimeError):
 
 class ModelError(TanyaError, RuntimeError):
     """A model is missing, corrupt or cannot be loaded."""
+
+
+class EmbeddingServerError(ModelError):
+    """The embedding server named by ``TANYA_EMBED_BASE_URL`` does not answer, refuses, or sends no vectors."""

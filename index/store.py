@@ -140,6 +140,11 @@ def keyword_folder(*, path: Path | None = None, url: str | None = None, collecti
     return path / KEYWORD_DIR / collection
 
 
+#: How to get back the model an index was built with (the name it records: see rag.Settings.embed_model_name).
+_MODEL_BACK = ("set TANYA_EMBED_MODEL back (with an embedding server, TANYA_EMBED_API_MODEL, the name the index "
+               "records; unset TANYA_EMBED_BASE_URL to embed on this machine).")
+
+
 def _write_marker(path: Path, embed_model: str) -> None:
     (path / MARKER).write_text(json.dumps({"format": FORMAT_VERSION, "embed_model": embed_model}, indent=2) + "\n",
                                encoding="utf-8")
@@ -164,7 +169,7 @@ def _check_marker(path: Path, embed_model: str, reset: bool) -> bool:
         if info.get("embed_model") != embed_model:
             raise IndexDirectoryError(
                 f"The index in {path} was built with embedding model {info.get('embed_model')!r}, "
-                f"not {embed_model!r}: run `tanya index --rebuild`, or set TANYA_EMBED_MODEL back."
+                f"not {embed_model!r}: run `tanya index --rebuild`, or {_MODEL_BACK}"
             )
         return False
     if path.exists() and any(path.iterdir()):
@@ -336,7 +341,7 @@ class ChunkStore:
         if stored_model and stored_model != embed_model:
             raise IndexDirectoryError(
                 f"Collection {collection!r} at {location} holds embeddings of {stored_model!r}, not {embed_model!r}: "
-                "run `tanya index --rebuild`."
+                f"run `tanya index --rebuild`, or {_MODEL_BACK}"
             )
         if (col.metadata or {}).get("format") != FORMAT_VERSION and col.count():
             raise IndexDirectoryError(_rebuild_hint(location))

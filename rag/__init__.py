@@ -10,6 +10,7 @@ from rag.answer import Answer, Citation
 from rag.assistant import Assistant, Checking, Final, Token, Waiting
 from rag.errors import (
     ArticleError,
+    EmbeddingServerError,
     FilterError,
     IndexDirectoryError,
     IndexWriteError,
@@ -24,9 +25,9 @@ from rag.retrieval import Passage
 from rag.settings import Settings, load_settings
 
 __all__ = [
-    "Answer", "ArticleError", "Assistant", "Checking", "Citation", "FilterError", "Final", "IndexDirectoryError",
-    "IndexWriteError", "LLMError", "ModelError", "Passage", "QuestionError", "Settings", "SettingsError",
-    "StoreUnavailableError", "TanyaError", "Token", "Waiting", "load_settings",
+    "Answer", "ArticleError", "Assistant", "Checking", "Citation", "EmbeddingServerError", "FilterError", "Final",
+    "IndexDirectoryError", "IndexWriteError", "LLMError", "ModelError", "Passage", "QuestionError", "Settings",
+    "SettingsError", "StoreUnavailableError", "TanyaError", "Token", "Waiting", "load_settings",
 ]
 
 from rag.library import ArticleInfo, FileOutcome, RemovedArticle  # noqa: E402  (the library, for the UI)

@@ -7,10 +7,11 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index import Article, ChunkStore, Embedder, IndexReport, index_articles, index_documents, load_embedder
+from index import Article, ChunkStore, Embedder, IndexReport, index_articles, index_documents
 from rag.answer import Answer
 from rag.answer_log import logged
 from rag.answering import AnswerPipeline, Checking, Event, Final, Token, Waiting
+from rag.embedding import load_embedder_for
 from rag.errors import QuestionError, SettingsError
 from rag.followup import History
 from rag.grounding import GroundingJudge
@@ -71,8 +72,7 @@ class Assistant:
     def embedder(self) -> Embedder:
         with self._parts_lock:  # every lazy part is made once, whichever threads ask for it first
             if self._embedder is None:
-                self._embedder = load_embedder(self.settings.embed_model, self.settings.models_path,
-                                              self.settings.threads, self.settings.embed_backend)
+                self._embedder = load_embedder_for(self.settings)
             return self._embedder
 
     @property
@@ -85,7 +85,7 @@ class Assistant:
     def _open_store(self, reset: bool = False) -> ChunkStore:
         s = self.settings
         return ChunkStore.open(path=s.index_path, url=s.chroma_url, collection=s.collection,
-                               embed_model=s.embed_model, reset=reset, keyword_cache=s.keyword_cache_path)
+                               embed_model=s.embed_model_name, reset=reset, keyword_cache=s.keyword_cache_path)
 
     @property
     def retriever(self) -> HybridRetriever:
@@ -318,6 +318,7 @@ class Assistant:
 
 #: Settings every session of one Assistant shares: they choose the index and the embedding model.
 SHARED_SETTINGS = frozenset({"home", "articles_dir", "models_dir", "embed_model", "embed_backend", "chroma_url",
+                             "embed_base_url", "embed_api_model", "embed_api_key", "embed_api_batch",
                              "collection", "chunk_size", "chunk_overlap", "threads", "allowed_hosts"})
 #: Settings that make the retriever and the grounding judge (a session changing one gets its own).
 RETRIEVER_SETTINGS = ("candidates", "duplicate_threshold", "sentence_weight_id", "bm25_weight_id",

@@ -6,6 +6,7 @@ do about it, so the CLI and the UI can show it as it is, without a traceback.
 
 from index.errors import (  # re-exported: the index layer raises these
     ArticleError,
+    EmbeddingServerError,
     IndexDirectoryError,
     IndexWriteError,
     ModelError,
@@ -19,6 +20,7 @@ __all__ = [
     "IndexDirectoryError",
     "IndexWriteError",
     "ModelError",
+    "EmbeddingServerError",
     "StoreUnavailableError",
     "QuestionError",
     "FilterError",

@@ -72,6 +72,19 @@ class Settings(BaseSettings):
         "`$TANYA_MODELS_DIR/onnx/`, ~1 min, and checked against torch: the same vectors for about half the CPU) "
         "or 'torch' (sentence-transformers).",
     )
+    embed_base_url: str | None = Field(
+        default=None, description="An OpenAI-compatible embeddings server (`http://host:port/v1`: vLLM, Ollama, "
+                                  "Infinity, text-embeddings-inference, txtai) that embeds instead of this machine; "
+                                  "it must serve the model without prompts of its own (the `query: ` / `passage: ` "
+                                  "prefixes are added here). See docs/scaling.md.")
+    embed_api_model: str | None = Field(
+        default=None, json_schema_extra={"shown_default": "`TANYA_EMBED_MODEL`"},
+        description="The model name sent to that server, and recorded by the index: an index built by a server "
+                    "serving `multilingual-e5-small` under that name is read with the local model too.")
+    embed_api_key: str = Field(default="not-needed", description="The API key sent to that server.")
+    embed_api_batch: int = Field(default=32, ge=1, le=2048,
+                                 description="Texts in one request to that server (text-embeddings-inference "
+                                             "accepts 32 by default).")
     llm: str = Field(
         default=DEFAULT_LLM,
         description="'qwen2.5-coder-1.5b', 'qwen2.5-coder-0.5b' (about twice as fast, and weaker), "
@@ -181,7 +194,7 @@ class Settings(BaseSettings):
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
 
-    @field_validator("chroma_url", "llm_base_url", mode="after")
+    @field_validator("chroma_url", "llm_base_url", "embed_base_url", mode="after")
     @classmethod
     def _server_url(cls, value: str | None) -> str | None:
         """A server address must be a whole http(s) URL: "localhost:8000" would be read as a scheme."""
@@ -216,6 +229,13 @@ class Settings(BaseSettings):
     @property
     def index_path(self) -> Path:
         return self.home / "index"
+
+    @property
+    def embed_model_name(self) -> str:
+        """The embedding model's name, which the index records: the server's model name when one embeds."""
+        if self.embed_base_url:
+            return self.embed_api_model or self.embed_model
+        return self.embed_model
 
     @property
     def keyword_cache_path(self) -> Path:

@@ -12,6 +12,7 @@ The server listens on 127.0.0.1 only, on a port that was free a moment before.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import threading
@@ -59,16 +60,18 @@ def stop(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
 
 @contextlib.contextmanager
 def running_server(command: list[str], *, ready_url: str, log: Path, timeout_s: float = 90.0,
-                   headers: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+                   headers: dict[str, str] | None = None,
+                   env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
     """Run ``command`` until the block ends, once ``ready_url`` answers 200 (asked with ``headers``);
-    its output goes to ``log``.
+    its output goes to ``log``; ``env``: variables added to this process's environment.
 
     Raises RuntimeError (with the log's tail) if it exits or does not answer within ``timeout_s``.
     The process is stopped when the block ends, however it ends.
     """
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env={**os.environ, **env} if env else None)
     try:
         deadline = time.monotonic() + timeout_s
         while not _answers(ready_url, headers or {}):

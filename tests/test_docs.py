@@ -11,7 +11,8 @@ from rag.settings_reference import DOC, reference
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The documents that describe the code as it is now (docs/lab-notes.md is history: it names files that were).
-CURRENT_DOCS = ["README.md", "eval/README.md", "docs/architecture.md", "docs/operations.md", "docs/settings.md"]
+CURRENT_DOCS = ["README.md", "eval/README.md", "docs/architecture.md", "docs/operations.md", "docs/settings.md",
+                "docs/scaling.md"]
 _PATH = re.compile(r"`((?:tanya|rag|index|ui|eval|scripts|tests|docs)/[\w./-]*\w)`")
 
 
