@@ -10,7 +10,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from fake_parts import fake_bot
+from fakes import NoChatModel, fake_assistant
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "articles"
 
@@ -21,7 +21,7 @@ def page(tmp_path_factory):
 
     articles = tmp_path_factory.mktemp("page-articles")
     shutil.copy(SEEDS / "000_f6ccf7329cada5fc.txt", articles)
-    bot = fake_bot(tmp_path_factory.mktemp("page-home"), articles)
+    bot = fake_assistant(tmp_path_factory.mktemp("page-home"), articles, chat_model=NoChatModel())
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

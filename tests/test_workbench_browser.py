@@ -14,8 +14,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from fakes import fake_assistant
 from test_ui_browser import browser  # noqa: F401  (the fixture: Chromium, or a skip saying why)
-from workbench_fakes import fake_assistant
 
 QUESTION = "Siapa yang memberikan rompi antipeluru kepada Kim Jong Un?"
 SECOND = "Kapan Kim Jong Un pulang ke Korea Utara dengan kereta?"
