@@ -135,8 +135,9 @@ class Assistant:
     # Indexing ---------------------------------------------------------------------
     def index(self, paths: Sequence[Path | str] | None = None, *, rebuild: bool = False,
               progress: bool = True) -> IndexReport:
-        """Index article files (default: the articles folder). Unchanged articles are skipped."""
-        targets = [Path(p) for p in paths] if paths else [self.settings.articles_dir]
+        """Index article files (default: the articles folder, and the uploads' folder, ``settings.library_path``,
+        when that is another one). Unchanged articles are skipped."""
+        targets = [Path(p) for p in paths] if paths else self.settings.article_folders
         with self._lock:
             if rebuild:  # start clean, whatever model built the old index
                 self._store = self._open_store(reset=True)
@@ -259,12 +260,14 @@ class Assistant:
 
         with self._lock:
             removed = library.remove_article(self.store, doc_id, articles_dir=self.settings.articles_dir,
-                                             removed_dir=self.settings.home / "removed")
+                                             removed_dir=self.settings.home / "removed",
+                                             library_dir=self.settings.library_path)
         return removed
 
     def add_files(self, paths: Sequence[Path | str], *, names: Sequence[str] | None = None,
                   progress: Callable[[int, int, str], None] | None = None) -> list[FileOutcome]:
-        """Copy article files into the articles folder and index them; answers use them at once.
+        """Copy article files into the uploads' folder (``settings.library_path``: the articles folder when it
+        was set, else ``$TANYA_HOME/library``) and index them; answers use them at once.
 
         Each file is checked first (type, size, readable text): a bad file is refused
         with a reason and nothing else changes. ``names`` are the files' own names when
@@ -272,7 +275,7 @@ class Assistant:
         """
         from rag import library
 
-        return library.add_files(paths, articles_dir=self.settings.articles_dir,
+        return library.add_files(paths, articles_dir=self.settings.library_path,
                                  known=self.store.document_hashes(), names=names, progress=progress,
                                  index=lambda files: self.index(files, progress=False))
 

@@ -11,10 +11,10 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from index import ChunkStore, IndexReport, StoredChunk, load_article, load_articles
 from index.articles import MAX_ARTICLE_BYTES, SUPPORTED_SUFFIXES
@@ -23,7 +23,8 @@ from index.store import Removal
 from rag.errors import ArticleError
 
 __all__ = [
-    "ArticleInfo", "FileOutcome", "MAX_FILE_BYTES", "RemovedArticle", "SUPPORTED_SUFFIXES", "add_files",
+    "ArticleInfo", "FileOutcome", "MAX_FILE_BYTES", "OUTCOME_KEYS", "RemovedArticle", "SUPPORTED_SUFFIXES",
+    "UploadRefused", "add_files",
     "article_text", "list_articles", "remove_article",
 ]
 
@@ -48,7 +49,12 @@ class ArticleInfo:
 
 @dataclass(frozen=True)
 class FileOutcome:
-    """What adding one file did. ``status`` "refused" means nothing was changed for it."""
+    """What adding one file did. ``status`` "refused" means nothing was changed for it.
+
+    ``message`` says it in English; ``key`` and ``values`` say the same as data, for an interface that
+    speaks another language: ``key`` is one of :data:`OUTCOME_KEYS`, ``values`` fill its sentence (``name``
+    always; ``saved_as`` and ``renamed`` ("taken": another file had the name, "safe": the name was made
+    safe, "") for a file kept; ``reason``, English, for a refusal the reader gave)."""
 
     name: str
     status: Literal["added", "updated", "unchanged", "refused"]
@@ -56,6 +62,8 @@ class FileOutcome:
     doc_id: str | None = None
     #: Every article indexed from the file (one, or many for a ``.jsonl`` file).
     doc_ids: tuple[str, ...] = ()
+    key: str = ""
+    values: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -74,6 +82,25 @@ class RemovedArticle:
     chunks: int
     moved_to: Path | None = None
     kept_in: Path | None = None
+
+
+#: The kinds of :class:`FileOutcome`, each a sentence with its own values (besides ``name``).
+OUTCOME_KEYS = {
+    "added": ("saved_as", "renamed"), "updated": ("saved_as", "renamed"), "unchanged": ("saved_as", "renamed"),
+    "duplicate": ("doc_id",),
+    "many": ("articles", "added", "updated", "unchanged", "skipped", "skips", "saved_as", "renamed"),
+    "refused_type": ("suffix", "supported"), "refused_unreadable": ("error",), "refused_empty": (),
+    "refused_too_large": ("mb", "limit_mb"), "refused_unsaved": ("folder", "error"),
+    "refused_none_indexed": ("reason",), "refused": ("reason",),
+}
+
+
+class UploadRefused(ArticleError):
+    """An upload the library refuses, with its :class:`FileOutcome` key and values."""
+
+    def __init__(self, message: str, key: str, **values: Any) -> None:
+        super().__init__(message)
+        self.key, self.values = key, values
 
 
 # Reading -------------------------------------------------------------------------------
@@ -161,10 +188,12 @@ def _free_path(folder: Path, name: str) -> Path:
     return candidate
 
 
-def remove_article(store: ChunkStore, doc_id: str, *, articles_dir: Path, removed_dir: Path) -> RemovedArticle:
+def remove_article(store: ChunkStore, doc_id: str, *, articles_dir: Path, removed_dir: Path,
+                   library_dir: Path | None = None) -> RemovedArticle:
     """Drop an article's chunks from the index and record its text as removed (indexing a folder skips it,
     whichever file holds it: a duplicate under another name does not take its place). If its file is in
-    ``articles_dir`` and holds only this article, move it to ``removed_dir`` (kept, not deleted); a file
+    ``articles_dir`` (or ``library_dir``, the uploads' folder) and holds only this article, move it to
+    ``removed_dir`` (kept, not deleted); a file
     of many articles (``.jsonl``) stays, its other articles indexed. Indexing the file by name (or adding
     it again in the library) brings the article back."""
     chunks = _chunks_by_doc(store, doc_id).get(doc_id)
@@ -180,7 +209,8 @@ def remove_article(store: ChunkStore, doc_id: str, *, articles_dir: Path, remove
     source = Path(info.source_path) if info.source_path else None
     if source is not None and source.is_file() and meta.get("source_location"):
         kept_in = source  # one article of a file of many: the others stay
-    elif source is not None and source.is_file() and _inside(source, articles_dir):
+    elif source is not None and source.is_file() and any(
+            _inside(source, folder) for folder in (articles_dir, library_dir) if folder is not None):
         try:
             removed_dir.mkdir(parents=True, exist_ok=True)
             moved_to = _free_path(removed_dir, source.name)
@@ -233,23 +263,30 @@ def _check_upload(path: Path, name: str, label: str) -> tuple[bytes, str]:
     ``name`` is the name it is saved under (its type), ``label`` the name the user knows it by."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise ArticleError(f"{label}: files of type {suffix or '(none)'} cannot be indexed; "
-                           f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}.")
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise UploadRefused(f"{label}: files of type {suffix or '(none)'} cannot be indexed; supported: {supported}.",
+                            "refused_type", suffix=suffix or "(-)", supported=supported)
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise ArticleError(f"{label}: the upload cannot be read ({exc.strerror or exc}).") from None
+        raise _unreadable(label, exc) from None
     if size == 0:
-        raise ArticleError(f"{label} is empty.")
+        raise UploadRefused(f"{label} is empty.", "refused_empty")
     if size > MAX_FILE_BYTES:
-        raise ArticleError(f"{label} is {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB per article.")
+        mb, limit = f"{size / 1e6:.1f}", f"{MAX_FILE_BYTES / 1e6:.0f}"
+        raise UploadRefused(f"{label} is {mb} MB; the limit is {limit} MB per article.", "refused_too_large",
+                            mb=mb, limit_mb=limit)
     try:
         if suffix == ".jsonl":  # many articles: at least one must be usable
             _check_many(path)
         else:
             load_article(path)  # the checks indexing makes: readable text, an article left after cleaning
     except ArticleError as exc:
-        raise ArticleError(str(exc).replace(str(path), label)) from None
+        message = str(exc).replace(str(path), label)
+        if not isinstance(exc, UploadRefused):
+            raise UploadRefused(message, "refused", reason=message) from None
+        values = {k: v.replace(str(path), label) if isinstance(v, str) else v for k, v in exc.values.items()}
+        raise UploadRefused(message, exc.key, **values) from None
     data = path.read_bytes()
     return data, hashlib.sha256(data).hexdigest()[:16]
 
@@ -262,8 +299,9 @@ def _check_many(path: Path) -> None:
             return
         skipped.append(item)
     why = "; ".join(f"{s.location}: {s.reason}" for s in skipped[:3]) + (" ..." if len(skipped) > 3 else "")
-    raise ArticleError(f"{path} holds no article that can be indexed" + (f" ({why})." if why else " (it is empty).")
-                       + ' Each line must be a JSON object with the article in "text".')
+    raise UploadRefused(f"{path} holds no article that can be indexed" + (f" ({why})." if why else " (it is empty).")
+                        + ' Each line must be a JSON object with the article in "text".', "refused_none_indexed",
+                        reason=why)
 
 
 def add_files(paths: Sequence[Path | str], *, articles_dir: Path, known: dict[str, str],
@@ -286,7 +324,9 @@ def add_files(paths: Sequence[Path | str], *, articles_dir: Path, known: dict[st
         try:
             outcomes.append(_add_one(path, original, name, articles_dir, known, index))
         except ArticleError as exc:
-            outcomes.append(FileOutcome(name=original, status="refused", message=str(exc)))
+            key, values = (exc.key, exc.values) if isinstance(exc, UploadRefused) else ("refused", {"reason": str(exc)})
+            outcomes.append(FileOutcome(name=original, status="refused", message=str(exc), key=key,
+                                        values={**values, "name": original}))
     if progress:
         progress(len(files), len(files), "")
     return outcomes
@@ -300,13 +340,14 @@ def _add_one(path: Path, original: str, name: str, articles_dir: Path, known: di
             try:
                 shutil.copyfile(path, typed)
             except OSError as exc:
-                raise ArticleError(f"{original}: the upload cannot be read ({exc.strerror or exc}).") from None
+                raise _unreadable(original, exc) from None
             return _add_one(typed, original, name, articles_dir, known, index)
     data, content_hash = _check_upload(path, name, original)
     duplicate = next((doc for doc, h in known.items() if h == content_hash), None)
     if duplicate is not None:
         return FileOutcome(name=original, status="unchanged", doc_id=duplicate,
-                           message=f"{original} is already in the library (as {duplicate}); nothing changed.")
+                           message=f"{original} is already in the library (as {duplicate}); nothing changed.",
+                           key="duplicate", values={"name": original, "doc_id": duplicate})
     try:
         articles_dir.mkdir(parents=True, exist_ok=True)
         dest, present = _destination(name, data, content_hash, articles_dir, known)
@@ -315,24 +356,40 @@ def _add_one(path: Path, original: str, name: str, articles_dir: Path, known: di
             partial.write_bytes(data)
             os.replace(partial, dest)
     except OSError as exc:
-        raise ArticleError(f"Cannot save {original} into the articles folder {articles_dir} "
-                           f"({exc.strerror or exc}); set TANYA_ARTICLES_DIR to a folder you can write.") from None
+        error = str(exc.strerror or exc)
+        raise UploadRefused(f"Cannot save {original} into the library folder {articles_dir} ({error}); "
+                            "set TANYA_ARTICLES_DIR to a folder you can write.", "refused_unsaved",
+                            folder=str(articles_dir), error=error) from None
     report = index([dest])
     if dest.suffix == ".jsonl":
         return _many_added(report, dest, original, name, present)
     if report.skipped:
         if not present:
             dest.unlink(missing_ok=True)
-        raise ArticleError(report.skipped[0][1].replace(str(dest), original))
+        reason = report.skipped[0][1].replace(str(dest), original)
+        raise UploadRefused(reason, "refused", reason=reason)
     doc_id = dest.stem
     known[doc_id] = content_hash
+    kept = _kept_as(dest, name, original)
     renamed = f" (a different article is already called {name}, so it was saved as {dest.name})" \
-        if dest.name != name else f" (saved as {dest.name})" if dest.name != Path(original).name else ""
+        if kept["renamed"] == "taken" else f" (saved as {dest.name})" if kept["renamed"] else ""
     status: Literal["added", "updated", "unchanged"] = (
         "updated" if report.updated else "unchanged" if report.unchanged else "added")
     verb = {"added": "added", "updated": "updated", "unchanged": "already indexed"}[status]
     return FileOutcome(name=original, status=status, doc_id=doc_id, message=f"{original}: {verb}{renamed}.",
-                       doc_ids=(doc_id,))
+                       doc_ids=(doc_id,), key=status, values={"name": original, **kept})
+
+
+def _kept_as(dest: Path, name: str, original: str) -> dict[str, str]:
+    """The outcome's ``saved_as`` and ``renamed``: "taken" when another file had the name, "safe" when the
+    name was made safe, "" when the file kept its own name."""
+    renamed = "taken" if dest.name != name else "safe" if dest.name != Path(original).name else ""
+    return {"saved_as": dest.name, "renamed": renamed}
+
+
+def _unreadable(label: str, exc: OSError) -> UploadRefused:
+    error = str(exc.strerror or exc)
+    return UploadRefused(f"{label}: the upload cannot be read ({error}).", "refused_unreadable", error=error)
 
 
 def _many_added(report: IndexReport, dest: Path, original: str, name: str, present: bool) -> FileOutcome:
@@ -346,15 +403,21 @@ def _many_added(report: IndexReport, dest: Path, original: str, name: str, prese
     if not indexed:
         if not present:
             dest.unlink(missing_ok=True)
-        raise ArticleError(f"{original}: no article of it was indexed ({'; '.join(skips[:3])}"
-                           + (" ..." if len(skips) > 3 else "") + ").")
+        reason = "; ".join(skips[:3]) + (" ..." if len(skips) > 3 else "")
+        raise UploadRefused(f"{original}: no article of it was indexed ({reason}).", "refused_none_indexed",
+                            reason=reason)
     counts = [f"{len(ids)} {verb}" for ids, verb in ((report.added, "added"), (report.updated, "updated"),
                                                       (report.unchanged, "already indexed")) if ids]
+    kept = _kept_as(dest, name, original)
     renamed = f" (a different file is already called {name}, so it was saved as {dest.name})" \
-        if dest.name != name else f" (saved as {dest.name})" if dest.name != Path(original).name else ""
+        if kept["renamed"] == "taken" else f" (saved as {dest.name})" if kept["renamed"] else ""
     message = f"{original}: {len(indexed)} articles: {', '.join(counts)}{renamed}."
+    shown = "; ".join(skips[:5]) + (" ..." if len(skips) > 5 else "")
     if skips:
-        message += f" {len(skips)} skipped: " + "; ".join(skips[:5]) + (" ..." if len(skips) > 5 else "")
+        message += f" {len(skips)} skipped: {shown}"
     status: Literal["added", "updated", "unchanged"] = (
         "added" if report.added else "updated" if report.updated else "unchanged")
-    return FileOutcome(name=original, status=status, message=message, doc_id=indexed[0], doc_ids=tuple(indexed))
+    values = {"name": original, "articles": len(indexed), "added": len(report.added), "updated": len(report.updated),
+              "unchanged": len(report.unchanged), "skipped": len(skips), "skips": shown, **kept}
+    return FileOutcome(name=original, status=status, message=message, doc_id=indexed[0], doc_ids=tuple(indexed),
+                       key="many", values=values)

@@ -67,17 +67,52 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _assembled(spec: BuiltinGGUF, target: Path) -> bool:
+    """Whether ``target`` is the model's file, assembled and checked before (its record says so)."""
+    verified = target.with_name(target.name + ".verified.json")
+    if not (target.is_file() and verified.is_file()):
+        return False
+    try:
+        record = json.loads(verified.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    return bool(record.get("sha256") == spec.sha256 and record.get("size") == target.stat().st_size)
+
+
+@dataclass(frozen=True)
+class ModelCost:
+    """What using a built-in model costs this machine. ``size``: bytes of its GGUF file, which llama.cpp maps
+    whole into memory when it loads the model (its context cache comes on top); ``to_write``: bytes written
+    under the models folder first (0 once assembled). None where not known: its packages are not installed."""
+
+    name: str
+    path: Path
+    size: int | None
+    to_write: int | None
+
+
+def model_cost(name: str, models_dir: Path) -> ModelCost | None:
+    """What switching to the built-in model ``name`` costs, read from its files (the assembled file, else its
+    installed parts); None for a model that is not built in."""
+    spec = BUILTIN_LLMS.get(name)
+    if spec is None:
+        return None
+    target = models_dir / spec.filename
+    if _assembled(spec, target):
+        return ModelCost(name, target, target.stat().st_size, 0)
+    try:
+        size: int | None = sum(_part_path(m, spec.name).stat().st_size for m in spec.part_modules)
+    except ModelError:
+        size = None
+    return ModelCost(name, target, size, size)
+
+
 def assemble_gguf(spec: BuiltinGGUF, models_dir: Path, progress: bool = True) -> Path:
     """The built-in model's GGUF file under ``models_dir``, concatenated and checked on first use."""
     target = models_dir / spec.filename
     verified = target.with_name(target.name + ".verified.json")
-    if target.is_file() and verified.is_file():
-        try:
-            record = json.loads(verified.read_text(encoding="utf-8"))
-        except ValueError:
-            record = {}
-        if record.get("sha256") == spec.sha256 and record.get("size") == target.stat().st_size:
-            return target
+    if _assembled(spec, target):
+        return target
     parts = [_part_path(m, spec.name) for m in spec.part_modules]
     total = sum(p.stat().st_size for p in parts)
     models_dir.mkdir(parents=True, exist_ok=True)

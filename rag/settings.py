@@ -25,6 +25,8 @@ from index.embedding import DEFAULT_BACKEND
 from rag.errors import SettingsError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The articles that come with the program (in its own folder, under version control).
+BUNDLED_ARTICLES = REPO_ROOT / "data" / "articles"
 
 #: Names of the built-in models (anything else is a path, a Hugging Face name or a server).
 DEFAULT_EMBED_MODEL = "multilingual-e5-small"
@@ -55,8 +57,10 @@ class Settings(BaseSettings):
         json_schema_extra={"shown_default": "`~/.local/share/tanya-berita` (`$XDG_DATA_HOME/tanya-berita`)"},
         description="The data folder: `index/` (Chroma, and the saved BM25 index in `index/bm25/<collection>/`), "
                     "`models/`, and with a Chroma server `cache/bm25/`.")
-    articles_dir: Path = Field(default=REPO_ROOT / "data" / "articles",
-                               description="What `tanya index` and the first question index.")
+    articles_dir: Path = Field(default=BUNDLED_ARTICLES,
+                               description="What `tanya index` and the first question index. Set, it is also where "
+                                           "uploads from the page are saved; unset (the bundled articles), uploads "
+                                           "go to `$TANYA_HOME/library`, which is indexed with it.")
     models_dir: Path | None = Field(default=None,
                                     description="Converted and assembled models (unset: `$TANYA_HOME/models`).")
 
@@ -225,6 +229,21 @@ class Settings(BaseSettings):
     @property
     def models_path(self) -> Path:
         return self.models_dir or self.home / "models"
+
+    @property
+    def library_path(self) -> Path:
+        """Where the page's uploads are saved: the articles folder when it was set (``TANYA_ARTICLES_DIR``),
+        else ``$TANYA_HOME/library``, not the program's own folder of bundled articles."""
+        bundled = self.articles_dir.resolve() == BUNDLED_ARTICLES.resolve()
+        return self.home / "library" if bundled else self.articles_dir
+
+    @property
+    def article_folders(self) -> list[Path]:
+        """What indexing with no paths reads: the articles folder and the uploads' folder, when that is
+        another one and exists."""
+        library = self.library_path
+        extra = [library] if library != self.articles_dir and library.is_dir() else []
+        return [self.articles_dir, *extra]
 
     @property
     def index_path(self) -> Path:

@@ -77,7 +77,7 @@ def main() -> int:
             page.screenshot(path=str(args.out / "chat-abstention.png"))
 
             page.get_by_role("tab", name="Library").click()
-            page.locator("#tb-library-table").get_by_text("Pulang ke Korut").first.click()
+            page.locator("#tb-library-table").get_by_role("gridcell").filter(has_text="Pulang ke Korut").first.click()
             page.locator("#tb-preview h3").wait_for()
             page.wait_for_timeout(800)
             page.screenshot(path=str(args.out / "library.png"))

@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("index", help="index article files (default: the articles folder)")
+    p = sub.add_parser("index", help="index article files (default: the articles folder and the uploads' library)")
     p.add_argument("paths", nargs="*", type=Path, help="article files or folders")
     p.add_argument("--rebuild", action="store_true", help="drop the whole index first")
 

@@ -7,7 +7,7 @@ import re
 import threading
 
 import pytest
-from fakes import QUESTION, Failing, Slow, fake_assistant
+from fakes import QUESTION, QuotingModel, fake_assistant
 
 from rag import Assistant, Checking, Final, LLMError
 
@@ -50,7 +50,7 @@ def test_an_abstention_logs_its_reason_and_the_language(bot, caplog):
 
 def test_a_stopped_question_logs_that_it_stopped(bot, caplog):
     caplog.set_level(logging.INFO, logger=LOGGER)
-    slow = Assistant(bot.settings, embedder=bot.embedder, store=bot.store, chat_model=Slow())
+    slow = Assistant(bot.settings, embedder=bot.embedder, store=bot.store, chat_model=QuotingModel(endless=True))
     stop = threading.Event()
     events = []
     for event in slow.events(QUESTION, stop=stop):
@@ -64,7 +64,7 @@ def test_a_stopped_question_logs_that_it_stopped(bot, caplog):
 
 def test_a_question_the_caller_leaves_logs_that_it_stopped(bot, caplog):
     caplog.set_level(logging.INFO, logger=LOGGER)
-    slow = Assistant(bot.settings, embedder=bot.embedder, store=bot.store, chat_model=Slow())
+    slow = Assistant(bot.settings, embedder=bot.embedder, store=bot.store, chat_model=QuotingModel(endless=True))
     events = slow.events(QUESTION)
     assert isinstance(next(e for e in events if isinstance(e, Checking)), Checking)
     events.close()
@@ -75,7 +75,7 @@ def test_a_question_the_caller_leaves_logs_that_it_stopped(bot, caplog):
 
 def test_a_failure_logs_its_error(bot, caplog):
     caplog.set_level(logging.INFO, logger=LOGGER)
-    failing = Assistant(bot.settings, embedder=bot.embedder, store=bot.store, chat_model=Failing(after=1))
+    failing = Assistant(bot.settings, embedder=bot.embedder, store=bot.store, chat_model=QuotingModel(fail_after=1))
     with pytest.raises(LLMError):
         failing.ask(QUESTION)
     [line] = _lines(caplog)

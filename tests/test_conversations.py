@@ -15,7 +15,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from workbench_fakes import fake_assistant
+from fakes import fake_assistant
 
 from rag import ConversationError, ConversationStore, TurnStatus
 from rag.answer_record import RecordError, answer_from_record, answer_to_record

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import chromadb.errors
 import pytest
-from fake_parts import FakeEmbedder
+from fakes import WordEmbedder
 
 from index import ChunkStore, document_states, index_articles
 from rag.errors import IndexWriteError, TanyaError
@@ -30,7 +30,7 @@ def test_a_full_disk_is_said_in_words_and_what_was_indexed_stays(tmp_path, seed_
     store = ChunkStore.open(path=tmp_path / "index", embed_model="fake")
     _fill_disk_after(monkeypatch, writes=2)
     with pytest.raises(IndexWriteError) as caught:
-        index_articles([seed_articles], store, FakeEmbedder(), progress=False, embed_batch=8)
+        index_articles([seed_articles], store, WordEmbedder(), progress=False, embed_batch=8)
     message = str(caught.value)
     assert isinstance(caught.value, TanyaError)
     assert "disk holding the index" in message and "is full" in message and str(tmp_path / "index") in message
@@ -42,7 +42,7 @@ def test_a_full_disk_is_said_in_words_and_what_was_indexed_stays(tmp_path, seed_
     chunks_before = store.count()
 
     monkeypatch.undo()  # space freed: the next run finishes and keeps what was there
-    report = index_articles([seed_articles], store, FakeEmbedder(), progress=False, embed_batch=8)
+    report = index_articles([seed_articles], store, WordEmbedder(), progress=False, embed_batch=8)
     assert set(report.unchanged) == set(written)
     assert len(report.added) == len(list(seed_articles.glob("*.txt"))) - len(written)
     assert store.count() > chunks_before and all(s.complete for s in document_states(store).values())
@@ -56,4 +56,4 @@ def test_other_write_failures_are_not_called_a_full_disk(tmp_path, seed_articles
 
     monkeypatch.setattr(ChunkStore, "_replace_documents", broken)
     with pytest.raises(chromadb.errors.InternalError):
-        index_articles([seed_articles], store, FakeEmbedder(), progress=False)
+        index_articles([seed_articles], store, WordEmbedder(), progress=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from workbench_fakes import fake_assistant
+from fakes import fake_assistant
 
 from rag import ConversationStore, TurnStatus, answer_json, answer_markdown, conversation_json, conversation_markdown
 from rag.answer import Answer, Citation

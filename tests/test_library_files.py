@@ -1,6 +1,6 @@
 """The library with files of many articles, duplicates and odd names, through the public API.
 
-A fake embedder (vectors of the text) and a chat model that must not be called: only what is indexed,
+Fake models (tests/fakes.py): word vectors and a chat model that must not be called: only what is indexed,
 removed and reported matters here, and no model is loaded.
 """
 
@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fake_parts import fake_bot
+from fakes import NoChatModel, fake_assistant
 
 from rag import ArticleError
 from rag.library import safe_name
@@ -50,7 +50,7 @@ def _ids(bot) -> set[str]:
 def test_removing_one_article_of_a_jsonl_file_keeps_the_others(folder, tmp_path):
     feed = folder / "feed.jsonl"
     feed.write_text("\n".join(_line(t, x) for t, x in ARTICLES) + "\n", encoding="utf-8")
-    bot = fake_bot(tmp_path / "home", folder)
+    bot = fake_assistant(tmp_path / "home", folder, chat_model=NoChatModel())
     assert _ids(bot) == {ONE, "feed-1", "feed-2", "feed-3"}
 
     removed = bot.remove_article("feed-2")
@@ -66,7 +66,7 @@ def test_removing_one_article_of_a_jsonl_file_keeps_the_others(folder, tmp_path)
 
 def test_a_removed_article_does_not_come_back_under_a_duplicates_name(folder, tmp_path):
     shutil.copy(folder / f"{ONE}.txt", folder / "salinan.txt")  # the same article under another name
-    bot = fake_bot(tmp_path / "home", folder)
+    bot = fake_assistant(tmp_path / "home", folder, chat_model=NoChatModel())
     assert _ids(bot) == {ONE}  # the copy is a duplicate, indexed once
 
     bot.remove_article(ONE)
@@ -77,7 +77,7 @@ def test_a_removed_article_does_not_come_back_under_a_duplicates_name(folder, tm
 
 
 def test_adding_a_removed_article_again_brings_it_back(folder, tmp_path):
-    bot = fake_bot(tmp_path / "home", folder)
+    bot = fake_assistant(tmp_path / "home", folder, chat_model=NoChatModel())
     removed = bot.remove_article(ONE)
     assert removed.moved_to is not None and removed.moved_to.is_file()
     [outcome] = bot.add_files([removed.moved_to])  # the user adds it back on purpose
@@ -88,7 +88,7 @@ def test_adding_a_removed_article_again_brings_it_back(folder, tmp_path):
 
 
 def test_a_jsonl_upload_indexes_every_article_and_reports_bad_lines(folder, tmp_path):
-    bot = fake_bot(tmp_path / "home", folder)
+    bot = fake_assistant(tmp_path / "home", folder, chat_model=NoChatModel())
     upload = tmp_path / "kiriman.jsonl"
     lines = [_line(t, x, url=f"https://berita.example/{n}") for n, (t, x) in enumerate(ARTICLES)]
     upload.write_text("\n".join(lines[:2] + ["{not json", json.dumps({"title": "tanpa teks"})] + lines[2:]) + "\n",
@@ -108,7 +108,7 @@ def test_a_jsonl_upload_indexes_every_article_and_reports_bad_lines(folder, tmp_
 
 
 def test_a_jsonl_upload_with_no_usable_article_is_refused_and_not_kept(folder, tmp_path):
-    bot = fake_bot(tmp_path / "home", folder)
+    bot = fake_assistant(tmp_path / "home", folder, chat_model=NoChatModel())
     upload = tmp_path / "rusak.jsonl"
     upload.write_text("{not json\n[1, 2]\n", encoding="utf-8")
     before = sorted(folder.iterdir())
@@ -125,7 +125,7 @@ def test_safe_name_of_a_name_that_is_only_an_extension(name, saved):
 
 
 def test_a_file_named_only_by_its_extension_is_added_with_a_name(folder, tmp_path):
-    bot = fake_bot(tmp_path / "home", folder)
+    bot = fake_assistant(tmp_path / "home", folder, chat_model=NoChatModel())
     upload = tmp_path / "upload" / ".txt"  # as the page hands it over: the user's own name
     upload.parent.mkdir()
     shutil.copy(SEEDS / f"{TWO}.txt", upload)
@@ -136,7 +136,7 @@ def test_a_file_named_only_by_its_extension_is_added_with_a_name(folder, tmp_pat
 
 
 def test_a_file_with_an_unsupported_hidden_name_says_why(folder, tmp_path):
-    bot = fake_bot(tmp_path / "home", folder)
+    bot = fake_assistant(tmp_path / "home", folder, chat_model=NoChatModel())
     upload = tmp_path / ".bashrc"
     upload.write_text("export PATH=/bin\n", encoding="utf-8")
     [outcome] = bot.add_files([upload])
@@ -144,6 +144,6 @@ def test_a_file_with_an_unsupported_hidden_name_says_why(folder, tmp_path):
 
 
 def test_removing_an_unknown_article_is_a_readable_error(folder, tmp_path):
-    bot = fake_bot(tmp_path / "home", folder)
+    bot = fake_assistant(tmp_path / "home", folder, chat_model=NoChatModel())
     with pytest.raises(ArticleError, match="not in the library"):
         bot.remove_article("tidak-ada")

@@ -57,3 +57,24 @@ def test_resolve_gguf_rejects_unknown_names_and_non_gguf_files(tmp_path):
 def test_smollm2_is_found_without_importing_its_package(tmp_path):
     path = resolve_gguf("smollm2-135m", tmp_path)
     assert path.is_file() and path.read_bytes()[:4] == b"GGUF"
+
+
+def test_the_cost_of_a_model_is_read_from_its_parts_then_from_its_file(tmp_path, monkeypatch):
+    from rag import model_files
+    from rag.model_files import model_cost
+
+    chunks = [b"GGUF" + b"a" * 996, b"b" * 500]
+    whole = b"".join(chunks)
+    spec = BuiltinGGUF("fake", "fake.gguf", _fake_parts(tmp_path, monkeypatch, chunks),
+                       hashlib.sha256(whole).hexdigest(), None, "test")
+    monkeypatch.setitem(model_files.BUILTIN_LLMS, "fake", spec)
+    models = tmp_path / "models"
+    before = model_cost("fake", models)
+    assert (before.size, before.to_write, before.path) == (1500, 1500, models / "fake.gguf")  # to be assembled
+    assemble_gguf(spec, models, progress=False)
+    after = model_cost("fake", models)
+    assert (after.size, after.to_write) == (1500, 0)  # on disk already: memory only
+    assert model_cost("gpt-17", models) is None  # not a built-in model: nothing to say
+    missing = BuiltinGGUF("gone", "gone.gguf", ("no_such_part_module_xyz",), None, None, "t")
+    monkeypatch.setitem(model_files.BUILTIN_LLMS, "gone", missing)
+    assert model_cost("gone", models).size is None  # its packages are not installed

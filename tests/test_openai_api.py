@@ -14,7 +14,7 @@ import time
 import httpx
 import openai
 import pytest
-from fakes import QUESTION, Failing, Slow, fake_assistant
+from fakes import QUESTION, QuotingModel, fake_assistant
 from servers import serving_in_thread
 
 EVIDENCE = "Oleg Kozhemyako bahkan memberi Kim rompi antipeluru"
@@ -164,7 +164,7 @@ def test_requests_the_api_cannot_take_are_refused_with_openai_bodies(url):
 def test_a_failing_language_model_is_a_502_before_the_answer_begins(bot, stream):
     from ui.openai_api import build_api
 
-    with serving_in_thread(build_api(_variant(bot, Failing(after=0)))) as base, \
+    with serving_in_thread(build_api(_variant(bot, QuotingModel(fail_after=0)))) as base, \
             pytest.raises(openai.InternalServerError) as caught:
         _ask(_client(f"{base}/v1"), stream=stream)
     assert caught.value.status_code == 502 and caught.value.code == "LLMError"
@@ -174,7 +174,7 @@ def test_a_failing_language_model_is_a_502_before_the_answer_begins(bot, stream)
 def test_a_failure_after_a_stream_began_is_an_error_event(bot):
     from ui.openai_api import build_api
 
-    with serving_in_thread(build_api(_variant(bot, Failing(after=2)))) as base:
+    with serving_in_thread(build_api(_variant(bot, QuotingModel(fail_after=2)))) as base:
         stream = _ask(_client(f"{base}/v1"), stream=True)
         with pytest.raises(openai.APIError, match="http://gpu:8000/v1 failed") as caught:
             list(stream)
@@ -184,7 +184,7 @@ def test_a_failure_after_a_stream_began_is_an_error_event(bot):
 def test_a_client_that_goes_away_stops_the_model(bot):
     from ui.openai_api import build_api
 
-    model = Slow()
+    model = QuotingModel(endless=True)
     with serving_in_thread(build_api(_variant(bot, model))) as base:
         body = {"model": MODEL, "stream": True, "messages": [{"role": "user", "content": QUESTION}]}
         with httpx.stream("POST", f"{base}/v1/chat/completions", json=body, timeout=30) as response:

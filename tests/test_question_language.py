@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fake_parts import fake_bot
+from fakes import NoChatModel, fake_assistant
 
 from rag.abstention import Reason
 from rag.answering import AnswerPipeline, Final
@@ -72,7 +72,7 @@ def test_the_assistant_says_so_without_calling_the_model(tmp_path):
     articles = tmp_path / "articles"
     articles.mkdir()
     shutil.copy(DATA / "articles" / "000_f6ccf7329cada5fc.txt", articles)
-    bot = fake_bot(tmp_path / "home", articles)  # its chat model fails the test if called
+    bot = fake_assistant(tmp_path / "home", articles, chat_model=NoChatModel())  # fails the test if called
     answer = bot.ask("谁给了金正恩防弹背心？")
     assert answer.abstention is Reason.UNSUPPORTED_LANGUAGE and "Chinese" in answer.text
     assert "abstained: the question is in Chinese, not Indonesian or English" in answer.notes

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fakes import WordEmbedder
 
 from index import Chunk, ChunkStore, index_articles
 from index.keyword_index import IDS_FILE, META_FILE, BM25Index, SavedKeywordIndex
@@ -32,26 +33,13 @@ QUESTIONS = ["rompi antipeluru Kim", "kereta lapis baja", "Vladivostok", "banjir
 NEW_WORD = "zamrudkhatulistiwa"
 
 
-class FakeEmbedder:
-    """Deterministic unit vectors of the text."""
-
-    dimension = 8
-
-    def embed_passages(self, texts, batch_size=16):
-        rows = [np.random.default_rng(sum(map(ord, t)) * 7919 + len(t)).normal(size=8) for t in texts]
-        return np.asarray([r / np.linalg.norm(r) for r in rows], dtype=np.float32).reshape(len(texts), 8)
-
-    def embed_queries(self, texts):
-        return self.embed_passages(texts)
-
-
 @pytest.fixture()
 def index_path(tmp_path, seed_articles) -> Path:
     """An index folder with the seed articles (fake vectors), without the keyword index that indexing them
     saved: each test here says when one is built."""
     path = tmp_path / "index"
     store = ChunkStore.open(path=path, embed_model=MODEL)
-    index_articles([seed_articles], store, FakeEmbedder(), progress=False)
+    index_articles([seed_articles], store, WordEmbedder(), progress=False)
     assert SavedKeywordIndex(store.keyword_dir).is_current(store.generation())  # the run saved it at its end
     shutil.rmtree(store.keyword_dir)
     return path
@@ -93,7 +81,7 @@ def edit_first_chunk(store: ChunkStore, extra: str) -> str:
     article's text that does not change its chunk count). Returns the chunk's id."""
     doc_id = sorted(store.document_hashes())[0]
     old = store.all_chunks({"doc_id": doc_id})
-    vectors = FakeEmbedder().embed_passages([c.text for c in old])
+    vectors = WordEmbedder().embed_passages([c.text for c in old])
     changed = [Chunk(id=c.id, doc_id=doc_id, position=int(c.metadata["position"]),
                      text=c.text + (f" {extra}" if n == 0 else ""), metadata=c.metadata, sentences=(c.text,))
                for n, c in enumerate(old)]
@@ -122,7 +110,7 @@ def test_the_index_is_saved_in_the_index_folder_and_a_fresh_process_loads_it(ind
 def test_a_retriever_in_a_fresh_process_loads_it_and_finds_the_same_passages(index_path, builds):
     assert open_store(index_path).refresh_keyword_index()  # built and saved (none was saved)
     assert len(builds) == 1
-    retriever = HybridRetriever(open_store(index_path), FakeEmbedder())
+    retriever = HybridRetriever(open_store(index_path), WordEmbedder())
     found = [[p.id for p in retriever.retrieve(q, 5, "id", mode="bm25")] for q in QUESTIONS]
     assert len(builds) == 1 and any(found)
     expected = in_memory(retriever.store)
@@ -130,7 +118,7 @@ def test_a_retriever_in_a_fresh_process_loads_it_and_finds_the_same_passages(ind
 
 
 def test_an_article_edited_with_the_same_chunk_ids_makes_the_saved_index_stale(index_path, builds):
-    reader = HybridRetriever(open_store(index_path), FakeEmbedder())
+    reader = HybridRetriever(open_store(index_path), WordEmbedder())
     assert reader.retrieve(NEW_WORD, 3, "id", mode="bm25") == []
     saved = SavedKeywordIndex(reader.store.keyword_dir)
     ids_before = reader.store.ids()
@@ -159,14 +147,14 @@ def test_removing_and_adding_articles_make_the_saved_index_stale(index_path, see
     extra.mkdir()
     (extra / "baru.txt").write_text(f"Berita Baru\n\nKota itu dijuluki {NEW_WORD} oleh warganya pada Senin.\n",
                                     encoding="utf-8")
-    index_articles([extra], open_store(index_path), FakeEmbedder(), progress=False)
+    index_articles([extra], open_store(index_path), WordEmbedder(), progress=False)
     assert SavedKeywordIndex(writer.keyword_dir).is_current(writer.generation())  # rebuilt by the run
     after_adding = open_store(index_path).keyword_index()
     assert after_adding.search(NEW_WORD, 3)[0][0].startswith("baru#") and len(builds) == 3
 
 
 def test_a_write_by_another_process_is_seen_on_the_next_question(index_path):
-    reader = HybridRetriever(open_store(index_path), FakeEmbedder())
+    reader = HybridRetriever(open_store(index_path), WordEmbedder())
     assert reader.retrieve(NEW_WORD, 3, "id", mode="bm25") == []
     script = (f"import sys; sys.path[:0] = [{str(REPO)!r}, {str(REPO / 'tests')!r}]\n"
               "from pathlib import Path\n"
@@ -274,7 +262,7 @@ def test_rebuild_and_wipe_leave_no_saved_index(index_path, seed_articles, builds
     assert not store.keyword_dir.exists() and (index_path / "tanya-index.json").is_file()
     assert open_store(index_path).count() == 0  # the folder is still an index (the marker check passes)
 
-    bot = Assistant(load_settings(home=tmp_path / "home", articles_dir=seed_articles), embedder=FakeEmbedder())
+    bot = Assistant(load_settings(home=tmp_path / "home", articles_dir=seed_articles), embedder=WordEmbedder())
     bot.index(progress=False)  # `tanya index`: leaves a saved keyword index for the next process
     saved = SavedKeywordIndex(bot.store.keyword_dir)
     assert saved.is_current(bot.store.generation())
@@ -289,7 +277,7 @@ def test_indexing_nothing_new_keeps_the_saved_index(index_path, seed_articles, b
     store = open_store(index_path)
     assert store.refresh_keyword_index()
     generation = store.generation()
-    report = index_articles([seed_articles], store, FakeEmbedder(), progress=False)
+    report = index_articles([seed_articles], store, WordEmbedder(), progress=False)
     assert report.chunks_written == 0 and not report.removed
     assert store.generation() == generation and not store.refresh_keyword_index() and len(builds) == 1
 
@@ -301,12 +289,12 @@ def test_the_write_path_keeps_it_current_once_a_run_not_once_a_batch(index_path,
     for n in range(3):
         (extra / f"baru-{n}.txt").write_text(f"Berita Baru {n}\n\nKota {n} dijuluki {NEW_WORD} oleh warganya.\n",
                                              encoding="utf-8")
-    index_articles([extra], store, FakeEmbedder(), progress=False, embed_batch=1)  # one batch a document
+    index_articles([extra], store, WordEmbedder(), progress=False, embed_batch=1)  # one batch a document
     saved = SavedKeywordIndex(store.keyword_dir)
     assert len(builds) == 1 and saved.is_current(store.generation())
     for n in range(2):
         (extra / f"baru-{n}.txt").unlink()
-    report = index_articles([extra], store, FakeEmbedder(), progress=False)  # two removals on its way
+    report = index_articles([extra], store, WordEmbedder(), progress=False)  # two removals on its way
     assert len(report.removed) == 2 and len(builds) == 2 and saved.is_current(store.generation())
     # A store answering questions holds an index: a write replaces it, so the next question does not build.
     held = store.keyword_index()
@@ -319,7 +307,7 @@ def test_the_write_path_keeps_it_current_once_a_run_not_once_a_batch(index_path,
 
 
 def test_a_question_asks_the_store_for_its_generation_once_and_never_counts(index_path, monkeypatch):
-    retriever = HybridRetriever(open_store(index_path), FakeEmbedder())
+    retriever = HybridRetriever(open_store(index_path), WordEmbedder())
     retriever.retrieve("kereta lapis baja", 4, "id")  # loads or builds the keyword index
     calls: list[str] = []
     for name in ("count", "generation"):
@@ -332,11 +320,11 @@ def test_a_question_asks_the_store_for_its_generation_once_and_never_counts(inde
 
 def test_queries_asking_for_more_than_the_store_holds(tmp_path):
     store = ChunkStore.open(path=tmp_path / "index", embed_model=MODEL)
-    vector = FakeEmbedder().embed_queries(["apa"])[0]
+    vector = WordEmbedder().embed_queries(["apa"])[0]
     assert store.query(vector, 50) == [] and store.query_sentences(vector, 50) == []
     chunks = [Chunk(id=f"a#{n:04d}", doc_id="a", position=n, text=f"Kalimat nomor {n}.",
                     metadata={"doc_id": "a", "position": n}, sentences=(f"Kalimat nomor {n}.",)) for n in range(3)]
-    vectors = FakeEmbedder().embed_passages([c.text for c in chunks])
+    vectors = WordEmbedder().embed_passages([c.text for c in chunks])
     store.replace_document("a", chunks, vectors, vectors)
     assert len(store.query(vector, 50)) == 3 and len(store.query_sentences(vector, 50)) == 3
     assert store.query(vector, 50, where={"doc_id": "b"}) == []

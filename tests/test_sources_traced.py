@@ -7,8 +7,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from fakes import fake_assistant
 from pdf_maker import make_pdf
-from workbench_fakes import fake_assistant
 
 from index import ChunkStore, index_articles
 from index.articles import load_article
@@ -89,7 +89,7 @@ def test_a_pdf_citation_carries_its_page(bot):
 
 def test_an_index_built_before_pages_is_brought_up_to_date(tmp_path, library):
     """A PDF's content hash counts its pages, so an index made before chunks had pages re-indexes it."""
-    from workbench_fakes import WordEmbedder
+    from fakes import WordEmbedder
 
     store = ChunkStore.open(path=tmp_path / "index", embed_model="fake")
     index_articles([library / "laporan.pdf"], store, WordEmbedder(), progress=False)

@@ -12,18 +12,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fakes import WordEmbedder
 
 import index.store as store_module
 from index import ChunkStore, document_states, index_articles
 from index.building import DocumentState
-
-
-class FakeEmbedder:
-    """Deterministic unit vectors of the text."""
-
-    def embed_passages(self, texts, batch_size=16):
-        rows = [np.random.default_rng(sum(map(ord, t)) * 7919 + len(t)).normal(size=4) for t in texts]
-        return np.asarray([r / np.linalg.norm(r) for r in rows], dtype=np.float32).reshape(len(texts), 4)
 
 
 class CountingCollection:
@@ -48,7 +41,7 @@ class CountingCollection:
 def store(tmp_path, seed_articles) -> ChunkStore:
     """The seed articles, indexed with fake vectors: some tens of chunks, a few hundred sentences."""
     store = ChunkStore.open(path=tmp_path / "index", embed_model="fake")
-    index_articles([seed_articles], store, FakeEmbedder(), progress=False)
+    index_articles([seed_articles], store, WordEmbedder(), progress=False)
     return store
 
 
@@ -123,7 +116,7 @@ def test_a_write_between_pages_loses_no_row_that_stays(store, monkeypatch):
         if calls == 2:  # after the ids and the first page
             meta = col.get(ids=[order[1]], include=["metadatas"])["metadatas"][0]
             col.delete(ids=sorted(removed))
-            col.add(ids=["zz-new#000"], embeddings=[[1.0, 0.0, 0.0, 0.0]], documents=["baru"],
+            col.add(ids=["zz-new#000"], embeddings=WordEmbedder().embed_passages(["baru"]).tolist(), documents=["baru"],
                     metadatas=[{**meta, "doc_id": "zz-new"}])
 
     monkeypatch.setattr(store, "_collection", CountingCollection(col, between=write))

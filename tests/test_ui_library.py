@@ -10,7 +10,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from fake_parts import fake_bot
+from fakes import NoChatModel, fake_assistant
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "articles"
 
@@ -21,7 +21,7 @@ def page(tmp_path_factory):
 
     articles = tmp_path_factory.mktemp("page-articles")
     shutil.copy(SEEDS / "000_f6ccf7329cada5fc.txt", articles)
-    bot = fake_bot(tmp_path_factory.mktemp("page-home"), articles)
+    bot = fake_assistant(tmp_path_factory.mktemp("page-home"), articles, chat_model=NoChatModel())
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -45,7 +45,7 @@ def test_a_file_named_only_by_its_extension_is_added_not_an_error(client, page, 
     message, summary, table, _choices, _files = client.predict([handle_file(str(upload))], "en",
                                                                api_name="/add_files")
     assert message == "- ✓ .txt: added (saved as article.txt)."
-    assert "article" in [row[-1] for row in table["data"]]
+    assert "article" in {a.doc_id for a in page[0].articles()} and len(table["data"][0]) == 4  # titles, no ids
 
 
 def test_an_unsupported_file_is_refused_with_its_reason_and_the_others_are_added(client, page, tmp_path):
@@ -70,8 +70,8 @@ def test_a_jsonl_upload_then_removing_one_of_its_articles(client, page, tmp_path
                                 for n in (1, 2, 3)) + "\n", encoding="utf-8")
     message, _summary, table, *_ = client.predict([handle_file(str(upload))], "en", api_name="/add_files")
     assert message == "- ✓ kiriman.jsonl: 3 articles: 3 added."
-    ids = [row[-1] for row in table["data"]]
-    assert {"kiriman-1", "kiriman-2", "kiriman-3"} <= set(ids)
+    assert {"Berita 1", "Berita 2", "Berita 3"} <= {row[0] for row in table["data"]}
+    assert {"kiriman-1", "kiriman-2", "kiriman-3"} <= {a.doc_id for a in bot.articles()}
 
     message, _summary, table, *_ = client.predict("kiriman-2", "en", api_name="/remove_article")
     assert "holds other articles too: the file stays" in message

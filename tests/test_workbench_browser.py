@@ -14,8 +14,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from fakes import fake_assistant
 from test_ui_browser import browser  # noqa: F401  (the fixture: Chromium, or a skip saying why)
-from workbench_fakes import fake_assistant
 
 QUESTION = "Siapa yang memberikan rompi antipeluru kepada Kim Jong Un?"
 SECOND = "Kapan Kim Jong Un pulang ke Korea Utara dengan kereta?"
@@ -229,13 +229,15 @@ def test_a_restricted_question_cites_only_the_chosen_articles(page, server):
 
 
 def _foreign(lang: str) -> list[str]:
-    """The interface texts of the other language that this one does not share (placeholders cut off)."""
+    """The interface texts of the other language that this one does not share: each piece between placeholders
+    (a text that begins with its file's name is checked too)."""
     from ui.texts import TEXTS
 
-    other = "en" if lang == "id" else "id"
-    own = set(TEXTS[lang].values())
-    texts = {text.split("{")[0].split("<br>")[0].strip(" *(:") for text in TEXTS[other].values() if text not in own}
-    return sorted(text for text in texts if len(text) >= 4)
+    def pieces(language: str) -> set[str]:
+        return {piece.strip(" *():;.,`") for text in TEXTS[language].values()
+                for piece in re.split(r"\{[^}]*\}|<br>", text)}
+
+    return sorted(piece for piece in pieces("en" if lang == "id" else "id") - pieces(lang) if len(piece) >= 4)
 
 
 #: Names the page shows in their own language whatever the interface's: the product, the language switch.
@@ -267,9 +269,30 @@ def _assert_only(page, lang: str) -> None:
     page.get_by_role("tab", name=tabs[0]).click()
 
 
-def test_the_interface_in_one_language_at_a_time(page):
+def _upload(page, tmp_path) -> None:
+    """Add three files in the Library tab: an article, a file of no supported type, and one the reader
+    refuses (a .docx that is not one): each says what happened to it, the last with the reader's reason."""
     from playwright.sync_api import expect
 
+    files = {"pelabuhan.txt": "Pelabuhan Baru Diresmikan di Sulawesi\n\nPelabuhan peti kemas baru di Bitung "
+                              "diresmikan pekan ini dan siap melayani kapal besar.\n",
+             "catatan.xyz": "bukan artikel\n", "laporan.docx": "PK not a Word document"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#tb-upload input[type=file]").set_input_files([str(tmp_path / n) for n in files])
+    page.locator("#tb-add").click()
+    expect(page.locator("#tb-add-result li")).to_have_count(3, timeout=TIMEOUT_MS)
+    expect(page.locator("#tb-add-result")).to_contain_text("pelabuhan.txt: added.")
+    expect(page.locator("#tb-add-result")).to_contain_text("catatan.xyz: files of type .xyz cannot be indexed")
+    expect(page.locator("#tb-add-result")).to_contain_text("laporan.docx is not a readable Word (.docx) document")
+    page.get_by_role("tab", name="Chat").click()
+
+
+def test_the_interface_in_one_language_at_a_time(page, tmp_path):
+    from playwright.sync_api import expect
+
+    _upload(page, tmp_path)  # the Library tab with the results of an upload, said in each language below
     page.locator("#tb-choose-sources").get_by_text("Choose sources").click()  # its labels are on the page too
     _assert_only(page, "en")
     page.get_by_role("tab", name="Library").click()
@@ -281,6 +304,13 @@ def test_the_interface_in_one_language_at_a_time(page):
     _assert_only(page, "id")
     page.get_by_role("tab", name="Pustaka").click()
     expect(page.locator("#tb-upload")).to_contain_text("Letakkan File di Sini", timeout=TIMEOUT_MS)
+    result = page.locator("#tb-add-result")  # the upload's results, said again in Indonesian
+    expect(result).to_contain_text("pelabuhan.txt: ditambahkan.")
+    expect(result).to_contain_text("catatan.xyz: berkas berjenis .xyz tidak bisa diindeks")
+    expect(result).to_contain_text("laporan.docx tidak bisa diindeks sebagai artikel.")
+    assert "not a readable Word" not in result.inner_text()  # the reader's English reason is folded away...
+    result.locator("summary").click()
+    expect(result.locator("details")).to_contain_text("not a readable Word")  # ...one click from view
     expect(page.locator("footer")).to_contain_text("Gunakan melalui API")
 
     page.reload()  # the choice is remembered in this browser
@@ -348,3 +378,45 @@ def test_no_frame_of_the_page_shows_what_the_check_drops(page, server):
     assert frames and any("hecking" in f for f in frames)  # the page said it was checking
     assert not [f for f in frames if "NOT_IN_SOURCES" in f or "tank" in f]
     assert "tank" not in final and "NOT_IN_SOURCES" not in final
+
+
+def test_the_library_shows_titles_without_ids_and_its_search_box_filters_them(page):
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Library").click()
+    table = page.locator("#tb-library-table")
+    expect(table).to_contain_text("Pulang ke Korut", timeout=TIMEOUT_MS)
+    expect(table.get_by_role("columnheader")).to_have_count(4)
+    assert [h.strip(" ⋮") for h in table.get_by_role("columnheader").all_inner_texts()] == [
+        "Title", "Publisher", "Date", "Passages"]
+    assert "001_c3097b6ce2799c8a" not in table.inner_text()  # no id, wrapped or not
+
+    search = page.locator("#tb-library-search textarea, #tb-library-search input").first
+    search.press_sequentially("pulang korut")  # typed, as a person does
+    expect(page.locator("#tb-library-summary")).to_contain_text("1 match “pulang korut”", timeout=TIMEOUT_MS)
+    expect(table).not_to_contain_text("Kembali ke Korut")
+    table.get_by_role("gridcell").filter(has_text="Pulang ke Korut").first.click()  # found again by what it shows
+    expect(page.locator("#tb-preview")).to_contain_text("Pulang ke Korut, Kim Jong-un Doakan Rusia",
+                                                        timeout=TIMEOUT_MS)
+    search.click()  # (as a person does: the table, a cell selected, takes the keys until then)
+    search.press("Control+a")
+    search.press("Backspace")  # an empty box: every article again
+    expect(search).to_have_value("")
+    expect(table).to_contain_text("Kembali ke Korut", timeout=TIMEOUT_MS)
+
+
+def test_choosing_the_fast_model_says_what_it_costs_before_switching(page, server):
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Settings").click()
+    page.locator("#tb-model").get_by_text("Fast").click()
+    status = page.locator("#tb-settings-status")
+    expect(status).to_contain_text("qwen2.5-coder-0.5b", timeout=TIMEOUT_MS)
+    # its size read from its installed packages (or, without them, how to install them)
+    expect(status).to_contain_text(re.compile(r"MB more memory while loaded|GB more memory while loaded|"
+                                              r"is not installed: run"))
+    assert not server.bot._variants  # said, not done: no model loaded until Apply
+    page.locator("#tb-ui-language").get_by_text("Bahasa Indonesia").click()
+    expect(status).to_contain_text(re.compile(r"memori lagi selama dimuat|belum terpasang"), timeout=TIMEOUT_MS)
+    page.locator("#tb-ui-language").get_by_text("English").click()
+    expect(page.locator("#tb-ask")).to_have_text("Ask", timeout=TIMEOUT_MS)

@@ -166,9 +166,13 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
                    label="tab_library") as library, gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=420):
                     lib_summary = gr.Markdown("", elem_id="tb-library-summary")
+                    lib_search = L(gr.Textbox(label=t(lang0, "library_search"), max_lines=1,
+                                              placeholder=t(lang0, "library_search_placeholder"),
+                                              elem_id="tb-library-search"),
+                                   label="library_search", placeholder="library_search_placeholder")
                     table = gr.Dataframe(headers=[t(lang0, c) for c in library_tab.COLUMNS], interactive=False,
                                          wrap=True, max_height=380, elem_id="tb-library-table",
-                                         column_widths=["36%", "16%", "17%", "13%", "18%"])
+                                         column_widths=["49%", "19%", "18%", "14%"])
                     with gr.Row(equal_height=False):
                         with gr.Column():
                             files = L(gr.File(label=library_tab.upload_label(lang0), file_count="multiple",
@@ -249,19 +253,22 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
 
         # Events: library -------------------------------------------------------------------------------
         library_outputs = [lib_summary, table, remove_choice]
-        library.select(partial(library_tab.view, bot), inputs=[ui_lang], outputs=library_outputs,
+        library.select(partial(library_tab.view, bot), inputs=[ui_lang, session], outputs=library_outputs,
                        api_name="library", concurrency_limit=None)
+        lib_search.change(partial(library_tab.search, bot), inputs=[lib_search, ui_lang, session],
+                         outputs=library_outputs, api_name="search_library", concurrency_limit=None,
+                         show_progress="hidden", trigger_mode="always_last")
         def on_select(lang: str, evt: gr.SelectData) -> tuple[str | dict[str, Any], dict[str, Any]]:
             return library_tab.preview(bot, lang, evt)
 
         table.select(on_select, inputs=[ui_lang], outputs=[preview, remove_choice],
                      api_visibility="private", concurrency_limit=None).then(
             None, js="() => { const p = document.querySelector('#tb-preview'); if (p) p.scrollTop = 0; }")
-        add_btn.click(partial(library_tab.add, bot), inputs=[files, ui_lang],
+        add_btn.click(partial(library_tab.add, bot), inputs=[files, ui_lang, session],
                       outputs=[add_result, *library_outputs, files], api_name="add_files", concurrency_id="library",
                       show_progress_on=files)
         confirm = {lang: TEXTS[lang]["remove_confirm"] for lang in TEXTS}
-        remove_btn.click(partial(library_tab.remove, bot), inputs=[remove_choice, ui_lang],
+        remove_btn.click(partial(library_tab.remove, bot), inputs=[remove_choice, ui_lang, session],
                          outputs=[remove_result, *library_outputs, preview], js=library_tab.confirm_js(confirm),
                          api_name="remove_article", concurrency_id="library", show_progress_on=remove_result)
 
@@ -270,14 +277,18 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
                         api_visibility="private")
         apply_btn.click(partial(settings_tab.apply, bot), inputs=[top_k, model, ui_lang, session],
                         outputs=[settings_status, settings_table, model], api_name="apply_settings")
+        model.input(partial(settings_tab.choose, bot), inputs=[model, ui_lang, session], outputs=settings_status,
+                    api_name="choose_model", show_progress="hidden")  # what the switch costs, before it is made
 
         # Events: interface language ------------------------------------------------------------------------
-        panels = [source_panel, preview, lib_summary, table, remove_choice, settings_table]
+        panels = [source_panel, preview, lib_summary, table, remove_choice, settings_table, add_result, remove_result,
+                  settings_status]
 
         def relabel(lang: str, sess: Session) -> list[Any]:
             return [*labels.updates(lang), render.hint_html(t(lang, "source_hint")),
-                    render.hint_html(t(lang, "preview_hint")), *library_tab.view(bot, lang),
-                    settings_tab.describe(bot, lang, sess)]
+                    render.hint_html(t(lang, "preview_hint")), *library_tab.view(bot, lang, sess),
+                    settings_tab.describe(bot, lang, sess), *library_tab.results(sess, lang),
+                    settings_tab.status(bot, lang, sess)]
 
         def on_load(sess: Session, remembered_lang: str, request: gr.Request) -> list[Any]:
             lang = remembered_lang if remembered_lang in TEXTS else \

@@ -134,9 +134,18 @@ def stopped_html(lang: str, text: str) -> str:
                      f'<div class="tb-badge">{escape(t(lang, "stopped"))}</div></div>')
 
 
-def error_html(message: str) -> str:
+def error_html(message: str, detail: str = "", detail_label: str = "") -> str:
+    """An error box; ``detail`` (in English, from the engine) folded under ``detail_label``."""
     return _one_line(f'<div class="tb-answer tb-error" role="alert">'
-                     f'<div class="tb-text"><strong>⚠</strong> {_text(message)}</div></div>')
+                     f'<div class="tb-text"><strong>⚠</strong> {_text(message)}</div>'
+                     f'{details_html(detail, detail_label)}</div>')
+
+
+def details_html(detail: str, label: str) -> str:
+    """``detail`` folded away under ``label`` (nothing for no detail)."""
+    if not detail:
+        return ""
+    return f'<details class="tb-details"><summary>{escape(label)}</summary>{_text(detail)}</details>'
 
 
 def register_sources(turn: Turn, answer: Any) -> None:

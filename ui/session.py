@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,9 @@ class Session:
         self.stop_requested = False
         self.answering = False  # one answer at a time per tab
         self.settings: dict[str, Any] = {}  # overrides for Assistant.with_settings, e.g. {"top_k": 6}
+        #: What the page last said of an action ("add", "remove"), in any interface language.
+        self.said: dict[str, Callable[[str], str]] = {}
+        self.library_query = ""  # the library tab's search: its table shows the rows that match
 
     def start(self, question: str, turn_id: int | None = None) -> Turn:
         """A new turn; ``turn_id`` is its position in the saved conversation (its links name it)."""

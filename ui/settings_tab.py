@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import gradio as gr
 
 from rag import Assistant
+from rag.model_files import model_cost
 from ui.chat import readable
 from ui.session import Session
 from ui.texts import t
@@ -25,6 +27,41 @@ def model_choices(bot: Assistant, lang: str) -> list[tuple[str, str]]:
     return choices
 
 
+def size_text(size: float, lang: str) -> str:
+    """Bytes as a person reads them: "1.1 GB", "491 MB" ("1,1 GB" in Indonesian)."""
+    text = f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
+    return text.replace(".", ",") if lang == "id" else text
+
+
+def cost_notice(bot: Assistant, llm: str | None, lang: str, session: Session) -> str:
+    """What switching this session to ``llm`` costs (disk, memory), said before the switch is applied; ""
+    when ``llm`` is the model in use, is served elsewhere, or is not a built-in model."""
+    if not llm or bot.settings.llm_base_url or llm == _effective(bot, session, "llm"):
+        return ""
+    cost = model_cost(llm, bot.settings.models_path)
+    if cost is None:
+        return ""
+    if cost.size is None:
+        return t(lang, "switch_unknown", llm=llm)
+    disk = (t(lang, "switch_disk", size=size_text(cost.size, lang), folder=cost.path.parent) if cost.to_write
+            else t(lang, "switch_no_disk"))
+    return t(lang, "switch_cost", llm=llm, disk=disk, memory=size_text(cost.size, lang), apply=t(lang, "apply"))
+
+
+def choose(bot: Assistant, llm: str | None, lang: str, session: Session) -> str:
+    """The model switch moved: what applying it would cost (remembered, to be said again in another language)."""
+    said = partial(cost_notice, bot, llm, session=session)
+    session.said["settings"] = lambda language: said(lang=language)
+    return said(lang=lang)
+
+
+def status(bot: Assistant, lang: str, session: Session) -> str:
+    """The settings tab's last word, in ``lang``: what was chosen or applied, else how the model is served."""
+    if "settings" in session.said:
+        return session.said["settings"](lang)
+    return t(lang, "server_llm", url=bot.settings.llm_base_url) if bot.settings.llm_base_url else ""
+
+
 def _effective(bot: Assistant, session: Session, key: str) -> Any:
     return session.settings.get(key, getattr(bot.settings, key))
 
@@ -38,6 +75,7 @@ def describe(bot: Assistant, lang: str, session: Session) -> str:
         ("Model embedding", "Embedding model", s.embed_model, "TANYA_EMBED_MODEL"),
         ("Indeks", "Index", s.chroma_url or str(s.index_path), "TANYA_HOME"),
         ("Folder artikel", "Articles folder", str(s.articles_dir), "TANYA_ARTICLES_DIR"),
+        ("Folder unggahan", "Uploads folder", str(s.library_path), "TANYA_ARTICLES_DIR / TANYA_HOME"),
         ("Bagian yang dibaca model (top-k)", "Passages the model reads (top-k)", _effective(bot, session, "top_k"),
          "TANYA_TOP_K"),
         ("Kandidat per metode pencarian", "Candidates per retriever", s.candidates, "TANYA_CANDIDATES"),
@@ -69,8 +107,10 @@ def apply(bot: Assistant, top_k: float, llm: str | None, lang: str, session: Ses
     try:
         bot.with_settings(**wanted)
     except Exception as exc:
-        status = "⚠ " + readable(exc, lang)
-        return status, describe(bot, lang, session), gr.update(value=_effective(bot, session, "llm"))
+        session.said.pop("settings", None)
+        return "⚠ " + readable(exc, lang), describe(bot, lang, session), gr.update(
+            value=_effective(bot, session, "llm"))
     session.settings = {k: v for k, v in wanted.items() if getattr(bot.settings, k) != v}
-    status = t(lang, "applied", llm=_effective(bot, session, "llm"), top_k=_effective(bot, session, "top_k"))
-    return status, describe(bot, lang, session), gr.update()
+    llm_now, top_k_now = _effective(bot, session, "llm"), _effective(bot, session, "top_k")
+    session.said["settings"] = partial(t, key="applied", llm=llm_now, top_k=top_k_now)
+    return session.said["settings"](lang), describe(bot, lang, session), gr.update()
