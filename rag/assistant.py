@@ -20,6 +20,7 @@ from rag.llm import ChatModel, load_chat_model
 from rag.model_queue import ModelQueue
 from rag.retrieval import Filters, HybridRetriever, Passage, Weights
 from rag.settings import Settings, load_settings
+from rag.terms import load_tables
 
 __all__ = ["Assistant", "Checking", "Final", "Token", "Waiting"]
 
@@ -116,6 +117,7 @@ class Assistant:
         For a server before its first visitor, or a benchmark before its clock starts. Raises what
         loading raises (:class:`TanyaError`: a model missing, the index unusable)."""
         _ = self.retriever  # opens the store, indexes the articles folder if it is empty, loads the embedder
+        load_tables()  # the judge's word tables (wordfreq, CLDR): not on the first English answer's path
         if model:
             warm = getattr(self.llm, "warm", None)  # a local model: read the fixed prompt prefix now, once
             if warm is not None:

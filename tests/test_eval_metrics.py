@@ -140,3 +140,14 @@ def test_numbers_are_read_with_their_scale():
     assert numbers_in("74 million people") == {74_000_000} and numbers_in("1,5 juta orang") == {1_500_000}
     assert 74 in numbers_in("penduduknya 74 juta jiwa", loose=True)  # a passage's digits count alone too
     assert numbers_in("74 million people") - numbers_in("penduduk 74.000 jiwa", loose=True) == {74_000_000}
+
+
+def test_prepare_loads_the_judges_word_tables(tmp_path):
+    from fakes import fake_assistant
+
+    from rag.terms import cldr_forms, translation_word
+
+    translation_word.cache_clear()
+    cldr_forms.cache_clear()
+    fake_assistant(tmp_path).prepare(model=False)
+    assert translation_word.cache_info().currsize and cldr_forms.cache_info().currsize
