@@ -224,9 +224,7 @@ class AnswerPipeline:
             evidence.query = yield from self._standalone(question, turns, evidence.notes)
         started = time.perf_counter()
         evidence.passages = self._passages(evidence.query, language, texts, filters)
-        s = self.settings
-        evidence.sources = select_evidence(evidence.passages, max_sentences=s.evidence_sentences,
-                                           margin=s.evidence_margin, max_chars=s.evidence_chars)
+        evidence.sources = self._sources(evidence.passages)
         evidence.retrieval_s = time.perf_counter() - started
         return evidence
 
@@ -452,13 +450,18 @@ class AnswerPipeline:
                       signals=draft.signals if draft else None, answerability=draft.answerability if draft else None,
                       filters=_plain_filters(evidence.filters))
 
+    def _sources(self, passages: list[Passage]) -> list[PromptSource]:
+        """The sentences of ``passages`` the model is shown (:func:`rag.evidence.select_evidence`, as set)."""
+        s = self.settings
+        return select_evidence(passages, max_sentences=s.evidence_sentences, margin=s.evidence_margin,
+                               max_chars=s.evidence_chars)
+
     def _answerable_elsewhere(self, evidence: Evidence) -> bool:
         """Whether the articles a restriction left out hold evidence close enough to try (no abstention
         before the model) and better than the chosen articles': one more retrieval, no model."""
         passages = self.parts.retriever.retrieve(evidence.query, self.settings.top_k, evidence.language, None)
         s = self.settings
-        sources = select_evidence(passages, max_sentences=s.evidence_sentences, margin=s.evidence_margin,
-                                  max_chars=s.evidence_chars)
+        sources = self._sources(passages)
         if before_model(evidence.query, passages, sources, evidence.language, s.min_evidence_score) is not None:
             return False
         best = max(source.score for source in sources)

@@ -86,11 +86,12 @@ def _numbers_in(text: str) -> set[int]:
     return values
 
 
-def names_in(sentence: str) -> set[str]:
-    """Capitalised words after the first (names): acronyms as written, other names lower-cased."""
+def names_in(sentence: str, *, first: bool = False) -> set[str]:
+    """Capitalised words after the first (names), and with ``first`` the first one too (a question may begin
+    with a name): acronyms as written, other names lower-cased."""
     words = [re.sub(r"['’]s$", "", w) for w in _WORD.findall(sentence.replace("’", "'"))]
     names = set()
-    for w in words[1:]:
+    for w in words if first else words[1:]:
         if not w[:1].isupper() or w.lower() in _SKIP_NAMES:
             continue
         names.add(w if w in ACRONYM_FORMS else w.lower().strip("'"))

@@ -42,7 +42,7 @@ def premise(question: str | None, sources: list[PromptSource]) -> frozenset[str]
         return frozenset()
     everything = " ".join(s.text for s in sources)
     translated = detect_language(question) != detect_language(everything)
-    return frozenset(n for n in names_in(question) | names_in("x " + question)
+    return frozenset(n for n in names_in(question, first=True)
                      if name_present(n, everything.lower(), translated=translated))
 
 
