@@ -30,8 +30,9 @@ import hashlib
 import json
 import shutil
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,6 +228,7 @@ class _ServerCalls:
 
 
 _T = TypeVar("_T")
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 #: How SQLite (under chromadb) and the operating system say that the disk is full.
 _DISK_FULL = ("database or disk is full", "no space left on device", "disk quota exceeded")
@@ -259,6 +261,40 @@ def _full_error(location: str, exc: BaseException) -> IndexWriteError:
 def _server_calls(target: _T, url: str) -> _T:
     """``target`` behind :class:`_ServerCalls`, which forwards every attribute: the same interface."""
     return cast(_T, _ServerCalls(target, url))
+
+
+#: How often a read that failed on another process's write is retried after opening the folder anew.
+STALE_READ_TRIES = 5
+
+
+def _fresh_read(method: _F) -> _F:
+    """A read of an embedded store that another process's write can break mid-way (chromadb's in-memory
+    vector index no longer matches the rows: "Error finding id"): when the stored generation moved since
+    this process last looked, the folder is opened anew (:meth:`ChunkStore._current`) and the read done
+    again, a few times while the write is still under way. Any other failure is raised as it came."""
+
+    @functools.wraps(method)
+    def read(self: ChunkStore, *args: Any, **kwargs: Any) -> Any:
+        for attempt in range(STALE_READ_TRIES):
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as exc:
+                if self._path is None or attempt == STALE_READ_TRIES - 1 or not _chroma_error(exc):
+                    raise
+                if self._stored_generation() == self._seen:
+                    raise  # nothing was written meanwhile: not a stale index
+                time.sleep(0.05 * attempt)
+                self._current()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return cast(_F, read)
+
+
+def _chroma_error(exc: BaseException) -> bool:
+    from chromadb.errors import ChromaError
+
+    return isinstance(exc, ChromaError)
+
 
 
 class ChunkStore:
@@ -388,6 +424,7 @@ class ChunkStore:
             self._seen = self._stored_generation()
 
     # Reading ----------------------------------------------------------------
+    @_fresh_read
     def count(self) -> int:
         return int(self._collection.count())
 
@@ -443,23 +480,27 @@ class ChunkStore:
                 got[key] += list(page[key])
         return got
 
+    @_fresh_read
     def document_hashes(self) -> dict[str, str]:
         """doc_id -> content hash of every indexed article."""
         got = self._get(self._collection, ["metadatas"])
         return {str(m["doc_id"]): str(m.get("content_hash", "")) for m in got["metadatas"]}
 
+    @_fresh_read
     def all_chunks(self, where: dict | None = None) -> list[StoredChunk]:
         got = self._get(self._collection, ["documents", "metadatas"], where=where)
         chunks = [StoredChunk(id=i, text=d or "", metadata=dict(m or {}))
                   for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
         return sorted(chunks, key=lambda c: c.id)
 
+    @_fresh_read
     def chunk_texts(self) -> tuple[list[str], list[str]]:
         """Ids and texts of every chunk, sorted by id (no metadata read): what a keyword index needs."""
         got = self._get(self._collection, ["documents"])
         pairs = sorted(zip(got["ids"], got["documents"], strict=True))
         return [i for i, _ in pairs], [d or "" for _, d in pairs]
 
+    @_fresh_read
     def get_chunks(self, ids: list[str]) -> list[StoredChunk]:
         """The chunks with these ids, in the order given (unknown ids left out)."""
         if not ids:
@@ -469,10 +510,12 @@ class ChunkStore:
                  for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
         return [found[i] for i in ids if i in found]
 
+    @_fresh_read
     def ids(self, where: dict | None = None) -> set[str]:
         """Ids of the chunks matching ``where`` (no text read)."""
         return set(self._get(self._collection, [], where=where)["ids"])
 
+    @_fresh_read
     def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[StoredChunk]:
         """The ``k`` chunks nearest ``embedding``, best first; ``score`` is the cosine similarity.
 
@@ -484,6 +527,7 @@ class ChunkStore:
         return [StoredChunk(id=i, text=d or "", metadata=dict(m), score=1.0 - float(dist))
                 for i, d, m, dist in rows if m is not None]
 
+    @_fresh_read
     def query_sentences(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[StoredSentence]:
         """The ``k`` sentences nearest ``embedding``, best first (fewer when there are fewer); ``score`` is
         the cosine similarity."""
@@ -494,6 +538,7 @@ class ChunkStore:
                                score=1.0 - float(dist))
                 for i, d, m, dist in rows if m is not None]  # removed meanwhile (see query)
 
+    @_fresh_read
     def sentences(self, chunk_ids: list[str]) -> dict[str, list[tuple[StoredSentence, np.ndarray]]]:
         """chunk id -> its sentences in order, each with its embedding."""
         if not chunk_ids:
@@ -508,16 +553,19 @@ class ChunkStore:
             rows.sort(key=lambda row: row[0].index)
         return found
 
+    @_fresh_read
     def chunk_metadatas(self) -> dict[str, dict[str, Any]]:
         """Chunk id -> metadata of every chunk (no text or embedding read). Used by incremental indexing."""
         got = self._get(self._collection, ["metadatas"])
         return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
 
+    @_fresh_read
     def sentence_chunk_ids(self) -> set[str]:
         """Ids of the chunks that have sentences stored (each should be a stored chunk: a check of the index)."""
         got = self._get(self._sentences, ["metadatas"])
         return {str(m["chunk_id"]) for m in got["metadatas"]}
 
+    @_fresh_read
     def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}

@@ -73,6 +73,21 @@ def test_a_removal_and_an_addition_by_another_process_are_seen(tmp_path):
     assert {c.doc_id for c in store.query(query, 12)} == {"b", "c", "d"}
 
 
+def test_a_read_racing_another_process_write_reopens_instead_of_failing(tmp_path):
+    """The write lands between a question's generation check and its reads: chromadb's in-memory vector
+    index of this process lacks the new rows ("Error finding id"); the read opens the folder anew."""
+    rng = np.random.default_rng(0)
+    store = ChunkStore.open(path=tmp_path / "index", embed_model="fake")
+    store.replace_documents([_doc("a", rng), _doc("b", rng)])
+    store.query(rng.normal(size=8), 6)  # loads the vector index in this process
+    _write(tmp_path / "index", "remove", "a")
+    _write(tmp_path / "index", "add", "c", "1")
+
+    assert sorted(store.embeddings(["a#0000", "b#0000", "c#0000"])) == ["b#0000", "c#0000"]
+    assert sorted(store.sentences(["c#0000"])) == ["c#0000"]
+    assert store.generation() == store._stored_generation()
+
+
 def test_threads_opening_a_fresh_assistant_at_once_share_one_store(tmp_path):
     from rag import Assistant, load_settings
 
