@@ -56,7 +56,13 @@ from rag.grounding import GroundingJudge
 from rag.language import Language, answer_language, detect_language
 from rag.llm import ChatModel, Generation, GenerationStats, Message
 from rag.model_queue import ModelQueue
-from rag.prompting import NOT_FOUND, build_messages, rewrite_messages, translate_messages
+from rag.prompting import (
+    NOT_FOUND,
+    build_messages,
+    question_translation_messages,
+    rewrite_messages,
+    translate_messages,
+)
 from rag.retrieval import Filters, HybridRetriever, Passage, ScoredSentence
 from rag.settings import Settings
 from rag.verification import SentenceChecker, Verification, VerifiedSentence, verify_answer
@@ -282,7 +288,8 @@ class AnswerPipeline:
             return replace(before, not_found_probability=generation.opening.probability,
                            not_found_likeliest=generation.opening.likeliest)
 
-        messages = build_messages(evidence.query, evidence.sources, evidence.language, s.demonstrations)
+        translation = yield from self._translated_question(evidence)
+        messages = build_messages(evidence.query, evidence.sources, evidence.language, s.demonstrations, translation)
         checker = SentenceChecker(evidence.sources, self.parts.judge, evidence.query)
         shown = Shown()
         turn = self.queue.take()
@@ -316,6 +323,22 @@ class AnswerPipeline:
         for verified in checker.finish():
             yield from self._show(verified, evidence, shown, checker.text)
         return Draft(text, generation.stats, signals, probability, verification=checker.result, shown=shown)
+
+    def _translated_question(self, evidence: Evidence) -> Steps[tuple[Language, str] | None]:
+        """The question in the sources' language, when it is in another and ``bilingual_question`` is set
+        (by the model; None when the translation is empty or the same text)."""
+        if not self.settings.bilingual_question or not evidence.sources:
+            return None
+        source_language = detect_language(" ".join(source.text for source in evidence.sources))
+        if source_language == evidence.language:
+            return None
+        reply = yield from self._generated(question_translation_messages(evidence.query, source_language), 64)
+        text = clean_rewrite(reply, evidence.query)
+        if not text or detect_language(text) != source_language:
+            evidence.notes.append(f"the question's translation into {source_language} was not used: {reply[:80]!r}")
+            return None
+        evidence.notes.append(f"question also given in {source_language}: {text}")
+        return source_language, text
 
     def _show(self, verified: VerifiedSentence, evidence: Evidence, shown: Shown, reply: str) -> Iterator[Token]:
         """Give ``verified`` (a sentence that passed the check) to the asker, with the held ones before it,

@@ -34,9 +34,12 @@ def format_source(source: PromptSource) -> str:
     return f"[{source.number}] " + (f"({origin}) " if origin else "") + source.text
 
 
-def _user_message(question: str, sources: list[str], language: Language) -> str:
-    body = "Sources:\n" + "\n".join(sources)
-    return body + f"\n\nQuestion: {question}\nAnswer in {LANGUAGE_NAMES[language]}, with [n] after each sentence."
+def _user_message(question: str, sources: list[str], language: Language,
+                  translation: tuple[Language, str] | None = None) -> str:
+    body = "Sources:\n" + "\n".join(sources) + f"\n\nQuestion: {question}\n"
+    if translation is not None:
+        body += f"The same question in {LANGUAGE_NAMES[translation[0]]}: {translation[1]}\n"
+    return body + f"Answer in {LANGUAGE_NAMES[language]}, with [n] after each sentence."
 
 
 #: Worked examples, about invented events (never eval or benchmark content): an Indonesian question; an English
@@ -61,16 +64,17 @@ DEMONSTRATIONS: tuple[tuple[str, list[str], Language, str], ...] = (
 
 
 def build_messages(question: str, sources: list[PromptSource], language: Language,
-                   demonstrations: bool = False) -> list[Message]:
+                   demonstrations: bool = False, translation: tuple[Language, str] | None = None) -> list[Message]:
     """Chat messages for one question. Everything before the last message never changes (the system prompt
-    and, with ``demonstrations``, worked examples as earlier turns), so its KV cache is reused."""
+    and, with ``demonstrations``, worked examples as earlier turns), so its KV cache is reused.
+    ``translation``: the question in the sources' language as well (language, text), given beside it."""
     messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT}]
     if demonstrations:
         for asked, given, lang, reply in DEMONSTRATIONS:
             messages += [{"role": "user", "content": _user_message(asked, given, lang)},
                          {"role": "assistant", "content": reply}]
     messages.append({"role": "user", "content": _user_message(question, [format_source(s) for s in sources],
-                                                              language)})
+                                                              language, translation)})
     return messages
 
 
@@ -92,3 +96,10 @@ def translate_messages(text: str, language: Language) -> list[Message]:
                                           "every word that is in another language; names stay as they are. Keep "
                                           "every [n] marker where it is. Reply with the rewritten text only."},
             {"role": "user", "content": text}]
+
+
+def question_translation_messages(question: str, language: Language) -> list[Message]:
+    """Messages asking the model to put a question into ``language`` (the sources'), names unchanged."""
+    return [{"role": "system", "content": f"Translate the question into {LANGUAGE_NAMES[language]}. Names stay as "
+                                          "they are. Reply with the translated question only."},
+            {"role": "user", "content": question}]

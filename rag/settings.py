@@ -164,6 +164,10 @@ class Settings(BaseSettings):
         description="Show the model four worked examples (invented events) before each question, in the fixed "
                     "prompt prefix whose KV cache is reused: an Indonesian question, an English one over Indonesian "
                     "sources, sources that disagree, a near miss answered with the not-found reply.")
+    bilingual_question: bool = Field(
+        default=False,
+        description="A question in another language than the sources (English over Indonesian articles) is "
+                    "first translated by the model into the sources' language, and the model is given both.")
     fallback_min_score: float = Field(
         default=0.86, ge=-1.0, le=1.0,
         description="When the model's answer fails verification, quote the best sentence if it scores this much.")

@@ -228,3 +228,45 @@ def test_the_checker_fed_in_pieces_agrees_with_the_whole_answer_checked_at_once(
         checker = SentenceChecker(sources, judge, "Apa yang diterima Kim?")
         passed = [v for ch in reply for v in checker.feed(ch)] + checker.finish()
         assert passed == whole.sentences == checker.result.sentences and checker.result.notes == whole.notes, reply
+
+
+class _Translating(_Model):
+    """Translates a question when asked to (``translation``), else replies ``reply``."""
+
+    def __init__(self, reply: str, translation: str) -> None:
+        super().__init__(reply)
+        self.translation, self.systems = translation, []
+
+    def stream(self, messages, *, max_tokens, temperature, stop=None, **asked):
+        self.systems.append(messages[0]["content"])
+        if messages[0]["content"].startswith("Translate the question"):
+            self.prompts.append(messages[-1]["content"])
+            return Generation.of(re.findall(r"\S+\s*", self.translation))
+        return super().stream(messages, max_tokens=max_tokens, temperature=temperature, stop=stop)
+
+
+@pytest.mark.parametrize("bilingual", [True, False])
+def test_an_english_question_over_indonesian_sources_is_given_in_both_languages_when_set(bilingual):
+    parts = _Parts([_passage("vest", VEST, 0.9)], "Oleg Kozhemyako gave Kim a bulletproof vest [1].",
+                   judge=_Judge("Kozhemyako"))
+    parts.llm = _Translating(parts.llm.reply, "Siapa yang memberi Kim rompi antipeluru?")
+    pipeline = AnswerPipeline(load_settings(bilingual_question=bilingual), parts, ModelQueue())
+    events = list(pipeline.events("Who gave Kim a bulletproof vest?", "en"))
+    answer = events[-1].answer
+    assert not answer.abstained
+    if bilingual:
+        assert parts.llm.prompts[0] == "Who gave Kim a bulletproof vest?"
+        assert "The same question in Indonesian: Siapa yang memberi Kim rompi antipeluru?" in parts.llm.prompts[1]
+        assert any(note.startswith("question also given in id") for note in answer.notes)
+    else:
+        assert not any(system.startswith("Translate the question") for system in parts.llm.systems)
+        assert len(parts.llm.prompts) == 1 and "The same question" not in parts.llm.prompts[0]
+
+
+def test_a_question_translation_in_the_wrong_language_is_not_used():
+    parts = _Parts([_passage("vest", VEST, 0.9)], "Oleg Kozhemyako gave Kim a rompi antipeluru [1].")
+    parts.llm = _Translating(parts.llm.reply, "Who gave Kim the bulletproof vest, then?")
+    pipeline = AnswerPipeline(load_settings(bilingual_question=True), parts, ModelQueue())
+    answer = list(pipeline.events("Who gave Kim a bulletproof vest?", "en"))[-1].answer
+    assert "The same question" not in parts.llm.prompts[-1]
+    assert any("translation into id was not used" in note for note in answer.notes)
