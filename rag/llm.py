@@ -174,17 +174,37 @@ class LocalLlama:
         self.name = name
         self.context_window = context_window
         self._abort = _AbortFlag(self._llama)
+        #: The model's state once it has read the fixed prompt prefix (:meth:`warm`), the messages before the
+        #: question that make that prefix, and those of the last prompt read (what the KV cache holds now).
+        self._prefix_state: Any = None
+        self._prefix_messages: list[Message] | None = None
+        self._last_messages: list[Message] | None = None
 
     def count_tokens(self, text: str) -> int:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def warm(self, messages: list[Message]) -> float:
         """Read ``messages`` now (one token written, thrown away), so that the next prompt that starts the same
-        way (the fixed system prompt) is read only from where it differs; the seconds it took."""
+        way (the fixed system prompt) is read only from where it differs; the seconds it took.
+
+        The state reached is kept: a prompt that starts with the same messages after another prompt was read
+        (a follow-up's rewrite, a translation) starts from it instead of reading the prefix again."""
         start = time.perf_counter()
         for _ in self._pieces(messages, 1, 0.0, None, GenerationStats()):
             pass
+        state = self._llama.save_state()
+        state.scores = state.scores[-1:].copy()  # the prefix's logits are never read again: one row, not 512
+        self._prefix_state, self._prefix_messages = state, messages[:-1]
         return time.perf_counter() - start
+
+    def _from_prefix(self, messages: list[Message]) -> None:
+        """Before reading ``messages``: when they start with the warmed prefix and the last prompt read did
+        not (so llama.cpp's cache holds another prompt), restore the state :meth:`warm` kept."""
+        prefix = self._prefix_messages
+        if (self._prefix_state is not None and prefix is not None and messages[:len(prefix)] == prefix
+                and (self._last_messages is None or self._last_messages[:len(prefix)] != prefix)):
+            self._llama.load_state(self._prefix_state)
+        self._last_messages = messages
 
     def stream(self, messages: list[Message], *, max_tokens: int, temperature: float,
                stop: threading.Event | None = None, opening: str | None = None,
@@ -218,6 +238,7 @@ class LocalLlama:
                 stats: GenerationStats, recorder: Any = None) -> Iterator[str]:
         start = time.perf_counter()
         try:
+            self._from_prefix(messages)
             with self._abort.watching(stop):
                 extra: dict[str, Any] = {}
                 if recorder is not None:

@@ -1,0 +1,43 @@
+"""The local model keeps the state it reached reading the fixed prompt prefix (``warm``): a prompt that
+starts with that prefix after another prompt was read (a follow-up's rewrite, a translation) starts from
+it, and writes what it would have written had nothing come between."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.prompting import build_messages, question_translation_messages
+
+
+@pytest.fixture(scope="module")
+def tiny_llm(models_dir):
+    from rag.llm import LocalLlama
+    from rag.model_files import resolve_gguf
+
+    return LocalLlama(resolve_gguf("smollm2-135m", models_dir, progress=False), name="tiny", context_window=2048,
+                      threads=2)
+
+
+def _reply(llm, messages) -> str:
+    return "".join(llm.stream(messages, max_tokens=12, temperature=0.0))
+
+
+def test_a_prompt_after_another_starts_from_the_warmed_prefix_and_writes_the_same(tiny_llm, monkeypatch):
+    from rag.evidence import PromptSource
+
+    source = PromptSource(number=1, doc_id="a", title="A", sentences=("Kim tiba di Vladivostok pada Selasa.",),
+                          score=0.9)
+    answer = build_messages("Kapan Kim tiba?", [source], "id", demonstrations=True)
+    tiny_llm.warm(build_messages("?", [], "id", demonstrations=True))
+    straight = _reply(tiny_llm, answer)  # the KV cache still holds the prefix: nothing restored
+
+    loads: list[int] = []
+    original = tiny_llm._llama.load_state
+    monkeypatch.setattr(tiny_llm._llama, "load_state", lambda state: (loads.append(state.n_tokens), original(state)))
+    _reply(tiny_llm, question_translation_messages("When did Kim arrive?", "id"))  # another prompt in between
+    assert loads == []
+    after_another = _reply(tiny_llm, answer)
+    assert len(loads) == 1 and loads[0] > 200  # the system prompt and the four demonstrations, restored
+    assert after_another == straight
+    _reply(tiny_llm, answer)
+    assert len(loads) == 1  # the cache already held the prefix: nothing restored
