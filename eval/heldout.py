@@ -198,6 +198,8 @@ def ask_item(bot: Assistant, item: SuiteItem, judge: Judge, answers: bool = True
         "ttft_s": ttft,
         "total_s": total,
         "prompt_tokens": answer.stats.prompt_tokens,
+        "pieces": answer.stats.pieces,
+        "token_probabilities": [round(p, 4) for p in answer.stats.token_probabilities],
         "notes": answer.notes,
     })
     return row

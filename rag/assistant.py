@@ -110,13 +110,16 @@ class Assistant:
             return self._llm
 
     def prepare(self, *, model: bool = True) -> None:
-        """Load now what the first question would: the index (built from the articles folder if empty),
-        the embedding model and, with ``model``, the language model, which also reads the answer prompt's
+        """Load now what the first question would: the index (built from the articles folder if empty, and read
+        once), the embedding model and, with ``model``, the language model, which also reads the answer prompt's
         fixed start (the system prompt) so that the first question is as quick as the next.
 
         For a server before its first visitor, or a benchmark before its clock starts. Raises what
         loading raises (:class:`TanyaError`: a model missing, the index unusable)."""
-        _ = self.retriever  # opens the store, indexes the articles folder if it is empty, loads the embedder
+        # Opens the store (indexing the articles folder if it is empty) and loads the embedder; one retrieval
+        # then loads what a first question would (the vector index, the keyword index, the embedder's session).
+        self.retriever.retrieve("Apa isi berita hari ini?", 1, "id", None)
+        _ = self.judge
         load_tables()  # the judge's word tables (wordfreq, CLDR): not on the first English answer's path
         if model:
             warm = getattr(self.llm, "warm", None)  # a local model: read the fixed prompt prefix now, once

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -33,6 +33,10 @@ class GenerationStats:
     completion_tokens: int = 0
     ttft_s: float = 0.0
     total_s: float = 0.0
+    #: The pieces of text written, one per token, and, from a model that can tell (the local one, asked with an
+    #: ``opening``), its probability of each token it wrote, in the same order: how sure it was.
+    pieces: list[str] = field(default_factory=list)
+    token_probabilities: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -211,25 +215,30 @@ class LocalLlama:
                forbid_opening: Callable[[float], bool] | None = None) -> Generation:
         stats = GenerationStats(prompt_tokens=sum(self.count_tokens(m["content"]) + 4 for m in messages))
         seen = Opening()
-        recorder = self._opening_recorder(opening, seen, forbid_opening) if opening else None
+        recorder = self._opening_recorder(opening, seen, forbid_opening, stats) if opening else None
         return Generation(self._pieces(messages, max_tokens, temperature, stop, stats, recorder), stats, seen)
 
-    def _opening_recorder(self, opening: str, seen: Opening, forbid: Callable[[float], bool] | None) -> Any:
+    def _opening_recorder(self, opening: str, seen: Opening, forbid: Callable[[float], bool] | None,
+                          stats: GenerationStats) -> Any:
         """A llama.cpp logits processor: at the reply's first token, it records in ``seen`` the probability
         of ``opening``'s first token (softmax over the whole vocabulary) and, when ``forbid`` says so, rules that
-        token out. The other steps' logits are left alone."""
+        token out. At every step it records in ``stats`` the probability of the likeliest token left (the one
+        written: answers are greedy). The logits are otherwise left alone."""
         import numpy as np
 
         token = self._llama.tokenize(opening.encode("utf-8"), add_bos=False, special=False)[0]
 
         def record(input_ids: Any, logits: Any) -> Any:
+            values = np.asarray(logits, dtype=np.float64)
+            weights = np.exp(values - values.max())
+            total = weights.sum()
             if seen.probability is None:
-                values = np.asarray(logits, dtype=np.float64)
-                weights = np.exp(values - values.max())
-                seen.probability = float(weights[token] / weights.sum())
+                seen.probability = float(weights[token] / total)
                 seen.likeliest = bool(values[token] >= values.max())
                 if forbid is not None and forbid(seen.probability):
                     logits[token] = -np.inf
+                    weights[token] = 0.0
+            stats.token_probabilities.append(float(weights.max() / total))
             return logits
 
         return record
@@ -258,6 +267,7 @@ class LocalLlama:
                         if not stats.completion_tokens:
                             stats.ttft_s = time.perf_counter() - start
                         stats.completion_tokens += 1
+                        stats.pieces.append(piece)
                         yield piece
         except ValueError as exc:  # e.g. prompt longer than the context window
             raise LLMError(f"The language model refused the prompt: {exc}") from exc

@@ -1,6 +1,5 @@
-"""The local model keeps the state it reached reading the fixed prompt prefix (``warm``): a prompt that
-starts with that prefix after another prompt was read (a follow-up's rewrite, a translation) starts from
-it, and writes what it would have written had nothing come between."""
+"""The local model (llama.cpp, the tiny model): the state it keeps of the fixed prompt prefix, and what it
+records of how sure it was of each token."""
 
 from __future__ import annotations
 
@@ -41,3 +40,17 @@ def test_a_prompt_after_another_starts_from_the_warmed_prefix_and_writes_the_sam
     assert after_another == straight
     _reply(tiny_llm, answer)
     assert len(loads) == 1  # the cache already held the prefix: nothing restored
+
+
+def test_an_answer_records_the_probability_of_each_token_it_wrote(tiny_llm):
+    messages = build_messages("Kapan Kim tiba?", [], "id")
+    generation = tiny_llm.stream(messages, max_tokens=8, temperature=0.0, opening="NOT_IN_SOURCES")
+    pieces = list(generation)
+    stats = generation.stats
+    assert stats.pieces == pieces and stats.completion_tokens == len(pieces) > 0
+    # one probability a step: each written token's, and the step that ended the reply (if it did)
+    assert len(pieces) <= len(stats.token_probabilities) <= len(pieces) + 1
+    assert all(0.0 < p <= 1.0 for p in stats.token_probabilities)
+    plain = tiny_llm.stream(messages, max_tokens=8, temperature=0.0)  # no opening asked: nothing recorded
+    list(plain)
+    assert plain.stats.token_probabilities == [] and plain.stats.pieces
