@@ -3,6 +3,7 @@
     python -m eval.choose fusion [--data ROOT]             # fusion weights per question language
     python -m eval.choose evidence-threshold RUN [--max-false 0.05]   # min_evidence_score
     python -m eval.choose answerability RUN [--max-false 0.05]        # the answerability model and min_answerability
+    python -m eval.choose confidence RUN [--max-false 0.05]           # the confidence model and min_confidence
 
 ``fusion`` scores a grid of best-sentence and BM25 weights by MRR@10 on our dev half and on
 FacQA valid (Indonesian questions) and its English versions (English questions); each set
@@ -18,6 +19,11 @@ logistic answerability model (:class:`rag.abstention.Answerability`) on its sign
 least probability that keeps false abstention (score and verification together) at ``--max-false``
 or below, abstaining most on unanswerable questions; it also reports, on the same rows, the
 model's own refusal as the decision, each signal alone, and each rule of the old design on top.
+``confidence`` reads a dev-suite run made the same way, with the token probabilities the local model
+records (runs from 2026-11-29 on), fits :class:`rag.confidence.Confidence` on the answers the product would
+have shown (above the default answerability), to tell right answers from wrong ones (an unanswerable question
+answered, or a wrong answer), and picks the least confidence that adds at most ``--max-false`` false
+abstention to the answerability decision's, abstaining most on unanswerable questions.
 All refuse test rows (:func:`eval.dataset.for_tuning`, :class:`eval.dataset.HeldOutError`).
 """
 
@@ -325,6 +331,69 @@ def choose_answerability(run: Path, max_false: float = 0.05, data: Path = DEFAUL
             "fitted": fitted, "ablation": ablation}
 
 
+def choose_confidence(run: Path, max_false: float = 0.05) -> dict:
+    """The confidence model (:class:`rag.confidence.Confidence`) fitted on a dev-suite run's written answers,
+    the threshold chosen on it, and what it does on top of the default answerability decision."""
+    import math
+
+    from rag.abstention import ANSWERABILITY, Signals
+    from rag.confidence import first_sentence_log_probability
+
+    meta, rows = _dev_rows(run)
+    settings = meta["settings"]
+    if settings.get("min_answerability", 0.0) != 0.0 or settings.get("min_confidence", 0.0) != 0.0:
+        raise HeldOutError(f"{run} was run with an answerability or confidence threshold: choose on a run where "
+                           "the model answered every question (TANYA_MIN_ANSWERABILITY=0, TANYA_MIN_CONFIDENCE=0).")
+    rows = [r for r in rows if r.get("signals") and r.get("token_probabilities")]
+    if not rows:
+        raise HeldOutError(f"{run} holds no token probabilities: run it again with the local model.")
+    min_answerability = Settings.model_fields["min_answerability"].default
+    p_answerable = np.array([ANSWERABILITY.probability(Signals(**r["signals"])) for r in rows])
+    first = np.array([first_sentence_log_probability(r["pieces"], r["token_probabilities"]) for r in rows])
+    log_odds = np.log(np.clip(p_answerable, 1e-6, 1 - 1e-6) / np.clip(1 - p_answerable, 1e-6, 1))
+    x = np.column_stack([log_odds, first])
+    before = [bool(r["abstained"]) or p_answerable[i] < min_answerability for i, r in enumerate(rows)]
+    shown = [i for i in range(len(rows)) if not before[i]]
+    right = np.array([float(rows[i]["answerable"] and (rows[i]["correct"] or 0) >= 0.5) for i in shown])
+    beta = fit_logistic(x[shown], right)
+    confidence = 1.0 / (1.0 + np.exp(-np.clip(beta[0] + x @ beta[1:], -50, 50)))
+
+    def outcome(abstain: list[bool]) -> dict:
+        def of(subset: list[int]) -> dict:
+            yes = [i for i in subset if rows[i]["answerable"]]
+            no = [i for i in subset if not rows[i]["answerable"]]
+            return {"questions": len(subset),
+                    "answer_correct": mean([0.0 if abstain[i] else rows[i]["correct"] for i in yes]),
+                    "false_abstention": mean([float(abstain[i]) for i in yes]),
+                    "unanswerable_abstained": mean([float(abstain[i]) for i in no]),
+                    "shown_wrong": mean([float(not rows[i]["answerable"] or (rows[i]["correct"] or 0) < 0.5)
+                                         for i in subset if not abstain[i]])}
+
+        return {**of(list(range(len(rows)))),
+                "by_set": {name: of([i for i, r in enumerate(rows) if r["set"] == name])
+                           for name in sorted({r["set"] for r in rows})}}
+
+    base = outcome(before)
+    budget = (base["false_abstention"] or 0.0) + max_false
+    best_t, best = 0.0, base
+    for t in sorted({float(v) for v in confidence[shown]}):
+        decided = outcome([b or confidence[i] < t for i, b in enumerate(before)])
+        if decided["false_abstention"] is not None and decided["false_abstention"] <= budget + 1e-12 and \
+                (decided["unanswerable_abstained"] or 0) >= (best["unanswerable_abstained"] or 0):
+            best_t, best = t, decided
+    labels = [bool(v) for v in right]
+    return {"run": str(run), "max_false": max_false, "questions": len(rows), "shown_by_answerability": len(shown),
+            "confidence": {"intercept": float(beta[0]), "answerability": float(beta[1]),
+                           "first_sentence": float(beta[2]), "min_confidence": round(best_t, 4)},
+            "auc_on_shown": {"confidence": _auc([float(confidence[i]) for i in shown], labels),
+                             "answerability": _auc([float(p_answerable[i]) for i in shown], labels),
+                             "first sentence's mean log-probability": _auc([float(first[i]) for i in shown], labels),
+                             "whole reply's mean log-probability": _auc(
+                                 [float(np.mean([math.log(max(q, 1e-6)) for q in rows[i]["token_probabilities"]]))
+                                  for i in shown], labels)},
+            "answerability alone (the default)": base, "chosen: answerability, then confidence": best}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.choose", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="what", required=True)
@@ -337,13 +406,18 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("run", type=Path)
     a.add_argument("--max-false", type=float, default=0.05)
     a.add_argument("--data", type=Path, default=DEFAULT_ROOT, help="folder holding facqa/ and idk_mrc/")
-    for command in (f, e, a):
+    c = sub.add_parser("confidence", help="the confidence model and min_confidence from a dev-suite run")
+    c.add_argument("run", type=Path)
+    c.add_argument("--max-false", type=float, default=0.05)
+    for command in (f, e, a, c):
         command.add_argument("--out", type=Path, help="also write the result (JSON) to this file")
     args = p.parse_args(argv)
     if args.what == "fusion":
         result = choose_fusion(args.data)
     elif args.what == "evidence-threshold":
         result = choose_evidence_threshold(args.run, args.max_false)
+    elif args.what == "confidence":
+        result = choose_confidence(args.run, args.max_false)
     else:
         result = choose_answerability(args.run, args.max_false, args.data)
     text = json.dumps(result, indent=2) + "\n"

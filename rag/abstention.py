@@ -39,6 +39,7 @@ class Reason(StrEnum):
     WRONG_KIND = "wrong_kind"  # the answer does not give what the question asks for
     NOT_ANSWERABLE = "not_answerable"  # the calibrated answerability of the evidence is too low
     UNSUPPORTED_LANGUAGE = "unsupported_language"  # the question is in neither Indonesian nor English
+    UNSURE = "unsure"  # the model was too unsure of its answer's first sentence (rag.confidence)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from rag.abstention import (
 )
 from rag.answer import Answer, Citation
 from rag.citations import renumber, strip_citations
+from rag.confidence import CONFIDENCE, Confidence, first_sentence_log_probability
 from rag.errors import QuestionError
 from rag.evidence import PromptSource, select_evidence
 from rag.followup import History, clean_rewrite, joined_question, looks_like_followup, previous_turns
@@ -183,12 +184,13 @@ class AnswerPipeline:
     """One question's way to an answer, over the parts of an assistant and its queue at the model."""
 
     def __init__(self, settings: Settings, parts: Parts, queue: ModelQueue, stop: threading.Event | None = None,
-                 answerability: Answerability = ANSWERABILITY) -> None:
+                 answerability: Answerability = ANSWERABILITY, confidence: Confidence = CONFIDENCE) -> None:
         self.settings = settings
         self.parts = parts
         self.queue = queue
         self.stop = stop
         self.answerability = answerability
+        self.confidence = confidence
 
     def events(self, question: str, language: Language, history: History | None = None,
                passages: Sequence[str] | None = None, filters: Filters | None = None) -> Iterator[Event]:
@@ -299,6 +301,7 @@ class AnswerPipeline:
             pieces: list[str] = []
             generation = self.parts.llm.stream(messages, max_tokens=s.max_answer_tokens, temperature=s.temperature,
                                                stop=self.stop, opening=NOT_FOUND, forbid_opening=answerable)
+            sure = False  # the confidence in the first sentence was checked (when it is complete)
             for piece in generation:
                 if not pieces:  # the first step has been taken: its signal is known
                     abstention = not_answerable(with_model(generation), s.min_answerability, self.answerability)
@@ -307,13 +310,21 @@ class AnswerPipeline:
                         break
                     yield Checking()
                 pieces.append(piece)
-                for verified in checker.feed(piece):
+                passed = checker.feed(piece)
+                if not sure and checker.checked:  # the first sentence is complete: before any of it is shown
+                    sure, abstention = True, self._unsure(generation, with_model(generation))
+                    if abstention is not None:
+                        generation.close()
+                        break
+                for verified in passed:
                     yield from self._show(verified, evidence, shown, checker.text)
             _check_stop(self.stop)
         finally:
             self.queue.leave(turn)  # also when the consumer gave up while this question waited
         signals = with_model(generation)
         probability = self.answerability.probability(signals)
+        if abstention is None and not sure and pieces:  # a reply of one sentence: complete now
+            abstention = self._unsure(generation, signals)
         if abstention is not None:
             return Draft("", generation.stats, signals, probability, abstention, shown=shown)
         raw = "".join(pieces).strip()
@@ -323,6 +334,20 @@ class AnswerPipeline:
         for verified in checker.finish():
             yield from self._show(verified, evidence, shown, checker.text)
         return Draft(text, generation.stats, signals, probability, verification=checker.result, shown=shown)
+
+    def _unsure(self, generation: Generation, signals: Signals) -> Abstention | None:
+        """An abstention when the model was too unsure of its reply's first sentence (:mod:`rag.confidence`);
+        None when sure enough, when the check is off (``min_confidence`` 0), or when the model gives no
+        probabilities (a server)."""
+        threshold = self.settings.min_confidence
+        first = first_sentence_log_probability(generation.stats.pieces, generation.stats.token_probabilities)
+        if threshold <= 0.0 or first is None:
+            return None
+        confidence = self.confidence.probability(self.answerability.probability(signals), first)
+        if confidence >= threshold:
+            return None
+        return Abstention(Reason.UNSURE, f"confidence {confidence:.3f} < {threshold:.3f} (first sentence's mean "
+                                         f"log-probability {first:.2f})")
 
     def _translated_question(self, evidence: Evidence) -> Steps[tuple[Language, str] | None]:
         """The question in the sources' language, when it is in another and ``bilingual_question`` is set

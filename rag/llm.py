@@ -77,11 +77,13 @@ class Generation:
             close()
 
     @classmethod
-    def of(cls, pieces: Iterable[str], prompt_tokens: int = 0, opening_probability: float | None = None
-           ) -> Generation:
+    def of(cls, pieces: Iterable[str], prompt_tokens: int = 0, opening_probability: float | None = None,
+           token_probabilities: Iterable[float] = ()) -> Generation:
         """A reply already written (a model on another machine that answered at once, a fake in a test)."""
         written = list(pieces)
-        return cls(iter(written), GenerationStats(prompt_tokens=prompt_tokens, completion_tokens=len(written)),
+        return cls(iter(written), GenerationStats(prompt_tokens=prompt_tokens, completion_tokens=len(written),
+                                                  pieces=list(written),
+                                                  token_probabilities=list(token_probabilities)),
                    Opening(opening_probability))
 
 

@@ -159,6 +159,11 @@ class Settings(BaseSettings):
                     "question's names and numbers the passages lack, and the model's own probability of the "
                     "not-found reply), the answer is 'the sources do not say'; above it, the model must answer "
                     "and verification checks what it writes.")
+    min_confidence: float = Field(
+        default=0.0, ge=0.0, le=1.0,
+        description="Below this calibrated probability that the answer is right (the answerability and how sure the "
+                    "model was of its first sentence's words), the answer is withheld before it is shown: 'the "
+                    "sources do not say'. 0 turns the check off (a model on a server gives no probabilities).")
     demonstrations: bool = Field(
         default=False,
         description="Show the model four worked examples (invented events) before each question, in the fixed "

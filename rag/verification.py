@@ -77,6 +77,11 @@ class SentenceChecker:
         """The model's reply so far, as written."""
         return self._text
 
+    @property
+    def checked(self) -> int:
+        """How many of the reply's sentences are complete and checked so far."""
+        return self._checked
+
     def feed(self, piece: str) -> list[VerifiedSentence]:
         """Add ``piece`` of the reply; the sentences it completed that the sources support."""
         self._text += piece
