@@ -117,6 +117,11 @@ class _Verdicts:
 
 
 def _verdicts(judge: GroundingJudge, pairs) -> _Verdicts:
+    """The judge's verdicts; the local judge scores counterparts only over its similarity threshold, so it
+    is asked with the lowest one tried, to have every score the thresholds are chosen from."""
+    if isinstance(judge, GroundingJudge):
+        judge = GroundingJudge(judge.embedder, min(judge.threshold, *SIMILARITY_GRID),
+                               min(judge.cross_threshold, *SIMILARITY_GRID), judge.counterpart_threshold)
     return _Verdicts([(p, judge.judge(p.sentence, p.passage)) for p in pairs])
 
 

@@ -61,7 +61,8 @@ class Verdict:
     missing_numbers: tuple[int, ...]
     missing_names: tuple[str, ...]
     cross_lingual: bool = False
-    #: The weakest counterpart score of the sentence's content words (1.0 when none was scored).
+    #: The weakest counterpart score of the sentence's content words (1.0 when none was scored: the sentence
+    #: is Indonesian, has no content word to check, or fails the other checks, which come first).
     counterpart: float = 1.0
     #: The content words whose counterpart scores below the judge's ``counterpart_threshold``.
     missing_counterparts: tuple[str, ...] = ()
@@ -145,7 +146,8 @@ class GroundingJudge:
         similarity = self.similarity(sentence, passage)
         threshold = self.cross_threshold if cross else self.threshold
         counterpart, missing_counterparts = 1.0, tuple[str, ...]()
-        if cross and self.counterpart_threshold > 0 and not missing_numbers and not missing_names:
+        if (cross and self.counterpart_threshold > 0 and similarity >= threshold and not missing_numbers
+                and not missing_names):  # only what would be supported otherwise: the check's cost is small
             found = counterparts(sentence, passage, self._word_vectors, given)
             least = weakest(found)
             counterpart = least.score if least else 1.0

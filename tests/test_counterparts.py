@@ -132,3 +132,19 @@ def test_the_real_model_keeps_a_faithful_translation(embedder):
         "Before leaving Vladivostok, Kim received five explosive drones, a reconnaissance drone and a bulletproof "
         "vest.", GIFT)
     assert verdict.supported, verdict
+
+
+def test_counterparts_are_scored_only_for_a_sentence_similar_enough_to_be_supported():
+    """The check runs while the answer streams: a source the similarity already rejects costs nothing more."""
+    judge = GroundingJudge(BilingualWords(), cross_threshold=0.99, counterpart_threshold=0.76)
+    verdict = judge.judge("Kim was given a tank by the president of Primorye.", ISSUE)
+    assert not verdict.supported and verdict.counterpart == 1.0 and verdict.missing_counterparts == ()
+
+
+def test_the_judge_benchmark_times_each_answer_sentence_against_its_sources():
+    from eval.bench_judge import measure
+
+    sentences = ["Kim was given a vest by the governor.", "Kim was given a tank.", "The governor gave gifts.",
+                 "Kim left Vladivostok."]
+    result = measure(BilingualWords(), sentences, [ISSUE, GIFT, "Kim tiba di Rusia."], per_answer=2, sources=2)
+    assert result["sentences"] == 4 and 0 < result["p50_ms"] <= result["p95_ms"]
