@@ -71,7 +71,6 @@ class Embedder:
         row = {text: i for i, text in enumerate(distinct)}
         return vectors[[row[text] for text in texts]]
 
-
     def embed_spans(self, text: str, spans: Sequence[tuple[int, int]], *, query: bool) -> np.ndarray | None:
         """One vector for each character span of ``text`` (a word, say), read in the context of the whole
         text: the mean of the model's last-layer states of the tokens that overlap the span, normalised
