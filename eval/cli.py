@@ -20,7 +20,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--retrieval-only", action="store_true", help="skip answering: retrieval metrics only (fast)")
     p.add_argument("--questions", type=Path, help="eval set (default eval/data/questions.jsonl)")
     p.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="compare two run folders")
-    p.add_argument("--judge", action="store_true", help="measure the support judge against the hand-labelled pairs")
+    p.add_argument("--judge", action="store_true",
+                   help="measure the support judge against the hand-labelled pairs (both files)")
     p.add_argument("--vanilla", type=Path, metavar="RUN",
                    help="run the vanilla llama-index baseline on the questions of run folder RUN "
                         "and add it to its report")
@@ -145,8 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         print(compare(*args.compare))
         return 0
 
-    from eval.dataset import QUESTIONS, load_questions, load_support_pairs
-    from eval.judge import GroundingJudge, Judge, LLMJudge, agreement, llm_agreement
+    from eval.dataset import QUESTIONS, SUPPORT_PAIRS_CROSSLINGUAL, load_questions, load_support_pairs
+    from eval.judge import GroundingJudge, Judge, LLMJudge, judge_report, llm_agreement
     from rag import Assistant
 
     if args.suite:
@@ -158,10 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     llm_judge = LLMJudge(args.llm_judge, args.llm_judge_model, args.llm_judge_key) if args.llm_judge else None
     if args.judge:
         pairs = load_support_pairs()
-        result = {"local_judge": agreement(local_judge, pairs)}
+        crosslingual = load_support_pairs(SUPPORT_PAIRS_CROSSLINGUAL)
+        result = {"local_judge": judge_report(local_judge, pairs, crosslingual)}
         if llm_judge:
             result["llm_judge"] = {"server": args.llm_judge, "model": args.llm_judge_model,
-                                   **llm_agreement(llm_judge, pairs)}
+                                   **llm_agreement(llm_judge, pairs),
+                                   "support_pairs_crosslingual": llm_agreement(llm_judge, crosslingual)}
         print(json.dumps(result, indent=2))
         return 0
     judge: Judge = llm_judge or local_judge

@@ -1,4 +1,4 @@
-"""The hand-written eval set (eval/data/questions.jsonl) and the support-judge pairs (support_pairs.jsonl).
+"""The hand-written eval set (eval/data/questions.jsonl) and the support-judge pairs (support_pairs*.jsonl).
 
 The eval set is split once, for good, into ``dev`` (every choice: thresholds, weights, prompts)
 and ``test`` (reported only). Code that chooses a setting takes its questions through
@@ -16,6 +16,8 @@ from rag.language import Language
 DATA = Path(__file__).resolve().parent / "data"
 QUESTIONS = DATA / "questions.jsonl"
 SUPPORT_PAIRS = DATA / "support_pairs.jsonl"
+#: English sentences over Indonesian passages, half of them contradictions; ``split`` "choose" or "report".
+SUPPORT_PAIRS_CROSSLINGUAL = DATA / "support_pairs_crosslingual.jsonl"
 SPLITS = ("dev", "test")
 
 
@@ -52,6 +54,7 @@ class SupportPair:
     passage: str
     supported: bool
     kind: str
+    split: str = ""  # in the cross-lingual file: "choose" (thresholds are chosen on it) or "report"
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -94,7 +97,8 @@ def for_tuning(items: list[EvalItem]) -> list[EvalItem]:
 
 def load_support_pairs(path: Path = SUPPORT_PAIRS) -> list[SupportPair]:
     return [SupportPair(id=r["id"], sentence=r["sentence"], sentence_lang=r["sentence_lang"], doc_id=r["doc_id"],
-                        passage=r["passage"], supported=bool(r["supported"]), kind=r["kind"])
+                        passage=r["passage"], supported=bool(r["supported"]), kind=r["kind"],
+                        split=r.get("split", ""))
             for r in _read_jsonl(path)]
 
 

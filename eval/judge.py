@@ -7,6 +7,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from eval.dataset import SupportPair
 from rag.grounding import GroundingJudge, Judge, Verdict  # noqa: F401  (re-exported: the eval's judge is the answer step's)
 from rag.terms import names_in, numbers_in  # noqa: F401  (re-exported for the eval's metrics)
 
@@ -69,38 +70,109 @@ def llm_agreement(judge: Judge, pairs) -> dict:
     }
 
 
-def agreement(judge: GroundingJudge, pairs) -> dict:
-    """Two-fold agreement with hand labels: thresholds chosen on one half, scored on the other."""
-    rows = [(p, judge.judge(p.sentence, p.passage)) for p in pairs]
-    folds = [[r for i, r in enumerate(rows) if i % 2 == k] for k in (0, 1)]
+#: The similarity thresholds tried when choosing (same-language and cross-lingual alike).
+SIMILARITY_GRID = tuple(round(float(x), 3) for x in np.arange(0.76, 0.96, 0.005))
+#: The counterpart thresholds tried (0: the check off; rag/counterparts.py).
+COUNTERPART_GRID = (0.0, *(round(float(x), 2) for x in np.arange(0.70, 0.855, 0.01)))
+Thresholds = tuple[float, float, float]  # same-language similarity, cross-lingual similarity, counterpart
 
-    def predict(v: Verdict, t: tuple[float, float]) -> bool:
-        return v.similarity >= (t[1] if v.cross_lingual else t[0]) and not v.missing_numbers and not v.missing_names
 
-    def accuracy(part, t) -> float:
-        return sum(predict(v, t) == p.supported for p, v in part) / max(1, len(part))
+class _Verdicts:
+    """A judge's verdicts on labelled pairs, as arrays, to score any thresholds on them at once."""
 
-    grid = [round(x, 3) for x in np.arange(0.76, 0.96, 0.005)]
-    pairs_grid = [(a, b) for a in grid for b in grid]
-    correct, chosen = 0, []
-    for k in (0, 1):
-        best = max(pairs_grid, key=lambda t: (accuracy(folds[k], t), -abs(t[0] - 0.86) - abs(t[1] - 0.82)))
-        chosen.append(best)
-        correct += sum(predict(v, best) == p.supported for p, v in folds[1 - k])
-    final = (float(np.mean([c[0] for c in chosen])), float(np.mean([c[1] for c in chosen])))
-    by_kind: dict[str, list[bool]] = {}
-    for p, v in rows:
-        by_kind.setdefault(p.kind, []).append(predict(v, final) == p.supported)
-    tp = sum(predict(v, final) and p.supported for p, v in rows)
-    fp = sum(predict(v, final) and not p.supported for p, v in rows)
-    fn = sum(not predict(v, final) and p.supported for p, v in rows)
+    def __init__(self, rows: list[tuple[SupportPair, Verdict]]) -> None:
+        self.rows = rows
+        self.labels = np.array([p.supported for p, _ in rows])
+        self.similarity = np.array([v.similarity for _, v in rows])
+        self.cross = np.array([v.cross_lingual for _, v in rows])
+        self.terms_ok = np.array([not v.missing_numbers and not v.missing_names for _, v in rows])
+        self.counterpart = np.array([v.counterpart for _, v in rows])
+
+    def predict(self, t: Thresholds, where: np.ndarray | None = None) -> np.ndarray:
+        said = (self.terms_ok & (self.similarity >= np.where(self.cross, t[1], t[0]))
+                & (~self.cross | (self.counterpart >= t[2])))
+        return said if where is None else said[where]
+
+    def accuracy(self, t: Thresholds, where: np.ndarray) -> float:
+        return float((self.predict(t, where) == self.labels[where]).mean()) if where.any() else 0.0
+
+    def choose(self, where: np.ndarray, counterparts: tuple[float, ...] = COUNTERPART_GRID) -> Thresholds:
+        """The thresholds that agree best with the labels of the pairs ``where``; among equals, the
+        similarity thresholds nearest the defaults and the laxest counterpart threshold."""
+        grid = [(a, b, c) for a in SIMILARITY_GRID for b in SIMILARITY_GRID for c in counterparts]
+        return max(grid, key=lambda t: (round(self.accuracy(t, where), 9), -abs(t[0] - 0.86) - abs(t[1] - 0.82),
+                                        -t[2]))
+
+    def summary(self, t: Thresholds, where: np.ndarray) -> dict:
+        said, labels = self.predict(t, where), self.labels[where]
+        tp, fp, fn = int((said & labels).sum()), int((said & ~labels).sum()), int((~said & labels).sum())
+        by_kind: dict[str, list[bool]] = {}
+        for (p, _), right in zip([r for r, w in zip(self.rows, where, strict=True) if w], said == labels,
+                                 strict=True):
+            by_kind.setdefault(p.kind, []).append(bool(right))
+        agreed = round(float((said == labels).mean()), 3) if where.any() else 0.0
+        return {"pairs": int(where.sum()), "agreement": agreed,
+                "precision": round(tp / max(1, tp + fp), 3), "recall": round(tp / max(1, tp + fn), 3),
+                "agreement_by_kind": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_kind.items())}}
+
+
+def _verdicts(judge: GroundingJudge, pairs) -> _Verdicts:
+    """The judge's verdicts; the local judge scores counterparts only over its similarity threshold, so it
+    is asked with the lowest one tried, to have every score the thresholds are chosen from."""
+    if isinstance(judge, GroundingJudge):
+        judge = GroundingJudge(judge.embedder, min(judge.threshold, *SIMILARITY_GRID),
+                               min(judge.cross_threshold, *SIMILARITY_GRID), judge.counterpart_threshold)
+    return _Verdicts([(p, judge.judge(p.sentence, p.passage)) for p in pairs])
+
+
+def agreement(judge: GroundingJudge, pairs, counterparts: tuple[float, ...] = COUNTERPART_GRID) -> dict:
+    """Two-fold agreement with hand labels: thresholds chosen on one half, scored on the other.
+    ``counterparts`` are the counterpart thresholds tried ((0.0,): the check off)."""
+    scored = _verdicts(judge, pairs)
+    index = np.arange(len(scored.rows))
+    folds = [index % 2 == k for k in (0, 1)]
+    chosen = [scored.choose(folds[k], counterparts) for k in (0, 1)]
+    correct = sum(int((scored.predict(chosen[k], folds[1 - k]) == scored.labels[folds[1 - k]]).sum()) for k in (0, 1))
+    means = [float(np.mean([c[i] for c in chosen])) for i in range(3)]
+    final: Thresholds = (means[0], means[1], means[2])
+    every = np.ones(len(scored.rows), dtype=bool)
+    at = scored.summary(final, every)
     return {
-        "pairs": len(rows),
-        "agreement_two_fold": correct / max(1, len(rows)),
+        "pairs": len(scored.rows),
+        "agreement_two_fold": correct / max(1, len(scored.rows)),
         "thresholds_chosen_per_fold": chosen,
         "threshold_same_language": final[0],
         "threshold_cross_lingual": final[1],
-        "precision_at_thresholds": tp / max(1, tp + fp),
-        "recall_at_thresholds": tp / max(1, tp + fn),
-        "agreement_by_kind": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_kind.items())},
+        "threshold_counterpart": final[2],
+        "precision_at_thresholds": at["precision"],
+        "recall_at_thresholds": at["recall"],
+        "agreement_by_kind": at["agreement_by_kind"],
+    }
+
+
+def held_out_agreement(judge: GroundingJudge, choose_pairs, report_pairs,
+                       counterparts: tuple[float, ...] = COUNTERPART_GRID) -> dict:
+    """Agreement on ``report_pairs`` at the thresholds that agree best with ``choose_pairs`` (the
+    cross-lingual pairs' choose half with the older pairs), and at the judge's own thresholds."""
+    scored = _verdicts(judge, [*choose_pairs, *report_pairs])
+    choose = np.arange(len(scored.rows)) < len(choose_pairs)
+    chosen = scored.choose(choose, counterparts)
+    own = (judge.threshold, judge.cross_threshold, judge.counterpart_threshold if counterparts != (0.0,) else 0.0)
+    return {"thresholds_chosen": chosen, "on_choose_pairs": scored.summary(chosen, choose),
+            "on_report_pairs": scored.summary(chosen, ~choose),
+            "judge_thresholds": own, "on_report_pairs_at_judge_thresholds": scored.summary(own, ~choose)}
+
+
+def judge_report(judge: GroundingJudge, pairs, crosslingual) -> dict:
+    """``tanya eval --judge``: the judge against the hand-labelled pairs (two-fold) and against the
+    cross-lingual pairs' report half (thresholds chosen on their choose half and ``pairs``), each with the
+    counterpart check chosen on the data and with it off."""
+    choose = [p for p in crosslingual if p.split == "choose"]
+    report = [p for p in crosslingual if p.split == "report"]
+    return {
+        "support_pairs": {"with_counterpart_check": agreement(judge, pairs),
+                          "without_counterpart_check": agreement(judge, pairs, (0.0,))},
+        "support_pairs_crosslingual_report_half": {
+            "with_counterpart_check": held_out_agreement(judge, [*choose, *pairs], report),
+            "without_counterpart_check": held_out_agreement(judge, [*choose, *pairs], report, (0.0,))},
     }

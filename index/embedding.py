@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -71,12 +71,47 @@ class Embedder:
         row = {text: i for i, text in enumerate(distinct)}
         return vectors[[row[text] for text in texts]]
 
+    def embed_spans(self, text: str, spans: Sequence[tuple[int, int]], *, query: bool) -> np.ndarray | None:
+        """One vector for each character span of ``text`` (a word, say), read in the context of the whole
+        text: the mean of the model's last-layer states of the tokens that overlap the span, normalised
+        (a zero row for a span past the model's length). ``text`` gets the query or the passage prompt.
+        None when the model does not give its token states (a model on a server)."""
+        states = _token_states(self.model, (self.query_prefix if query else self.passage_prefix) + text)
+        if states is None:
+            return None
+        hidden, offsets = states
+        shift = len(self.query_prefix if query else self.passage_prefix)
+        starts = np.array([a for a, _ in offsets]) - shift
+        ends = np.array([b for _, b in offsets]) - shift
+        real = ends > starts
+        rows = np.zeros((len(spans), hidden.shape[1]), dtype=np.float32)
+        for i, (a, b) in enumerate(spans):
+            inside = real & (starts < b) & (ends > a)
+            if inside.any():
+                vector = hidden[inside].mean(axis=0)
+                rows[i] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+        return rows
+
 
 def _reports_batches(model: Any) -> bool:
     from index.onnx_embedding import OnnxEncoder
     from index.server_embedding import ServerEncoder
 
     return isinstance(model, OnnxEncoder | ServerEncoder)
+
+
+def _token_states(model: Any, text: str) -> tuple[np.ndarray, list[tuple[int, int]]] | None:
+    """The last-layer token states of ``text`` and each token's character span (see Embedder.embed_spans)."""
+    from index.onnx_embedding import OnnxEncoder
+    from index.server_embedding import ServerEncoder
+
+    if isinstance(model, OnnxEncoder):
+        return model.token_states(text)
+    if isinstance(model, ServerEncoder):
+        return None
+    encoding = model.tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length)
+    hidden = model.encode([text], output_value="token_embeddings", convert_to_numpy=False)[0]
+    return np.asarray(hidden.float().cpu().numpy()), [tuple(o) for o in encoding["offset_mapping"]]
 
 
 def e5_prompts(name: str) -> tuple[str, str]:

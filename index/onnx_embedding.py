@@ -142,6 +142,14 @@ class OnnxEncoder:
             self._dimension = int(self.encode(["x"]).shape[1])
         return self._dimension
 
+    def token_states(self, text: str) -> tuple[np.ndarray, list[tuple[int, int]]]:
+        """The model's last-layer state of every token of ``text`` (one row each) and each token's
+        character span in ``text`` ((0, 0) for the special tokens)."""
+        encoding = self._tokenizer.encode(text)
+        ids = np.array([encoding.ids], dtype=np.int64)
+        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
+        return hidden, list(encoding.offsets)
+
     def encode(self, texts: list[str], batch_size: int = 16, normalize_embeddings: bool = True,
                convert_to_numpy: bool = True, show_progress_bar: bool = False,
                progress: Callable[[int, int], None] | None = None) -> np.ndarray:

@@ -134,7 +134,8 @@ class Assistant:
         with self._parts_lock:
             if self._judge is None:
                 self._judge = GroundingJudge(self.embedder, self.settings.support_threshold,
-                                           self.settings.support_threshold_cross)
+                                           self.settings.support_threshold_cross,
+                                           self.settings.support_counterpart_threshold)
             return self._judge
 
     # Indexing ---------------------------------------------------------------------

@@ -10,7 +10,10 @@ No NLI model runs offline here, so the judge combines:
 - the sentence's names must appear in the passage (countries, months and weekdays also in their
   Indonesian forms; in an English sentence over an Indonesian passage, ordinary English words that
   are not names are left to the similarity; the question's own names, when the sources name them,
-  are its premise and need not be in each passage).
+  are its premise and need not be in each passage);
+- in an English sentence over an Indonesian passage, every content word must have a counterpart among
+  the passage's words, read in context by the same model (rag/counterparts.py): "tank" in "Kim was given
+  a tank" has none in "Kim dihadiahi rompi antipeluru".
 
 Its agreement with hand labels (eval/data/support_pairs.jsonl) is measured by
 `tanya eval --judge`, with the thresholds chosen on one half of the pairs and
@@ -29,6 +32,7 @@ import numpy as np
 
 from index import Embedder
 from index.sentences import split_sentences
+from rag.counterparts import counterparts, weakest, word_spans
 from rag.language import detect_language
 from rag.settings import default
 from rag.terms import abbreviated, name_present, names_in, numbers_in
@@ -57,6 +61,11 @@ class Verdict:
     missing_numbers: tuple[int, ...]
     missing_names: tuple[str, ...]
     cross_lingual: bool = False
+    #: The weakest counterpart score of the sentence's content words (1.0 when none was scored: the sentence
+    #: is Indonesian, has no content word to check, or fails the other checks, which come first).
+    counterpart: float = 1.0
+    #: The content words whose counterpart scores below the judge's ``counterpart_threshold``.
+    missing_counterparts: tuple[str, ...] = ()
 
 
 class Judge(Protocol):
@@ -66,13 +75,18 @@ class Judge(Protocol):
 class GroundingJudge:
     """The local judge. The least similarity that counts as support is ``threshold`` when the
     sentence is in the passage's language (Indonesian) and ``cross_threshold`` when it is English:
-    cross-lingual embeddings sit closer together."""
+    cross-lingual embeddings sit closer together. An English sentence's content words also need a
+    counterpart in the passage scoring at least ``counterpart_threshold`` (0 turns that check off)."""
 
     def __init__(self, embedder: Embedder, threshold: float = default("support_threshold"),
-                 cross_threshold: float = default("support_threshold_cross")) -> None:
+                 cross_threshold: float = default("support_threshold_cross"),
+                 counterpart_threshold: float = default("support_counterpart_threshold")) -> None:
         self.embedder = embedder
         self.threshold = threshold
         self.cross_threshold = cross_threshold
+        self.counterpart_threshold = counterpart_threshold
+        #: Word vectors of the texts judged lately, as for ``_cache`` (a passage is read once for all sentences).
+        self._word_cache: dict[str, np.ndarray | None] = {}
         #: Vectors of the texts judged lately (answers are verified against the same sources several times).
         self._cache: dict[str, np.ndarray] = {}
         self._cache_lock = threading.Lock()  # the page's sessions verify their answers in threads of their own
@@ -92,6 +106,18 @@ class GroundingJudge:
             with self._cache_lock:
                 self._cache.update({key + t: v for t, v in fresh.items()})
         return np.stack([known[t] for t in texts])
+
+    def _word_vectors(self, text: str, query: bool) -> np.ndarray | None:
+        key = ("q:" if query else "p:") + text
+        with self._cache_lock:
+            if len(self._word_cache) > self.cache_limit // 10:
+                self._word_cache.clear()
+            if key in self._word_cache:
+                return self._word_cache[key]
+        rows = self.embedder.embed_spans(text, word_spans(text), query=query)
+        with self._cache_lock:
+            self._word_cache[key] = rows
+        return rows
 
     def similarity(self, sentence: str, passage: str) -> float:
         parts = split_sentences(passage) or [passage]
@@ -119,7 +145,15 @@ class GroundingJudge:
                                      if not name_present(n, lower, translated=cross)))
         similarity = self.similarity(sentence, passage)
         threshold = self.cross_threshold if cross else self.threshold
-        supported = similarity >= threshold and not missing_numbers and not missing_names
-        return Verdict(supported, similarity, missing_numbers, missing_names, cross)
+        counterpart, missing_counterparts = 1.0, tuple[str, ...]()
+        if (cross and self.counterpart_threshold > 0 and similarity >= threshold and not missing_numbers
+                and not missing_names):  # only what would be supported otherwise: the check's cost is small
+            found = counterparts(sentence, passage, self._word_vectors, given)
+            least = weakest(found)
+            counterpart = least.score if least else 1.0
+            missing_counterparts = tuple(c.word for c in found or [] if c.score < self.counterpart_threshold)
+        supported = (similarity >= threshold and not missing_numbers and not missing_names
+                     and not missing_counterparts)
+        return Verdict(supported, similarity, missing_numbers, missing_names, cross, counterpart, missing_counterparts)
 
 

@@ -182,6 +182,11 @@ class Settings(BaseSettings):
                                      description="Least similarity for a source to support an Indonesian sentence.")
     support_threshold_cross: float = Field(default=0.8175, ge=0.0, le=1.0,
                                            description="The same, for an English sentence (cross-lingual).")
+    support_counterpart_threshold: float = Field(
+        default=0.76, ge=0.0, le=1.0,
+        description="Least similarity, in context, between each content word of an English sentence and its "
+                    "closest word in the Indonesian source, for that source to support it (0: no such check; "
+                    "rag/counterparts.py).")
     rewrite_followups: bool = Field(default=True,
                                     description="Let the model rewrite follow-up questions into standalone ones.")
     reask_refusals: bool = Field(

@@ -59,6 +59,10 @@ class WordEmbedder:
     def embed_queries(self, texts) -> np.ndarray:
         return self._embed(list(texts))
 
+    def embed_spans(self, text, spans, *, query: bool):
+        """None: like a model on a server, this fake gives no word vectors (the counterpart check is skipped)."""
+        return None
+
 
 def _words(text: str) -> set[str]:
     return {w for w in WORD.findall(text.lower()) if len(w) >= 4}

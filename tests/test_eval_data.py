@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from eval.dataset import HeldOutError, for_tuning, in_split, load_questions, load_support_pairs, problems
+from eval.dataset import (
+    SUPPORT_PAIRS_CROSSLINGUAL,
+    HeldOutError,
+    for_tuning,
+    in_split,
+    load_questions,
+    load_support_pairs,
+    problems,
+)
 from index.articles import load_article
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "articles"
@@ -75,6 +83,21 @@ def test_support_pairs_match_the_articles(articles):
     for p in pairs:
         assert p.passage in articles[p.doc_id], p.id
         assert p.supported == (p.kind in ("direct", "paraphrase", "cross_lingual")), p.id
+
+
+def test_crosslingual_support_pairs_match_the_articles_and_split_in_two(articles):
+    pairs = load_support_pairs(SUPPORT_PAIRS_CROSSLINGUAL)
+    assert len(pairs) >= 40 and len({p.id for p in pairs}) == len(pairs)
+    assert {p.id for p in pairs}.isdisjoint({p.id for p in load_support_pairs()})
+    contradictions = sum(not p.supported for p in pairs)
+    assert abs(contradictions - len(pairs) / 2) <= len(pairs) * 0.1
+    for split in ("choose", "report"):
+        half = [p for p in pairs if p.split == split]
+        assert sum(p.supported for p in half) >= 10 and sum(not p.supported for p in half) >= 10, split
+    for p in pairs:
+        assert p.split in ("choose", "report") and p.sentence_lang == "en", p.id
+        assert p.passage in articles[p.doc_id], p.id
+        assert p.supported == (p.kind == "cross_lingual"), p.id
 
 
 def test_gold_candidates_lists_other_sentences_with_the_gold_facts():

@@ -102,6 +102,55 @@ def test_llm_agreement_counts_agreement_precision_and_recall_per_kind():
     assert result["agreement_by_kind"] == {"direct": 0.5, "near_miss": 0.0, "unrelated": 1.0}
 
 
+def _pair(i, supported, split="", kind="cross_lingual"):
+    from eval.dataset import SupportPair
+
+    return SupportPair(id=str(i), sentence=f"s{i}", sentence_lang="en", doc_id="d", passage="p",
+                       supported=supported, kind=kind, split=split)
+
+
+class _FixedJudge:
+    """A judge by thresholds whose verdicts are given: each sentence's similarity and counterpart score."""
+
+    threshold, cross_threshold, counterpart_threshold = 0.86, 0.8175, 0.76
+
+    def __init__(self, scores):
+        self.scores = scores
+
+    def judge(self, sentence, passage, given=frozenset()):
+        from eval.judge import Verdict
+
+        similarity, counterpart = self.scores[sentence]
+        return Verdict(similarity >= 0.8175 and counterpart >= 0.76, similarity, (), (), True, counterpart)
+
+
+def test_held_out_agreement_chooses_the_counterpart_threshold_on_the_choose_pairs_only():
+    from eval.judge import held_out_agreement
+
+    # Every pair is similar enough; the supported ones have counterparts (0.9), the others do not (0.72).
+    choose = [_pair(i, i % 2 == 0, "choose") for i in range(8)]
+    report = [_pair(i, i % 2 == 0, "report") for i in range(8, 12)]
+    scores = {f"s{i}": (0.9, 0.9 if i % 2 == 0 else 0.72) for i in range(12)}
+    scores["s11"] = (0.9, 0.95)  # a contradiction the check misses, in the report half: not seen when choosing
+    with_check = held_out_agreement(_FixedJudge(scores), choose, report)
+    assert with_check["thresholds_chosen"][2] == 0.73  # the laxest threshold that separates the choose pairs
+    assert with_check["on_choose_pairs"]["agreement"] == 1.0
+    assert with_check["on_report_pairs"]["agreement"] == 0.75 and with_check["on_report_pairs"]["pairs"] == 4
+    assert with_check["judge_thresholds"] == (0.86, 0.8175, 0.76)
+    without = held_out_agreement(_FixedJudge(scores), choose, report, (0.0,))
+    assert without["thresholds_chosen"][2] == 0.0 and without["on_report_pairs"]["agreement"] == 0.5
+    assert without["on_report_pairs_at_judge_thresholds"]["agreement"] == 0.5
+
+
+def test_two_fold_agreement_leaves_the_check_off_when_it_does_not_help():
+    from eval.judge import agreement
+
+    pairs = [_pair(i, i % 2 == 0) for i in range(8)]
+    scores = {f"s{i}": (0.9 if i % 2 == 0 else 0.7, 0.75) for i in range(8)}  # similarity alone separates them
+    result = agreement(_FixedJudge(scores), pairs)
+    assert result["agreement_two_fold"] == 1.0 and result["threshold_counterpart"] == 0.0
+
+
 def test_a_run_report_names_its_judge():
     from eval.judge import LLMJudge, describe
 
