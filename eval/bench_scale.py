@@ -24,6 +24,21 @@ normalised mean of its sentences' vectors (an approximation, said in the output)
 embedding time is then projected from the per-text cost measured on the largest size
 embedded in full; everything else (reading, chunking, Chroma writes, BM25, queries, RAM,
 disk) is measured for real. Results: ``scale.json`` and ``scale.md`` in ``--out``.
+
+Against a Chroma server (``--chroma-url``, default ``TANYA_CHROMA_URL``; started with ``chroma run --path DIR
+--port PORT``) each size goes into a collection of its own, ``scale-<size>``, emptied first; the keyword index
+is saved on this machine under ``--work``. The result records which store was used (``store``): for a server,
+its URL, its version, the chromadb client's version, and, when the server runs on this machine as this user,
+its process id and resident memory now and at its peak (``VmRSS``, ``VmHWM``); with ``--chroma-path DIR`` also
+the size of its data folder.
+
+A big index is built once and timed later, apart (building takes hours; timing wants an idle machine):
+
+    python -m eval.bench_scale --phase index --sizes 100000 --reuse-above 10000 --chroma-url URL --work W
+    python -m eval.bench_scale --phase retrieval --sizes 100000 --answers 0 --chroma-url URL --work W
+
+``--phase index`` builds and keeps the index (and measures ingestion); ``--phase retrieval`` only times
+retrieval (and answers, if asked) on it, and refuses an index that does not hold the size asked.
 """
 
 from __future__ import annotations
@@ -40,8 +55,12 @@ from collections.abc import Sequence
 from datetime import date
 from math import nan
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eval.metrics import milliseconds, percentile
+
+if TYPE_CHECKING:
+    from index import ChunkStore
 
 DEFAULT_WORK = Path("/tmp/tanya-bench-scale")
 
@@ -147,7 +166,7 @@ def _ingest(corpus: Path, settings, real, *, reuse: bool, result: dict):
     return store
 
 
-def built_chunks(settings, size: int) -> tuple[object, int]:
+def built_chunks(settings, size: int) -> tuple[ChunkStore, int]:
     """The store of ``settings`` (opened, never created anew) and its sentence count, if it holds ``size`` chunks.
 
     Raises IndexDirectoryError, saying how to build it, when it holds another number (none included)."""
@@ -230,7 +249,7 @@ def measure_size(corpus: Path | None, home: Path, data: Path, *, reuse: bool, qu
                     "threads": settings.threads,
                     "model_load_s": time.perf_counter() - started_load, "rss_mb": {"models_loaded": _rss_mb()}}
     if phase == "retrieval":
-        result.update({"chunks": store.count(), "sentences": sentences})
+        result.update({"chunks": size, "sentences": sentences})  # built_chunks checked the count
     else:
         assert corpus is not None
         store = _ingest(corpus, settings, real, reuse=reuse, result=result)
@@ -375,7 +394,7 @@ def run_size(size: int, args: argparse.Namespace, passages: list[str]) -> dict:
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     from eval.benchmarks import DEFAULT_ROOT
 
     p = argparse.ArgumentParser(prog="python -m eval.bench_scale", description=__doc__.split("\n\n")[0])
@@ -406,7 +425,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--reuse", action="store_true", help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if args.child:
         return _child(args)
 
