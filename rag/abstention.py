@@ -93,8 +93,8 @@ class Answerability:
 
 #: Fitted on the dev suite's sets that hold both kinds of question (our dev half and IDK-MRC valid), never on
 #: held-out data: ``python -m eval.choose answerability`` on a dev run (eval/README.md, "Answerability").
-ANSWERABILITY = Answerability(intercept=-0.2764, evidence=0.1855, missing=-0.8711,
-                              not_found=-0.1223)
+ANSWERABILITY = Answerability(intercept=-0.8802, evidence=0.3203, missing=-0.7573,
+                              not_found=-0.2399)
 
 
 def not_answerable(signals: Signals, min_probability: float,
