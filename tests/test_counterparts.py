@@ -121,14 +121,14 @@ ACCURACY = ("Meskipun sistem artileri lama mereka memiliki reputasi akurasi yang
     ("Kim was given a tank by the governor of Primorye.", GIFT),
     ("Their old artillery systems have a reputation for excellent accuracy.", ACCURACY)])
 def test_the_real_model_finds_no_counterpart_for_a_wrong_word(embedder, sentence, passage):
-    """Both were accepted before the check (similarity 0.84 and 0.83, over the cross-lingual threshold)."""
-    verdict = GroundingJudge(embedder).judge(sentence, passage)
+    """Both are accepted without the check (similarity 0.84 and 0.83, over the cross-lingual threshold)."""
+    verdict = GroundingJudge(embedder, counterpart_threshold=0.76).judge(sentence, passage)
     assert verdict.similarity >= GroundingJudge(embedder).cross_threshold
     assert not verdict.supported and verdict.missing_counterparts
 
 
 def test_the_real_model_keeps_a_faithful_translation(embedder):
-    verdict = GroundingJudge(embedder).judge(
+    verdict = GroundingJudge(embedder, counterpart_threshold=0.76).judge(
         "Before leaving Vladivostok, Kim received five explosive drones, a reconnaissance drone and a bulletproof "
         "vest.", GIFT)
     assert verdict.supported, verdict
