@@ -173,8 +173,11 @@ class LocalLlama:
             raise ModelError("llama-cpp-python is not installed; run `bash scripts/setup.sh`.") from exc
         draft = LlamaPromptLookupDecoding(num_pred_tokens=prompt_lookup) if prompt_lookup else None
         try:
+            # With a draft model llama-cpp-python keeps every position's logits but sizes their array by
+            # ``logits_all`` alone: a prompt longer than n_batch overflows it unless that is set too.
             self._llama = Llama(model_path=str(path), n_ctx=context_window, n_threads=threads,
-                                n_threads_batch=threads, n_batch=512, verbose=False, draft_model=draft)
+                                n_threads_batch=threads, n_batch=512, verbose=False, draft_model=draft,
+                                logits_all=draft is not None)
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"llama.cpp cannot load {path}: {exc}. Is it a complete GGUF file?") from exc
         self.name = name

@@ -54,3 +54,17 @@ def test_an_answer_records_the_probability_of_each_token_it_wrote(tiny_llm):
     plain = tiny_llm.stream(messages, max_tokens=8, temperature=0.0)  # no opening asked: nothing recorded
     list(plain)
     assert plain.stats.token_probabilities == [] and plain.stats.pieces
+
+
+def test_prompt_lookup_decoding_reads_a_prompt_longer_than_one_batch(models_dir):
+    """llama-cpp-python sized its logits by n_batch (512) under a draft model: the demonstrations' prompt
+    (over 512 tokens) overflowed it ("could not broadcast input array")."""
+    from rag.llm import LocalLlama
+    from rag.model_files import resolve_gguf
+
+    llm = LocalLlama(resolve_gguf("smollm2-135m", models_dir, progress=False), name="tiny", context_window=2048,
+                     threads=2, prompt_lookup=4)
+    messages = build_messages("Kapan Kim tiba?", [], "id", demonstrations=True)
+    assert llm.count_tokens("".join(m["content"] for m in messages)) > 512
+    llm.warm(messages)
+    assert _reply(llm, messages)
