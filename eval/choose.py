@@ -184,6 +184,26 @@ def _dev_rows(run: Path) -> tuple[dict, list[dict]]:
     return meta, [r for r in rows if "answer" in r]
 
 
+def _outcome(rows: list[dict], abstain: list[bool]) -> dict:
+    """What deciding ``abstain`` (one per row) does to a dev run's rows, pooled and per set: answer correct and
+    false abstention (answerable questions), unanswerable abstained, and the share of shown answers that are
+    wrong (an unanswerable question answered, or a wrong answer)."""
+
+    def of(subset: list[int]) -> dict:
+        yes = [i for i in subset if rows[i]["answerable"]]
+        no = [i for i in subset if not rows[i]["answerable"]]
+        return {"questions": len(subset),
+                "answer_correct": mean([0.0 if abstain[i] else rows[i]["correct"] for i in yes]),
+                "false_abstention": mean([float(abstain[i]) for i in yes]),
+                "unanswerable_abstained": mean([float(abstain[i]) for i in no]),
+                "shown_wrong": mean([float(not rows[i]["answerable"] or (rows[i]["correct"] or 0) < 0.5)
+                                     for i in subset if not abstain[i]])}
+
+    return {**of(list(range(len(rows)))),
+            "by_set": {name: of([i for i, r in enumerate(rows) if r["set"] == name])
+                       for name in sorted({r["set"] for r in rows})}}
+
+
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> np.ndarray:
     """Logistic regression by Newton's method (a little L2 on the weights, none on the intercept):
     ``[intercept, *weights]``."""
@@ -245,21 +265,8 @@ def choose_answerability(run: Path, max_false: float = 0.05, data: Path = DEFAUL
         return 1.0 / (1.0 + np.exp(-np.clip(full[0] + x @ full[1:], -50, 50)))
 
     def outcome(abstain: list[bool], scored: list[dict] | None = None) -> dict:
-        """What deciding ``abstain`` (one per row) does, pooled and per set; ``scored``: the rows, when their
-        answers differ from the run's (a rule taken away)."""
-        scored = rows if scored is None else scored
-
-        def of(subset: list[int]) -> dict:
-            yes = [i for i in subset if scored[i]["answerable"]]
-            no = [i for i in subset if not scored[i]["answerable"]]
-            return {"questions": len(subset),
-                    "answer_correct": mean([0.0 if abstain[i] else scored[i]["correct"] for i in yes]),
-                    "false_abstention": mean([float(abstain[i]) for i in yes]),
-                    "unanswerable_abstained": mean([float(abstain[i]) for i in no])}
-
-        return {**of(list(range(len(scored)))),
-                "by_set": {name: of([i for i, r in enumerate(scored) if r["set"] == name])
-                           for name in sorted({r["set"] for r in scored})}}
+        """:func:`_outcome` of the run's rows, or of ``scored`` when their answers differ (a rule taken away)."""
+        return _outcome(rows if scored is None else scored, abstain)
 
     def thresholded(p: np.ndarray) -> tuple[float, dict]:
         """The threshold that abstains most on unanswerable questions with false abstention <= max_false
@@ -359,19 +366,7 @@ def choose_confidence(run: Path, max_false: float = 0.05) -> dict:
     confidence = 1.0 / (1.0 + np.exp(-np.clip(beta[0] + x @ beta[1:], -50, 50)))
 
     def outcome(abstain: list[bool]) -> dict:
-        def of(subset: list[int]) -> dict:
-            yes = [i for i in subset if rows[i]["answerable"]]
-            no = [i for i in subset if not rows[i]["answerable"]]
-            return {"questions": len(subset),
-                    "answer_correct": mean([0.0 if abstain[i] else rows[i]["correct"] for i in yes]),
-                    "false_abstention": mean([float(abstain[i]) for i in yes]),
-                    "unanswerable_abstained": mean([float(abstain[i]) for i in no]),
-                    "shown_wrong": mean([float(not rows[i]["answerable"] or (rows[i]["correct"] or 0) < 0.5)
-                                         for i in subset if not abstain[i]])}
-
-        return {**of(list(range(len(rows)))),
-                "by_set": {name: of([i for i, r in enumerate(rows) if r["set"] == name])
-                           for name in sorted({r["set"] for r in rows})}}
+        return _outcome(rows, abstain)
 
     base = outcome(before)
     budget = (base["false_abstention"] or 0.0) + max_false

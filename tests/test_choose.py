@@ -90,3 +90,35 @@ def test_answerability_is_chosen_on_a_dev_run_only(tmp_path):
     (tmp_path / "meta.json").write_text(json.dumps({"suite": "dev", "settings": {"min_answerability": 0.5}}))
     with pytest.raises(HeldOutError, match="the model answered every question"):
         choose_answerability(tmp_path)
+
+
+def _written(answerable: bool, correct: float, p: float) -> dict:
+    """A dev row whose answer's first sentence ("Kim tiba Selasa [1]." then a second) was written with
+    probability ``p`` per token, the evidence strong enough for the default answerability to let it through."""
+    pieces = ["Kim", " tiba", " Selasa", " [1].", " Ia", " naik", " kereta", " [1]."]
+    return {"answerable": answerable, "abstained": False, "correct": correct if answerable else None,
+            "signals": {"evidence_score": 0.95, "missing_terms": 0, "not_found_probability": 0.01,
+                        "not_found_likeliest": False},
+            "pieces": pieces, "token_probabilities": [p] * 4 + [0.9] * 4}
+
+
+def test_confidence_is_fitted_on_shown_answers_and_withholds_the_unsure_ones(tmp_path):
+    from eval.choose import choose_confidence
+
+    rows = ([_written(True, 1.0, 0.95)] * 12 + [_written(True, 0.0, 0.3)] * 2 + [_written(False, 0.0, 0.25)] * 6
+            + [_written(False, 0.0, 0.99)] * 2)  # sure and wrong: not caught
+    run = _run(tmp_path, "dev", rows)
+    meta = json.loads((run / "meta.json").read_text())
+    (run / "meta.json").write_text(json.dumps({**meta, "settings": {"min_answerability": 0.0}}))
+    chosen = choose_confidence(run, max_false=0.2)
+    assert chosen["confidence"]["first_sentence"] > 0  # surer first sentences are right more often
+    assert chosen["auc_on_shown"]["first sentence's mean log-probability"] == pytest.approx(96 / 120)
+    after = chosen["chosen: answerability, then confidence"]
+    # the unsure ones withheld: every unanswerable one but the sure two, and the two wrong answers
+    assert after["unanswerable_abstained"] == 0.75 and after["answer_correct"] == pytest.approx(12 / 14)
+    assert after["false_abstention"] == pytest.approx(2 / 14) and after["shown_wrong"] == pytest.approx(2 / 14)
+    assert chosen["answerability alone (the default)"]["shown_wrong"] == pytest.approx(10 / 22)
+    (run / "meta.json").write_text(json.dumps({**meta, "settings": {"min_answerability": 0.0,
+                                                                     "min_confidence": 0.5}}))
+    with pytest.raises(HeldOutError, match="TANYA_MIN_CONFIDENCE=0"):
+        choose_confidence(run)
