@@ -22,6 +22,8 @@ from rag.settings import Settings
 if TYPE_CHECKING:
     from llama_cpp.llama_types import ChatCompletionRequestMessage, CreateChatCompletionStreamResponse
 
+    from rag.prompt_states import PrefixStates
+
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
 
 
@@ -165,7 +167,8 @@ class LocalLlama:
     the last one (same system prompt) is only read from where it differs.
     """
 
-    def __init__(self, path: Path, *, name: str, context_window: int, threads: int, prompt_lookup: int = 0) -> None:
+    def __init__(self, path: Path, *, name: str, context_window: int, threads: int, prompt_lookup: int = 0,
+                 state_dir: Path | None = None) -> None:
         try:
             from llama_cpp import Llama
             from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
@@ -188,6 +191,12 @@ class LocalLlama:
         self._prefix_state: Any = None
         self._prefix_messages: list[Message] | None = None
         self._last_messages: list[Message] | None = None
+        #: Where prefix states are kept for the next process (None: only in memory).
+        self._states: PrefixStates | None = None
+        if state_dir is not None:
+            from rag.prompt_states import PrefixStates
+
+            self._states = PrefixStates(state_dir, path, context_window)
 
     def count_tokens(self, text: str) -> int:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
@@ -199,20 +208,42 @@ class LocalLlama:
         The state reached is kept: a prompt that starts with the same messages after another prompt was read
         (a follow-up's rewrite, a translation) starts from it instead of reading the prefix again."""
         start = time.perf_counter()
-        for _ in self._pieces(messages, 1, 0.0, None, GenerationStats()):
-            pass
-        state = self._llama.save_state()
-        state.scores = state.scores[-1:].copy()  # the prefix's logits are never read again: one row, not 512
-        self._prefix_state, self._prefix_messages = state, messages[:-1]
+        self._from_saved(messages)
+        if self._prefix_state is None or self._prefix_messages != messages[:-1]:
+            for _ in self._pieces(messages, 1, 0.0, None, GenerationStats(), keep_prefix=True):
+                pass
         return time.perf_counter() - start
 
+    def _keep_prefix(self, prefix: list[Message]) -> None:
+        """Keep the state llama.cpp is in, which starts with ``prefix`` read (in memory, and on disk)."""
+        state = self._llama.save_state()
+        state.scores = state.scores[-1:].copy()  # the prefix's logits are never read again: one row, not 512
+        self._prefix_state, self._prefix_messages = state, prefix
+        if self._states is not None:
+            self._states.save(prefix, state)
+
+    def _from_saved(self, messages: list[Message]) -> None:
+        """When no prefix state is kept yet: the one an earlier process saved for ``messages``' prefix, if any."""
+        if self._prefix_state is not None or self._states is None or len(messages) < 2:
+            return
+        state = self._states.load(messages[:-1])
+        if state is not None:
+            self._prefix_state, self._prefix_messages = state, messages[:-1]
+            self._last_messages = None  # llama.cpp's cache does not hold it yet: restored before reading
+
     def _from_prefix(self, messages: list[Message]) -> None:
-        """Before reading ``messages``: when they start with the warmed prefix and the last prompt read did
-        not (so llama.cpp's cache holds another prompt), restore the state :meth:`warm` kept."""
+        """Before reading ``messages``: when they start with the kept prefix and the last prompt read did not
+        (so llama.cpp's cache holds another prompt, or nothing), restore the state kept for it."""
+        self._from_saved(messages)
         prefix = self._prefix_messages
         if (self._prefix_state is not None and prefix is not None and messages[:len(prefix)] == prefix
                 and (self._last_messages is None or self._last_messages[:len(prefix)] != prefix)):
-            self._llama.load_state(self._prefix_state)
+            try:
+                self._llama.load_state(self._prefix_state)
+            except RuntimeError:  # a saved state this llama.cpp cannot take: read the prefix again
+                if self._states is not None:
+                    self._states.forget(prefix)
+                self._prefix_state = self._prefix_messages = None
         self._last_messages = messages
 
     def stream(self, messages: list[Message], *, max_tokens: int, temperature: float,
@@ -221,7 +252,8 @@ class LocalLlama:
         stats = GenerationStats(prompt_tokens=sum(self.count_tokens(m["content"]) + 4 for m in messages))
         seen = Opening()
         recorder = self._opening_recorder(opening, seen, forbid_opening, stats) if opening else None
-        return Generation(self._pieces(messages, max_tokens, temperature, stop, stats, recorder), stats, seen)
+        return Generation(self._pieces(messages, max_tokens, temperature, stop, stats, recorder,
+                                       keep_prefix=opening is not None), stats, seen)
 
     def _opening_recorder(self, opening: str, seen: Opening, forbid: Callable[[float], bool] | None,
                           stats: GenerationStats) -> Any:
@@ -249,7 +281,9 @@ class LocalLlama:
         return record
 
     def _pieces(self, messages: list[Message], max_tokens: int, temperature: float, stop: threading.Event | None,
-                stats: GenerationStats, recorder: Any = None) -> Iterator[str]:
+                stats: GenerationStats, recorder: Any = None, keep_prefix: bool = False) -> Iterator[str]:
+        """The reply's pieces; with ``keep_prefix`` (the answer prompt), once it is written, the state reached is
+        kept as that of the prompt's prefix when none is kept yet (:meth:`_keep_prefix`)."""
         start = time.perf_counter()
         try:
             self._from_prefix(messages)
@@ -274,6 +308,8 @@ class LocalLlama:
                         stats.completion_tokens += 1
                         stats.pieces.append(piece)
                         yield piece
+                if keep_prefix and self._prefix_state is None and len(messages) > 1:
+                    self._keep_prefix(messages[:-1])
         except ValueError as exc:  # e.g. prompt longer than the context window
             raise LLMError(f"The language model refused the prompt: {exc}") from exc
         except RuntimeError:  # llama.cpp aborted by the stop event (what it had read stays consistent)
@@ -356,4 +392,4 @@ def load_chat_model(settings: Settings) -> ChatModel:
                          context_window=settings.context_window)
     path = resolve_gguf(settings.llm, settings.models_path)
     return LocalLlama(path, name=settings.llm, context_window=settings.context_window, threads=settings.threads,
-                      prompt_lookup=settings.prompt_lookup)
+                      prompt_lookup=settings.prompt_lookup, state_dir=settings.prompt_state_path)

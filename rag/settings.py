@@ -56,7 +56,8 @@ class Settings(BaseSettings):
         default_factory=_default_home,
         json_schema_extra={"shown_default": "`~/.local/share/tanya-berita` (`$XDG_DATA_HOME/tanya-berita`)"},
         description="The data folder: `index/` (Chroma, and the saved BM25 index in `index/bm25/<collection>/`), "
-                    "`models/`, and with a Chroma server `cache/bm25/`.")
+                    "`models/`, `cache/llm/` (the model's state after its fixed prompt), and with a Chroma server "
+                    "`cache/bm25/`.")
     articles_dir: Path = Field(default=BUNDLED_ARTICLES,
                                description="What `tanya index` and the first question index. Set, it is also where "
                                            "uploads from the page are saved; unset (the bundled articles), uploads "
@@ -279,6 +280,11 @@ class Settings(BaseSettings):
     def keyword_cache_path(self) -> Path:
         """Where keyword indexes of a Chroma server's collections are saved (an index on disk keeps its own)."""
         return self.home / "cache" / "bm25"
+
+    @property
+    def prompt_state_path(self) -> Path:
+        """Where the local model's state after reading the fixed prompt prefix is kept for the next process."""
+        return self.home / "cache" / "llm"
 
     @property
     def conversations_path(self) -> Path:

@@ -68,3 +68,55 @@ def test_prompt_lookup_decoding_reads_a_prompt_longer_than_one_batch(models_dir)
     assert llm.count_tokens("".join(m["content"] for m in messages)) > 512
     llm.warm(messages)
     assert _reply(llm, messages)
+
+
+def _tiny(models_dir, state_dir):
+    from rag.llm import LocalLlama
+    from rag.model_files import resolve_gguf
+
+    return LocalLlama(resolve_gguf("smollm2-135m", models_dir, progress=False), name="tiny", context_window=2048,
+                      threads=2, state_dir=state_dir)
+
+
+def _answer_messages():
+    from rag.evidence import PromptSource
+
+    source = PromptSource(number=1, doc_id="a", title="A", sentences=("Kim tiba di Vladivostok pada Selasa.",),
+                          score=0.9)
+    return build_messages("Kapan Kim tiba?", [source], "id", demonstrations=True)
+
+
+def _answered(llm, messages):
+    generation = llm.stream(messages, max_tokens=12, temperature=0.0, opening="NOT_IN_SOURCES")
+    return "".join(generation), generation.stats
+
+
+def test_the_prefix_state_is_kept_on_disk_for_the_next_process(models_dir, tmp_path):
+    messages = _answer_messages()
+    first = _tiny(models_dir, tmp_path / "states")
+    cold_reply, cold = _answered(first, messages)  # no state anywhere: the prefix is read, then kept
+    saved = list((tmp_path / "states").glob("prefix-*.npz"))
+    assert len(saved) == 1
+
+    second = _tiny(models_dir, tmp_path / "states")  # a new process, as a one-shot `tanya ask` is
+    loads: list[int] = []
+    original = second._llama.load_state
+    second._llama.load_state = lambda state: (loads.append(state.n_tokens), original(state))
+    warm_reply, warm = _answered(second, messages)
+    assert len(loads) == 1 and loads[0] > 200
+    assert warm_reply == cold_reply
+
+    saved[0].write_bytes(b"not a state")  # a damaged file: read the prefix again, and no error
+    third = _tiny(models_dir, tmp_path / "states")
+    assert _answered(third, messages)[0] == cold_reply
+    assert list((tmp_path / "states").glob("prefix-*.npz"))  # saved anew
+
+
+def test_warm_loads_a_saved_prefix_instead_of_reading_it(models_dir, tmp_path):
+    warm_messages = build_messages("?", [], "id", demonstrations=True)
+    _tiny(models_dir, tmp_path / "states").warm(warm_messages)
+    later = _tiny(models_dir, tmp_path / "states")
+    reads: list[int] = []
+    later._pieces = lambda *args, **kwargs: reads.append(1) or iter(())  # reading would go through here
+    later.warm(warm_messages)
+    assert reads == [] and later._prefix_messages == warm_messages[:-1]
