@@ -6,6 +6,7 @@ import math
 import re
 
 import pytest
+from test_answering import VEST, _Judge, _passage, _Retriever
 
 from rag.abstention import Reason
 from rag.answering import AnswerPipeline, Final, Token
@@ -13,7 +14,6 @@ from rag.confidence import Confidence, first_sentence_length, first_sentence_log
 from rag.llm import Generation
 from rag.model_queue import ModelQueue
 from rag.settings import load_settings
-from test_answering import VEST, _Judge, _passage, _Retriever
 
 PIECES = ["Oleg", " Kozhemyako", " memberi", " Kim", " rompi", " [1].", " Ia", " juga", " memberi", " drone", " [1]."]
 
