@@ -341,10 +341,8 @@ def choose_answerability(run: Path, max_false: float = 0.05, data: Path = DEFAUL
 def choose_confidence(run: Path, max_false: float = 0.05) -> dict:
     """The confidence model (:class:`rag.confidence.Confidence`) fitted on a dev-suite run's written answers,
     the threshold chosen on it, and what it does on top of the default answerability decision."""
-    import math
-
     from rag.abstention import ANSWERABILITY, Signals
-    from rag.confidence import first_sentence_log_probability
+    from rag.confidence import first_sentence_log_probability, mean_log_probability
 
     meta, rows = _dev_rows(run)
     settings = meta["settings"]
@@ -384,7 +382,8 @@ def choose_confidence(run: Path, max_false: float = 0.05) -> dict:
                              "answerability": _auc([float(p_answerable[i]) for i in shown], labels),
                              "first sentence's mean log-probability": _auc([float(first[i]) for i in shown], labels),
                              "whole reply's mean log-probability": _auc(
-                                 [float(np.mean([math.log(max(q, 1e-6)) for q in rows[i]["token_probabilities"]]))
+                                 [float(mean_log_probability(rows[i]["token_probabilities"],
+                                                             len(rows[i]["token_probabilities"])) or 0.0)
                                   for i in shown], labels)},
             "answerability alone (the default)": base, "chosen: answerability, then confidence": best}
 
