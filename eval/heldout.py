@@ -387,12 +387,19 @@ def _check_meta(out: Path, meta: dict) -> None:
     path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def _after(before: Callable[[SuiteItem], None], ask: Callable[[SuiteItem], dict], item: SuiteItem) -> dict:
+    before(item)
+    return ask(item)
+
+
 def run_suite(bot_for: Callable[[str], Assistant], judge: Judge, out: Path, *, root: Path = DEFAULT_ROOT,
               sets: Iterable[str] = SETS, sample: int | None = None, suite: str = "heldout", progress: bool = True,
-              answers: bool = True, meta: dict | None = None) -> dict:
+              answers: bool = True, meta: dict | None = None,
+              before: Callable[[SuiteItem], None] | None = None) -> dict:
     """Ask every set's questions (``bot_for(set)`` answers them) and write ``out``: one
     ``<set>.jsonl`` per set, ``<suite>-report.json`` and ``<suite>-report.md``. Without ``answers``,
-    only the questions that have gold evidence to retrieve are asked, and only retrieval is measured."""
+    only the questions that have gold evidence to retrieve are asked, and only retrieval is measured.
+    ``before(item)`` runs before each question is asked (a replay sets the recorded reply there)."""
     items = suite_items(root, sets, sample, suite)
     if not answers:
         items = {name: [i for i in its if i.evidence and i.passages is None] for name, its in items.items()}
@@ -404,8 +411,10 @@ def run_suite(bot_for: Callable[[str], Assistant], judge: Judge, out: Path, *, r
         bot = bot_for(name)
         if name.startswith("facqa"):
             bot.add_articles(facqa_articles(root / "facqa"), progress=progress)
-        rows_by_set[name] = resumed_rows(out / f"{name}.jsonl", set_items, lambda i: i.key,
-                                         partial(ask_item, bot, judge=judge, answers=answers), key="key",
+        ask = partial(ask_item, bot, judge=judge, answers=answers)
+        if before is not None:
+            ask = partial(_after, before, ask)
+        rows_by_set[name] = resumed_rows(out / f"{name}.jsonl", set_items, lambda i: i.key, ask, key="key",
                                          needs="answer" if answers else "rank", desc=name, progress=progress)
     report = {**suite_report(rows_by_set), "meta": {**(meta or {}), "suite": suite, "sample": sample,
                                                     "date": time.strftime("%Y-%m-%d %H:%M")}}
