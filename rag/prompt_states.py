@@ -6,10 +6,12 @@ memory; this saves it to a file, so that a new process (a one-shot ``tanya ask``
 it in a fraction of a second instead. A file is named by everything its state depends on: the prefix's
 messages, the model file (path, size, modification time), the context window and llama-cpp-python's
 version. Files are plain NumPy archives (no pickle); one that cannot be read is deleted and ignored.
+A file is about 30 MB: only the :data:`KEEP` last used stay (a changed prompt or model leaves its old ones).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -24,6 +26,10 @@ if TYPE_CHECKING:
     from rag.llm import Message
 
 log = logging.getLogger(__name__)
+
+#: How many saved states stay in the folder: the most recently used ones (each answer language's prefix, a few
+#: models); older ones are deleted when a new one is saved.
+KEEP = 6
 
 
 class PrefixStates:
@@ -51,13 +57,16 @@ class PrefixStates:
         try:
             with np.load(path, allow_pickle=False) as saved:
                 state = bytes(saved["llama_state"].tobytes())
-                return LlamaState(input_ids=saved["input_ids"].astype(np.intc), scores=saved["scores"],
-                                  n_tokens=int(saved["n_tokens"]), llama_state=state, llama_state_size=len(state),
-                                  seed=int(saved["seed"]))
+                state_of = LlamaState(input_ids=saved["input_ids"].astype(np.intc), scores=saved["scores"],
+                                      n_tokens=int(saved["n_tokens"]), llama_state=state,
+                                      llama_state_size=len(state), seed=int(saved["seed"]))
         except (OSError, ValueError, KeyError) as exc:
             log.warning("The saved prompt state %s cannot be read (%s): deleted, the prefix is read again.", path, exc)
             self.forget(prefix)
             return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used now: the last to be pruned
+        return state_of
 
     def save(self, prefix: list[Message], state: Any) -> None:
         """Keep ``state`` for ``prefix`` (written whole or not at all; a failure to write is logged, not raised:
@@ -73,6 +82,31 @@ class PrefixStates:
             os.replace(temporary, path)
         except OSError as exc:
             log.warning("Could not save the prompt state to %s (%s).", path, exc)
+            return
+        self.prune()
+
+    def prune(self, keep: int = KEEP) -> list[Path]:
+        """Delete all but the ``keep`` most recently used saved states (and unfinished writes older than a
+        minute); the paths deleted."""
+        import time
+
+        saved = sorted(self.folder.glob("prefix-*.npz"), key=_mtime, reverse=True)
+        stale = [p for p in self.folder.glob("*.tmp") if time.time() - _mtime(p) > 60]
+        deleted = []
+        for old in saved[keep:] + stale:
+            try:
+                old.unlink()
+                deleted.append(old)
+            except OSError:
+                pass  # another process took it first, or it is in use elsewhere: next time
+        return deleted
 
     def forget(self, prefix: list[Message]) -> None:
         self.path(prefix).unlink(missing_ok=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

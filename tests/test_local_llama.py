@@ -120,3 +120,34 @@ def test_warm_loads_a_saved_prefix_instead_of_reading_it(models_dir, tmp_path):
     later._pieces = lambda *args, **kwargs: reads.append(1) or iter(())  # reading would go through here
     later.warm(warm_messages)
     assert reads == [] and later._prefix_messages == warm_messages[:-1]
+
+
+def test_only_the_last_used_saved_states_stay(tmp_path):
+    """A changed prompt or model leaves its old ~30 MB state behind: saving a new one deletes all but the
+    most recently used (loading one counts as using it)."""
+    import os
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from rag.prompt_states import PrefixStates
+
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"gguf")
+    states = PrefixStates(tmp_path / "states", model, 2048)
+    state = SimpleNamespace(input_ids=np.arange(3), scores=np.zeros((3, 2), dtype=np.float32), n_tokens=3, seed=1,
+                            llama_state=b"\x00\x01")
+    prefixes = [[{"role": "system", "content": f"prompt {n}"}] for n in range(5)]
+    for age, prefix in enumerate(prefixes[:4]):
+        states.save(prefix, state)
+        os.utime(states.path(prefix), (1000 + age, 1000 + age))  # saved one after the other, long ago
+    (tmp_path / "states" / "abandoned.tmp").write_bytes(b"half")
+    os.utime(tmp_path / "states" / "abandoned.tmp", (1000, 1000))
+    assert states.load(prefixes[0]) is not None  # the oldest, used again now
+    states.prune(keep=3)
+    states.save(prefixes[4], state)  # prunes to the default too
+    left = {p.name for p in (tmp_path / "states").iterdir()}
+    assert left == {states.path(p).name for p in (prefixes[0], prefixes[2], prefixes[3], prefixes[4])}
+    states.prune(keep=2)
+    assert {p.name for p in (tmp_path / "states").iterdir()} == {states.path(prefixes[0]).name,
+                                                                  states.path(prefixes[4]).name}
