@@ -33,8 +33,29 @@ def _detector():
     return LanguageDetectorBuilder.from_languages(L.INDONESIAN, L.ENGLISH).build()
 
 
+_BRACKETED = re.compile(r"\([^)]*\)")
+
+
+def without_names(text: str) -> str:
+    """``text`` without what is the same in both languages: bracketed asides ("(Pidato Kebudayaan)", "( CGSC )")
+    and capitalised words other than a sentence's first (names and titles: "Kapan novel We Need to Talk About
+    Kevin dirilis?" keeps "Kapan novel to dirilis?")."""
+    words = _BRACKETED.sub(" ", text).split()
+    return " ".join(w for n, w in enumerate(words)
+                    if n == 0 or not w[:1].isupper() or words[n - 1].endswith((".", "?", "!", ":")))
+
+
+#: Words left without the names that make them the text to read (fewer: the whole text is read).
+MIN_OWN_WORDS = 3
+
+
 def detect_language(text: str) -> Language:
-    """The language of ``text``; ties and unreadable text count as Indonesian (the corpus language)."""
+    """The language of ``text``, read without its names (:func:`without_names`) when at least
+    :data:`MIN_OWN_WORDS` words are left: an Indonesian question about "South African Airways" is Indonesian.
+    Ties and unreadable text count as Indonesian (the corpus language)."""
+    own = without_names(text)
+    if len(own.split()) >= MIN_OWN_WORDS:
+        text = own
     words = [w.strip("?!.,;:\"'()").lower() for w in text.split()]
     id_hits = sum(w in _ID_MARKERS for w in words)
     en_hits = sum(w in _EN_MARKERS for w in words)

@@ -17,3 +17,18 @@ def test_indonesian(question):
 ])
 def test_english(question):
     assert detect_language(question) == "en"
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Berapa jumlah anggota International Institute for Democracy and Electoral Assistance?", "id"),
+    ("Kapan novel We Need to Talk About Kevin dirilis?", "id"),
+    ("Dimanakah lokasi Commanding and General Staff College ( CGSC ) ?", "id"),
+    ("What was the theme of the cultural address (Pidato Kebudayaan) delivered by Mochtar Lubis in 1977 at "
+     "Taman Ismail Marzuki?", "en"),
+    ("Dr. Setijati and Dr. Dani Hilman Natawijaya won the Sarwono Prawirohardjo Indonesian science and technology "
+     "award in 2005 [1].", "en"),
+])
+def test_names_and_titles_do_not_decide_the_language(text, language):
+    """Names are written alike in both languages; the words around them tell (question language on FacQA train,
+    its English versions and IDK-MRC valid: 18 of 3,459 wrong before reading without names, 1 after)."""
+    assert detect_language(text) == language
