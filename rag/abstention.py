@@ -93,8 +93,8 @@ class Answerability:
 
 #: Fitted on the dev suite's sets that hold both kinds of question (our dev half and IDK-MRC valid), never on
 #: held-out data: ``python -m eval.choose answerability`` on a dev run (eval/README.md, "Answerability").
-ANSWERABILITY = Answerability(intercept=-0.8802, evidence=0.3203, missing=-0.7573,
-                              not_found=-0.2399)
+ANSWERABILITY = Answerability(intercept=-0.9534, evidence=0.3290, missing=-0.5266,
+                              not_found=-0.2455)
 
 
 def not_answerable(signals: Signals, min_probability: float,
