@@ -98,22 +98,6 @@ def names_in(sentence: str, *, first: bool = False) -> set[str]:
     return names
 
 
-def name_runs(sentence: str) -> list[list[str]]:
-    """The names of ``sentence`` (as :func:`names_in` gives them, the first word included) grouped as written:
-    capitalised words in a row are one name ("Prof Dr Djoko Tjahjono", "Situs Purbakala Dieng")."""
-    runs: list[list[str]] = []
-    current: list[str] = []
-    for w in (re.sub(r"['’]s$", "", w) for w in _WORD.findall(sentence.replace("’", "'"))):
-        if w[:1].isupper() and w.lower() not in _SKIP_NAMES:
-            current.append(w if w in ACRONYM_FORMS else w.lower().strip("'"))
-        elif current:
-            runs.append(current)
-            current = []
-    if current:
-        runs.append(current)
-    return runs
-
-
 def name_present(name: str, passage_lower: str, *, translated: bool = False) -> bool:
     """Whether ``name`` (from :func:`names_in`) is in the lower-cased passage, where a word starts.
 

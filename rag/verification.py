@@ -15,7 +15,7 @@ from rag.evidence import PromptSource
 from rag.grounding import GroundingJudge
 from rag.injection import instruction_like
 from rag.language import detect_language
-from rag.terms import name_present, name_runs, names_in
+from rag.terms import name_present, names_in
 
 
 @dataclass(frozen=True)
@@ -34,26 +34,16 @@ class Verification:
 SHORT_ANSWER_WORDS = 5
 
 
-#: A part of a name at least this long, named by a source, makes the question's whole name given (:func:`premise`).
-PART_NAME_CHARS = 4
-
-
 def premise(question: str | None, sources: list[PromptSource]) -> frozenset[str]:
     """The question's names that some source names: what the question takes as given ("the Cibodas
     Botanical Garden"), which an answer may repeat without each cited passage naming it again. A name
-    no source has (a false premise, "Blue Pi" for "Hua Pi") is not given: the answer must not assert it. A
-    source that names a part of a name ("Djoko") gives the whole name the question uses ("Djoko Tjahjono")."""
+    no source has (a false premise, "Blue Pi" for "Hua Pi") is not given: the answer must not assert it."""
     if not question:
         return frozenset()
     everything = " ".join(s.text for s in sources)
-    lower = everything.lower()
     translated = detect_language(question) != detect_language(everything)
-    given = {n for n in names_in(question, first=True) if name_present(n, lower, translated=translated)}
-    # A source that names a part of a name ("Djoko" of "Prof Dr Djoko Tjahjono") names it all.
-    for run in name_runs(question):
-        if any(len(n) >= PART_NAME_CHARS and n in given for n in run):
-            given.update(run)
-    return frozenset(given)
+    return frozenset(n for n in names_in(question, first=True)
+                     if name_present(n, everything.lower(), translated=translated))
 
 
 def verify_answer(raw_answer: str, sources: list[PromptSource], judge: GroundingJudge,
