@@ -162,7 +162,7 @@ class Settings(BaseSettings):
                     "and verification checks what it writes.")
     # Chosen on the dev suite with the confidence model (`python -m eval.choose confidence`, eval/README.md).
     min_confidence: float = Field(
-        default=0.5071, ge=0.0, le=1.0,
+        default=0.5104, ge=0.0, le=1.0,
         description="Below this calibrated probability that the answer is right (the answerability and how sure the "
                     "model was of its first sentence's words), the answer is withheld before it is shown: 'the "
                     "sources do not say'. 0 turns the check off (a model on a server gives no probabilities).")
