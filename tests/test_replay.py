@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import pytest
+from fakes import QUESTION, NoChatModel, QuotingModel, fake_assistant
 
 from eval.replay import ReplayError, ReplayModel, check_settings
-from tests.fakes import QUESTION, NoChatModel, QuotingModel, fake_assistant
 
 
 def _recorded(answer) -> dict:
