@@ -60,7 +60,7 @@ def test_a_conversation_exports_every_turn(bot, tmp_path):
     store = ConversationStore(tmp_path / "c.sqlite3")
     c = store.create()
     answer = bot.ask(QUESTION)
-    abstention = bot.ask("Berapa skor pertandingan Persija melawan Persib di Jakarta?")
+    abstention = bot.ask("Siapa pemenang Piala Eropa?")  # no source sentence shares a word: the fake refuses
     store.finish_turn(c.id, store.append_turn(c.id, QUESTION), answer)
     store.finish_turn(c.id, store.append_turn(c.id, abstention.question), abstention)
     store.finish_turn(c.id, store.append_turn(c.id, "Lalu?"), status=TurnStatus.STOPPED, partial="Dia")
