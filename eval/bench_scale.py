@@ -141,6 +141,7 @@ def _ingest(corpus: Path, settings, real, *, reuse: bool, result: dict):
     embedder = TimedEmbedder(real, reuse=reuse)
     store = ChunkStore.open(path=settings.index_path, url=settings.chroma_url, collection=settings.collection,
                             embed_model=settings.embed_model_name, reset=bool(settings.chroma_url),
+                            sentence_vectors=settings.index_sentence_vectors,
                             keyword_cache=settings.keyword_cache_path)
     keyword = _time_keyword_refresh(store)
     started, cpu = time.perf_counter(), time.process_time()
@@ -177,7 +178,8 @@ def built_chunks(settings, size: int) -> tuple[ChunkStore, int]:
         raise IndexDirectoryError(f"No index of {size:,} chunks at {where}: build it first with "
                                   f"`python -m eval.bench_scale --phase index --sizes {size}` (same --work).")
     store = ChunkStore.open(path=settings.index_path, url=settings.chroma_url, collection=settings.collection,
-                            embed_model=settings.embed_model_name, keyword_cache=settings.keyword_cache_path)
+                            embed_model=settings.embed_model_name, keyword_cache=settings.keyword_cache_path,
+                            sentence_vectors=settings.index_sentence_vectors)
     held = store.count()
     if held != size:
         raise IndexDirectoryError(
@@ -195,7 +197,8 @@ def _time_retrieval(settings, real, store, data: Path, *, questions: int, answer
 
     bot = Assistant(settings, embedder=real, store=store)
     later = ChunkStore.open(path=settings.index_path, url=settings.chroma_url, collection=settings.collection,
-                            embed_model=settings.embed_model_name, keyword_cache=settings.keyword_cache_path)
+                            embed_model=settings.embed_model_name, keyword_cache=settings.keyword_cache_path,
+                            sentence_vectors=settings.index_sentence_vectors)
     started = time.perf_counter()
     later.keyword_index()  # as a process started later: loaded from disk (built anew if missing or stale)
     result["keyword_load_s"] = time.perf_counter() - started
@@ -246,7 +249,7 @@ def measure_size(corpus: Path | None, home: Path, data: Path, *, reuse: bool, qu
     real = load_embedder_for(settings)  # on this machine, or the server of TANYA_EMBED_BASE_URL
     real.embed_passages(["pemanasan"])
     result: dict = {"phase": phase, "embed_backend": settings.embed_backend, "embed_base_url": settings.embed_base_url,
-                    "threads": settings.threads,
+                    "threads": settings.threads, "sentence_vectors": settings.index_sentence_vectors,
                     "model_load_s": time.perf_counter() - started_load, "rss_mb": {"models_loaded": _rss_mb()}}
     if phase == "retrieval":
         result.update({"chunks": size, "sentences": sentences})  # built_chunks checked the count

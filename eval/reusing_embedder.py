@@ -11,11 +11,12 @@ real run from the per-text cost measured on the sizes embedded in full.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from eval.benchmarks import BenchmarkError
 from index import Embedder
 from index.sentences import split_sentences
 
@@ -57,6 +58,21 @@ class TimedEmbedder:
         self.ledger.texts_embedded += len(texts)
         self.ledger.calls += 1
         return vectors
+
+    def embed_passages_pooled(self, texts: list[str], spans: Sequence[Sequence[tuple[int, int]]],
+                              batch_size: int = 16, progress: Callable[[int, int], None] | None = None,
+                              ) -> tuple[np.ndarray, list[np.ndarray]] | None:
+        """As :meth:`index.Embedder.embed_passages_pooled`, timed (``TANYA_SENTENCE_VECTORS=pooled``); never
+        with reused vectors, which approximate chunk vectors from sentence vectors."""
+        if self.reuse:
+            raise BenchmarkError("Pooled sentence vectors (TANYA_SENTENCE_VECTORS=pooled) are embedded in full: "
+                                 "set --reuse-above above the sizes benchmarked.")
+        started = time.perf_counter()
+        result = self.embedder.embed_passages_pooled(texts, spans, batch_size, progress)
+        self.ledger.seconds += time.perf_counter() - started
+        self.ledger.texts_embedded += len(texts)
+        self.ledger.calls += 1
+        return result
 
     def embed_passages(self, texts: list[str], *, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """As :meth:`index.Embedder.embed_passages`; ``progress`` follows the texts embedded for real."""

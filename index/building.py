@@ -31,25 +31,13 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol, runtime_checkable
-
-import numpy as np
 
 from index.articles import Article, load_articles, scan_paths
 from index.chunking import Chunk, chunk_article
 from index.errors import ArticleError
 from index.readers import SUPPORTED_SUFFIXES, SkippedRecord
+from index.sentence_vectors import PassageEmbedder, embed_chunks
 from index.store import ChunkStore, DocumentWrite
-
-
-@runtime_checkable
-class PassageEmbedder(Protocol):
-    """What indexing needs of an embedder: :class:`index.Embedder`, or a stand-in (the scale benchmark's).
-    ``progress`` is passed only when a progress bar is shown."""
-
-    def embed_passages(self, texts: list[str], *, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-        ...
-
 
 #: An embedder, or a function that loads one: then the model is loaded only if something needs embedding.
 EmbedderSource = PassageEmbedder | Callable[[], PassageEmbedder]
@@ -277,18 +265,14 @@ class _Run:
         """Embed the pending documents' chunks and sentences in one call, and write them all."""
         if not self.pending:
             return
-        texts: list[str] = []
-        spans = []
+        chunks = [c for p in self.pending for c in p.chunks]
+        vectors, sentences = embed_chunks(self.embedder, chunks, self.store.sentence_vectors,
+                                          progress=self.embedding_progress)
+        writes, at, sentence_at = [], 0, 0
         for p in self.pending:
-            sentences = [s for c in p.chunks for s in c.sentences]
-            spans.append((len(texts), len(p.chunks), len(sentences)))
-            texts += [c.text for c in p.chunks] + sentences
-        if self.embedding_progress:  # only with a bar: an embedder may take no progress argument otherwise
-            vectors = self.embedder.embed_passages(texts, progress=self.embedding_progress)
-        else:
-            vectors = self.embedder.embed_passages(texts)
-        writes = [DocumentWrite(p.doc_id, p.chunks, vectors[start:start + n], vectors[start + n:start + n + m])
-                  for p, (start, n, m) in zip(self.pending, spans, strict=True)]
+            n, m = len(p.chunks), sum(len(c.sentences) for c in p.chunks)
+            writes.append(DocumentWrite(p.doc_id, p.chunks, vectors[at:at + n], sentences[sentence_at:sentence_at + m]))
+            at, sentence_at = at + n, sentence_at + m
         # chunk metadata: hash and count, checked next run
         self.store.replace_documents(writes)
         self.report.chunks_written += sum(len(p.chunks) for p in self.pending)

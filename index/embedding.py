@@ -80,17 +80,45 @@ class Embedder:
         if states is None:
             return None
         hidden, offsets = states
-        shift = len(self.query_prefix if query else self.passage_prefix)
-        starts = np.array([a for a, _ in offsets]) - shift
-        ends = np.array([b for _, b in offsets]) - shift
-        real = ends > starts
-        rows = np.zeros((len(spans), hidden.shape[1]), dtype=np.float32)
-        for i, (a, b) in enumerate(spans):
-            inside = real & (starts < b) & (ends > a)
-            if inside.any():
-                vector = hidden[inside].mean(axis=0)
-                rows[i] = vector / max(float(np.linalg.norm(vector)), 1e-12)
-        return rows
+        return pool_spans(hidden, offsets, spans, len(self.query_prefix if query else self.passage_prefix))
+
+    def embed_passages_pooled(self, texts: list[str], spans: Sequence[Sequence[tuple[int, int]]],
+                              batch_size: int = 16, progress: Callable[[int, int], None] | None = None,
+                              ) -> tuple[np.ndarray, list[np.ndarray]] | None:
+        """One model pass a passage ("late chunking"): each passage's vector, the same as
+        :meth:`embed_passages` gives (the mean of all its token states, normalised), and for each passage one
+        vector for each of its character ``spans`` (its sentences), pooled from that same pass as
+        :meth:`embed_spans` pools them (a zero row for a span with no token: past the model's length, or empty).
+        None when the model does not give its token states (a model on a server)."""
+        prefixed = [self.passage_prefix + t for t in texts]
+        states = _token_states_batch(self.model, prefixed, batch_size, progress)
+        if states is None:
+            return None
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        pooled = []
+        for n, ((hidden, offsets), wanted) in enumerate(zip(states, spans, strict=True)):
+            mean = hidden.mean(axis=0)
+            vectors[n] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+            pooled.append(pool_spans(hidden, offsets, wanted, len(self.passage_prefix)))
+        return vectors, pooled
+
+
+def pool_spans(hidden: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]],
+               shift: int) -> np.ndarray:
+    """For each character span of a text, the normalised mean of the token states ``hidden`` of the tokens
+    overlapping it (a zero row when none does); ``offsets`` are the tokens' character spans in the text as the
+    model read it, ``shift`` characters (its prompt) before the text the spans are in. Special tokens, whose
+    offsets are empty, are never pooled."""
+    starts = np.array([a for a, _ in offsets], dtype=np.int64) - shift
+    ends = np.array([b for _, b in offsets], dtype=np.int64) - shift
+    real = ends > starts
+    rows = np.zeros((len(spans), hidden.shape[1]), dtype=np.float32)
+    for i, (a, b) in enumerate(spans):
+        inside = real & (starts < b) & (ends > a)
+        if inside.any():
+            vector = hidden[inside].mean(axis=0)
+            rows[i] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+    return rows
 
 
 def _reports_batches(model: Any) -> bool:
@@ -112,6 +140,26 @@ def _token_states(model: Any, text: str) -> tuple[np.ndarray, list[tuple[int, in
     encoding = model.tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length)
     hidden = model.encode([text], output_value="token_embeddings", convert_to_numpy=False)[0]
     return np.asarray(hidden.float().cpu().numpy()), [tuple(o) for o in encoding["offset_mapping"]]
+
+
+def _token_states_batch(model: Any, texts: list[str], batch_size: int,
+                        progress: Callable[[int, int], None] | None) -> list[tuple[np.ndarray, list]] | None:
+    """:func:`_token_states` of each of ``texts``: in padded batches with the ONNX backend, one by one with torch."""
+    from index.onnx_embedding import OnnxEncoder
+    from index.server_embedding import ServerEncoder
+
+    if isinstance(model, OnnxEncoder):
+        return model.token_states_batch(texts, batch_size, progress)
+    if isinstance(model, ServerEncoder):
+        return None
+    out = []
+    for text in texts:
+        states = _token_states(model, text)
+        assert states is not None
+        out.append(states)
+    if progress is not None:
+        progress(len(texts), len(texts))
+    return out
 
 
 def e5_prompts(name: str) -> tuple[str, str]:

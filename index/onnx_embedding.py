@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -150,14 +150,11 @@ class OnnxEncoder:
         hidden = self._session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
         return hidden, list(encoding.offsets)
 
-    def encode(self, texts: list[str], batch_size: int = 16, normalize_embeddings: bool = True,
-               convert_to_numpy: bool = True, show_progress_bar: bool = False,
-               progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-        """Vectors for ``texts``, in order; batches of similar length (as sentence-transformers does).
-        ``progress(done, total)`` is called after each batch."""
+    def _batches(self, texts: list[str], batch_size: int) -> Iterator[tuple[list[int], np.ndarray, np.ndarray, list]]:
+        """The model over ``texts`` in batches of similar length (as sentence-transformers does): for each, the
+        texts' positions, the last-layer states (padded), the attention mask and the texts' encodings."""
         encodings = self._tokenizer.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
-        out: np.ndarray | None = None
         for start in range(0, len(order), batch_size):
             rows = order[start:start + batch_size]
             width = max(len(encodings[i].ids) for i in rows)
@@ -168,12 +165,38 @@ class OnnxEncoder:
                 ids[r, :n] = encodings[i].ids
                 mask[r, :n] = 1
             hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            yield rows, hidden, mask, [encodings[i] for i in rows]
+
+    def token_states_batch(self, texts: list[str], batch_size: int = 16,
+                           progress: Callable[[int, int], None] | None = None,
+                           ) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
+        """:meth:`token_states` of each of ``texts``, in order, run in padded batches as :meth:`encode` runs them
+        (the states of a text's real tokens only). ``progress(done, total)`` is called after each batch."""
+        out: list[tuple[np.ndarray, list[tuple[int, int]]]] = [(np.zeros((0, 0), np.float32), [])] * len(texts)
+        done = 0
+        for rows, hidden, mask, encodings in self._batches(texts, batch_size):
+            for r, (i, encoding) in enumerate(zip(rows, encodings, strict=True)):
+                out[i] = (hidden[r, :int(mask[r].sum())], list(encoding.offsets))
+            done += len(rows)
+            if progress is not None:
+                progress(done, len(texts))
+        return out
+
+    def encode(self, texts: list[str], batch_size: int = 16, normalize_embeddings: bool = True,
+               convert_to_numpy: bool = True, show_progress_bar: bool = False,
+               progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """Vectors for ``texts``, in order; batches of similar length (as sentence-transformers does).
+        ``progress(done, total)`` is called after each batch."""
+        out: np.ndarray | None = None
+        done = 0
+        for rows, hidden, mask, _ in self._batches(texts, batch_size):
             vectors = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
             if normalize_embeddings:
                 vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
             if out is None:
                 out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
             out[rows] = vectors
+            done += len(rows)
             if progress is not None:
-                progress(start + len(rows), len(texts))
+                progress(done, len(texts))
         return out if out is not None else np.zeros((0, self.get_sentence_embedding_dimension()), np.float32)

@@ -42,11 +42,15 @@ import numpy as np
 
 from index.chunking import Chunk
 from index.errors import IndexDirectoryError, IndexWriteError, StoreUnavailableError
+from index.sentence_vectors import DEFAULT_SENTENCE_VECTORS, SentenceVectors
 
 if TYPE_CHECKING:
     from index.keyword_index import BM25Index
 
 MARKER = "tanya-index.json"
+#: Key of the marker and of the collections' metadata saying how the sentence vectors were made
+#: (index/sentence_vectors.py); an index without it made them "separate".
+SENTENCE_VECTORS_KEY = "sentence_vectors"
 #: 2: sentences stored and embedded beside the chunks.
 FORMAT_VERSION = 2
 SENTENCES_SUFFIX = "-sentences"
@@ -146,12 +150,19 @@ _MODEL_BACK = ("set TANYA_EMBED_MODEL back (with an embedding server, TANYA_EMBE
                "records; unset TANYA_EMBED_BASE_URL to embed on this machine).")
 
 
-def _write_marker(path: Path, embed_model: str) -> None:
-    (path / MARKER).write_text(json.dumps({"format": FORMAT_VERSION, "embed_model": embed_model}, indent=2) + "\n",
-                               encoding="utf-8")
+def _write_marker(path: Path, embed_model: str, sentence_vectors: str) -> None:
+    record = {"format": FORMAT_VERSION, "embed_model": embed_model, SENTENCE_VECTORS_KEY: sentence_vectors}
+    (path / MARKER).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
-def _check_marker(path: Path, embed_model: str, reset: bool) -> bool:
+def _sentence_vectors_mismatch(location: object, recorded: object, wanted: str) -> IndexDirectoryError:
+    return IndexDirectoryError(
+        f"The index at {location} holds sentence vectors made {recorded!r}, not {wanted!r} (TANYA_SENTENCE_VECTORS): "
+        f"run `tanya index --rebuild` to make them {wanted!r}, or set TANYA_SENTENCE_VECTORS={recorded} back.")
+
+
+def _check_marker(path: Path, embed_model: str, reset: bool,
+                  sentence_vectors: str = DEFAULT_SENTENCE_VECTORS) -> bool:
     """Whether ``path`` is ours (creating it if new); raises when it is someone else's or stale.
 
     Returns True when the folder must be emptied of its collections (``reset``)."""
@@ -163,7 +174,7 @@ def _check_marker(path: Path, embed_model: str, reset: bool) -> bool:
             raise IndexDirectoryError(f"{marker} is unreadable ({exc}); delete {path} "
                                       "and run `tanya index` again.") from None
         if reset:
-            _write_marker(path, embed_model)
+            _write_marker(path, embed_model, sentence_vectors)
             return True
         if info.get("format") != FORMAT_VERSION:
             raise IndexDirectoryError(_rebuild_hint(path))
@@ -172,6 +183,9 @@ def _check_marker(path: Path, embed_model: str, reset: bool) -> bool:
                 f"The index in {path} was built with embedding model {info.get('embed_model')!r}, "
                 f"not {embed_model!r}: run `tanya index --rebuild`, or {_MODEL_BACK}"
             )
+        recorded = info.get(SENTENCE_VECTORS_KEY, DEFAULT_SENTENCE_VECTORS)
+        if recorded != sentence_vectors:
+            raise _sentence_vectors_mismatch(path, recorded, sentence_vectors)
         return False
     if path.exists() and any(path.iterdir()):
         raise IndexDirectoryError(
@@ -179,7 +193,7 @@ def _check_marker(path: Path, embed_model: str, reset: bool) -> bool:
             "Point TANYA_HOME at another folder, or empty this one."
         )
     path.mkdir(parents=True, exist_ok=True)
-    _write_marker(path, embed_model)
+    _write_marker(path, embed_model, sentence_vectors)
     return False
 
 
@@ -301,8 +315,11 @@ class ChunkStore:
     """Chunks, their sentences and the embeddings of both, in two Chroma collections."""
 
     def __init__(self, collection: Any, sentences: Any, location: str, *, client: Any,
-                 keyword_dir: Path | None = None, path: Path | None = None) -> None:
+                 keyword_dir: Path | None = None, path: Path | None = None,
+                 sentence_vectors: SentenceVectors = DEFAULT_SENTENCE_VECTORS) -> None:
         self._collection = collection
+        #: How this index's sentence vectors are made, and must go on being made (index/sentence_vectors.py).
+        self.sentence_vectors: SentenceVectors = sentence_vectors
         self._sentences = sentences
         self._client = client
         self.location = location
@@ -322,8 +339,12 @@ class ChunkStore:
     # Opening ---------------------------------------------------------------
     @classmethod
     def open(cls, *, path: Path | None = None, url: str | None = None, collection: str = "articles",
-             embed_model: str, reset: bool = False, keyword_cache: Path | None = None) -> ChunkStore:
+             embed_model: str, reset: bool = False, keyword_cache: Path | None = None,
+             sentence_vectors: SentenceVectors = DEFAULT_SENTENCE_VECTORS) -> ChunkStore:
         """Open (creating if needed) the store on disk at ``path`` or on the Chroma server at ``url``.
+
+        ``sentence_vectors`` is how its sentence vectors are made: a store holding vectors made the other way
+        is refused (IndexDirectoryError, saying to rebuild), unless ``reset``.
 
         ``reset`` drops everything stored first (``tanya index --rebuild``), the saved keyword index
         included. ``keyword_cache`` is the local folder where keyword indexes of a server's collections
@@ -345,7 +366,7 @@ class ChunkStore:
                 location = url
             else:
                 assert path is not None
-                reset = _check_marker(path, embed_model, reset)
+                reset = _check_marker(path, embed_model, reset, sentence_vectors)
                 client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
                 location = str(path)
             names = (collection, collection + SENTENCES_SUFFIX)
@@ -358,7 +379,7 @@ class ChunkStore:
                 if keyword_dir is not None:
                     shutil.rmtree(keyword_dir, ignore_errors=True)
             # The metadata is used only when a collection is created: an existing one keeps its own.
-            metadata = {"embed_model": embed_model, "format": FORMAT_VERSION}
+            metadata = {"embed_model": embed_model, "format": FORMAT_VERSION, SENTENCE_VECTORS_KEY: sentence_vectors}
             col, sentences = (client.get_or_create_collection(
                 name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
                 metadata={**metadata, GENERATION_KEY: new_generation()} if name == collection else metadata,
@@ -381,18 +402,24 @@ class ChunkStore:
             )
         if (col.metadata or {}).get("format") != FORMAT_VERSION and col.count():
             raise IndexDirectoryError(_rebuild_hint(location))
+        recorded = (col.metadata or {}).get(SENTENCE_VECTORS_KEY, DEFAULT_SENTENCE_VECTORS)
+        if recorded != sentence_vectors:
+            if col.count() or sentences.count():
+                raise _sentence_vectors_mismatch(location, recorded, sentence_vectors)
+            col.modify(metadata={**(col.metadata or {}), SENTENCE_VECTORS_KEY: sentence_vectors})  # empty: ours now
         return cls(col, sentences, location, client=client, keyword_dir=keyword_dir,
-                   path=None if url else path)
+                   path=None if url else path, sentence_vectors=sentence_vectors)
 
     @classmethod
     def wipe(cls, *, path: Path | None = None, url: str | None = None, collection: str = "articles",
-             embed_model: str, keyword_cache: Path | None = None) -> None:
+             embed_model: str, keyword_cache: Path | None = None,
+             sentence_vectors: SentenceVectors = DEFAULT_SENTENCE_VECTORS) -> None:
         """Delete everything stored, whatever model built it (``tanya index --rebuild``).
 
         On disk, only a folder that is a Tanya Berita index (or empty) is touched.
         """
         cls.open(path=path, url=url, collection=collection, embed_model=embed_model, reset=True,
-                 keyword_cache=keyword_cache)
+                 keyword_cache=keyword_cache, sentence_vectors=sentence_vectors)
 
     # Another process's writes ---------------------------------------------
     def _current(self) -> None:

@@ -86,7 +86,8 @@ class Assistant:
     def _open_store(self, reset: bool = False) -> ChunkStore:
         s = self.settings
         return ChunkStore.open(path=s.index_path, url=s.chroma_url, collection=s.collection,
-                               embed_model=s.embed_model_name, reset=reset, keyword_cache=s.keyword_cache_path)
+                               embed_model=s.embed_model_name, reset=reset, keyword_cache=s.keyword_cache_path,
+                               sentence_vectors=s.index_sentence_vectors)
 
     @property
     def retriever(self) -> HybridRetriever:
@@ -328,7 +329,8 @@ class Assistant:
 #: Settings every session of one Assistant shares: they choose the index and the embedding model.
 SHARED_SETTINGS = frozenset({"home", "articles_dir", "models_dir", "embed_model", "embed_backend", "chroma_url",
                              "embed_base_url", "embed_api_model", "embed_api_key", "embed_api_batch",
-                             "collection", "chunk_size", "chunk_overlap", "threads", "allowed_hosts"})
+                             "collection", "chunk_size", "chunk_overlap", "sentence_vectors", "threads",
+                             "allowed_hosts"})
 #: Settings that make the retriever and the grounding judge (a session changing one gets its own).
 RETRIEVER_SETTINGS = ("candidates", "duplicate_threshold", "sentence_weight_id", "bm25_weight_id",
                       "sentence_weight_en", "bm25_weight_en")

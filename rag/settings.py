@@ -121,6 +121,12 @@ class Settings(BaseSettings):
     chunk_size: int = Field(default=CHUNK_SIZE, ge=32, le=2048, description="Chunk size, in tokens.")
     chunk_overlap: int = Field(default=CHUNK_OVERLAP, ge=0, le=512,
                                description="Tokens a chunk shares with the one before it.")
+    sentence_vectors: Literal["separate", "pooled"] = Field(
+        default="separate",
+        description="How the sentence vectors are made: 'separate' (each sentence through the model on its own) or "
+                    "'pooled' (one model pass a chunk, each sentence's vector pooled from that pass's token states "
+                    "over the sentence, about half the tokens). The index records it: changing it needs "
+                    "`tanya index --rebuild`. With an embedding server (no token states), always 'separate'.")
 
     # Retrieval and answering
     top_k: int = Field(default=4, ge=1, le=50,
@@ -275,6 +281,12 @@ class Settings(BaseSettings):
         if self.embed_base_url:
             return self.embed_api_model or self.embed_model
         return self.embed_model
+
+    @property
+    def index_sentence_vectors(self) -> Literal["separate", "pooled"]:
+        """How the index's sentence vectors are made: ``sentence_vectors``, but 'separate' with an embedding
+        server, which gives no token states to pool."""
+        return "separate" if self.embed_base_url else self.sentence_vectors
 
     @property
     def keyword_cache_path(self) -> Path:

@@ -65,3 +65,36 @@ def test_a_text_given_twice_goes_through_the_model_once():
 def test_unknown_backend_is_refused(models_dir):
     with pytest.raises(ModelError, match="torch, onnx"):
         load_embedder("multilingual-e5-small", models_dir, backend="tensorflow")
+
+
+CHUNK = ("Gubernur wilayah Primorsky memberi Kim rompi antipeluru dan enam drone pada Sabtu (16/9/2023). "
+         "Kim lalu meninggalkan Rusia dengan kereta lapis baja. Harga beras naik 8.000 rupiah per kilogram.")
+
+
+def test_a_batch_of_token_states_is_each_text_alone(onnx_embedder):
+    many = [f"passage: {t} ({n})" for n in range(5) for t in TEXTS] + ["passage: " + CHUNK]  # padded batches
+    together = onnx_embedder.model.token_states_batch(many)
+    for text, (hidden, offsets) in zip(many, together, strict=True):
+        alone, alone_offsets = onnx_embedder.model.token_states(text)
+        assert offsets == alone_offsets and hidden.shape == alone.shape
+        assert np.allclose(hidden, alone, atol=1e-4)
+
+
+def test_pooled_chunk_vector_is_the_chunk_vector_and_sentence_vectors_stay_close(onnx_embedder):
+    """One pass a chunk: the chunk's vector is what embed_passages gives; each sentence's vector, pooled from
+    that pass over its characters, reads it in context: close to the sentence embedded alone, not equal."""
+    from index.sentence_vectors import sentence_spans
+    from index.sentences import split_sentences
+
+    sentences = split_sentences(CHUNK)
+    spans = sentence_spans(CHUNK, sentences)
+    assert len(sentences) == 3 and None not in spans
+    result = onnx_embedder.embed_passages_pooled([CHUNK, TEXTS[3]], [spans, [(0, len(TEXTS[3]))]])
+    assert result is not None
+    vectors, pooled = result
+    assert float((vectors * onnx_embedder.embed_passages([CHUNK, TEXTS[3]])).sum(axis=1).min()) >= 0.9999
+    cosines = (pooled[0] * onnx_embedder.embed_passages(sentences)).sum(axis=1)
+    assert np.allclose(np.linalg.norm(pooled[0], axis=1), 1.0, atol=1e-5)
+    assert cosines.min() > 0.85 and cosines.max() < 0.9999, cosines
+    # the same pooling as embed_spans, one text at a time
+    assert np.allclose(pooled[0], onnx_embedder.embed_spans(CHUNK, spans, query=False), atol=1e-4)
