@@ -25,6 +25,7 @@ CONFIGS: dict[str, dict] = {
     "batch128": {"n_batch": 128, "n_ubatch": 128, "n_threads": 2, "n_threads_batch": 2},
     "batch1024": {"n_batch": 1024, "n_ubatch": 1024, "n_threads": 2, "n_threads_batch": 2},
     "flash": {"n_batch": 512, "n_threads": 2, "n_threads_batch": 2, "flash_attn": True},
+    "flash-batch256": {"n_batch": 256, "n_ubatch": 256, "n_threads": 2, "n_threads_batch": 2, "flash_attn": True},
     "flash-kv8": {"n_batch": 512, "n_threads": 2, "n_threads_batch": 2, "flash_attn": True, "type_k": 8,
                   "type_v": 8},
     "threads1": {"n_batch": 512, "n_threads": 1, "n_threads_batch": 1},
