@@ -45,6 +45,7 @@ from rag.abstention import (
     quotable,
     restriction_message,
     unsupported,
+    wrong_kind,
 )
 from rag.answer import Answer, Citation
 from rag.citations import renumber, strip_citations
@@ -146,9 +147,11 @@ class Evidence:
 @dataclass
 class Shown:
     """The checked sentences given to the asker so far (as :class:`Token` events) and their text;
-    ``closed``: a sentence came in another language than the question's, so nothing more is shown."""
+    ``held``: sentences that passed the check but are not shown yet (the answer does not yet give what
+    the question asks for, or a sentence came in another language than the question's: ``closed``)."""
 
     sentences: list[VerifiedSentence] = field(default_factory=list)
+    held: list[VerifiedSentence] = field(default_factory=list)
     text: str = ""
     closed: bool = False
 
@@ -363,19 +366,23 @@ class AnswerPipeline:
         return source_language, text
 
     def _show(self, verified: VerifiedSentence, evidence: Evidence, shown: Shown, reply: str) -> Iterator[Token]:
-        """Give ``verified`` (a sentence that passed the check) to the asker; never in another language than
-        the question's (from such a sentence on, nothing more is shown before the end: :meth:`checked`
-        decides) and never while the reply is the not-found reply. Shown text is never taken back: the final
-        answer is what was shown, and maybe more."""
+        """Give ``verified`` (a sentence that passed the check) to the asker, with the held ones before it,
+        once the answer so far gives what the question asks for; never in another language than the
+        question's (from such a sentence on, nothing more is shown before the end: :meth:`checked` decides)
+        and never while the reply is the not-found reply. Shown text is never taken back: the final answer
+        is what was shown, and maybe more."""
+        shown.held.append(verified)
         if shown.closed or is_refusal(reply):
             return
         if answer_language(verified.text) != evidence.language:
             shown.closed = True
             return
-        candidate = [*shown.sentences, verified]
+        candidate = shown.sentences + shown.held
+        if wrong_kind(" ".join(v.text for v in candidate), evidence.query) is not None:
+            return
         text, _ = renumber([(v.text, list(v.sources)) for v in candidate])
         piece = text[len(shown.text):]
-        shown.sentences, shown.text = candidate, text
+        shown.sentences, shown.held, shown.text = candidate, [], text
         yield Token(piece)
 
     def _reasked(self, raw: str, evidence: Evidence) -> Steps[str]:
@@ -408,7 +415,7 @@ class AnswerPipeline:
         evidence.notes.extend(verified.notes)
         sentences = verified.sentences
         best = evidence.sources[0]
-        can_quote = quotable(best, self.settings.fallback_min_score)
+        can_quote = quotable(best, evidence.query, self.settings.fallback_min_score)
         if draft.shown.sentences:  # some are on screen: the answer is those, and the rest in the question's language
             rest = [v for v in sentences[len(draft.shown.sentences):]
                     if answer_language(v.text) == evidence.language]
@@ -432,6 +439,11 @@ class AnswerPipeline:
                 return self.abstained(evidence, unsupported(), draft)
             evidence.notes.append("the model's answer failed verification: answered with the best sentence, quoted")
             sentences = [VerifiedSentence(_quote(best.best, evidence.language), (0,))]
+        text = " ".join(v.text for v in sentences)
+        asked_otherwise = wrong_kind(text, evidence.query)
+        if asked_otherwise is not None:
+            evidence.notes.append(f"the checked answer was: {text}")
+            return self.abstained(evidence, asked_otherwise, draft)
         numbered, order = renumber([(v.text, list(v.sources)) for v in sentences])
         citations = [_citation(n, evidence.sources[i]) for n, i in enumerate(order, start=1)]
         return Answer(text=numbered, citations=citations, language=evidence.language, abstained=False,

@@ -121,6 +121,12 @@ def test_an_unsupported_answer_abstains_unless_the_best_sentence_can_be_quoted(f
         assert answer.text.startswith("Menurut sumber: “Oleg Kozhemyako")
 
 
+def test_an_answer_that_gives_no_number_for_berapa_abstains():
+    parts = _Parts([_passage("vest", VEST, 0.9)], "Kim menerima rompi antipeluru [1].")
+    answer, _ = _answer(parts, question="Berapa rompi antipeluru yang diterima Kim?", fallback_min_score=1.0)
+    assert answer.abstention is Reason.WRONG_KIND
+
+
 #: Answerability from the model's signal alone: P(answerable) = 1 - P(not found).
 BY_THE_MODEL = Answerability(intercept=0.0, evidence=0.0, missing=0.0, not_found=-1.0)
 
@@ -197,6 +203,15 @@ def test_a_sentence_is_shown_as_soon_as_the_next_begins():
             first_token_after = "".join(written)
     assert first_token_after is not None and "Vladivostok" not in first_token_after
     assert first_token_after.startswith("Oleg Kozhemyako memberi Kim rompi antipeluru [1]. Rompi")
+
+
+def test_nothing_is_shown_until_the_answer_gives_what_the_question_asks():
+    """'How many' asked: a first sentence without a number waits for the one that gives it, and both come together."""
+    reply = "Oleg Kozhemyako memberi Kim rompi antipeluru [1]. Ia memberi enam drone dan rompi [1]."
+    parts = _Parts([_passage("vest", VEST, 0.9)], reply, judge=_Judge("rompi"))
+    answer, events = _answer(parts, question="Berapa drone yang diberikan Oleg Kozhemyako kepada Kim?")
+    tokens = [e.text for e in events if isinstance(e, Token)]
+    assert len(tokens) == 1 and tokens[0] == answer.text and "enam" in answer.text
 
 
 def test_the_checker_fed_in_pieces_agrees_with_the_whole_answer_checked_at_once():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.abstention import Abstention, Reason, before_model, cover_message, is_refusal, missing_terms
+from rag.abstention import Abstention, Reason, asks_for, before_model, cover_message, gives, is_refusal, missing_terms
 from rag.evidence import PromptSource
 from rag.followup import clean_rewrite, joined_question, looks_like_followup, previous_turns
 from rag.grounding import GroundingJudge
@@ -51,6 +51,31 @@ def test_an_english_sentence_is_checked_against_indonesian_sources(judge):
     assert [v.sources for v in result.sentences] == [(0,)]
 
 
+@pytest.mark.parametrize("question,kind", [
+    ("Kapan Kim tiba di Rusia?", "date"), ("On what day did Kim leave?", "date"),
+    ("Sejak tahun berapa Kim berkuasa?", "date"), ("Berapa harga drone itu?", "number"),
+    ("How far is Artyom from the border?", "number"), ("Siapa yang memberi rompi?", "name"),
+    ("Which company made the drones?", "name"), ("Apa yang dibahas Putin dan Kim?", None),
+])
+def test_what_a_question_asks_for(question, kind):
+    assert asks_for(question) == kind
+
+
+def test_an_answer_must_give_what_was_asked():
+    assert gives("Kim tiba pada Selasa (12/9/2023).", "date")
+    assert not gives("Kim tiba dengan kereta lapis baja.", "date")
+    assert gives("Kim received six drones.", "number") and gives("Dia menerima enam drone.", "number")
+    assert not gives("Drone itu diberikan oleh gubernur.", "number")
+    assert gives("Rompi itu diberikan oleh Oleg Kozhemyako.", "name")
+    assert gives("anything", None)
+
+
+def test_a_question_for_the_day_wants_a_day_not_a_month():
+    assert not gives("Shoigu berada di Pyongyang pada Juli.", "date", "Pada tanggal berapa Shoigu berada di Pyongyang?")
+    assert gives("Shoigu tiba pada 26 Juli.", "date", "Pada tanggal berapa Shoigu berada di Pyongyang?")
+    assert gives("Shoigu berada di Pyongyang pada Juli.", "date", "Kapan Shoigu berada di Pyongyang?")
+
+
 def test_refusals_are_recognised_in_both_languages():
     assert is_refusal("NOT_IN_SOURCES")
     assert is_refusal("Sumber tidak menyebutkan harga drone.")
@@ -96,6 +121,20 @@ def test_follow_ups_are_recognised_and_rewrites_checked():
         == "When did Kim Jong Un leave Russia?"
     assert clean_rewrite("", "x y z") is None
     assert clean_rewrite("He left on Sunday [1].", "When did he leave?") is None
+
+
+@pytest.mark.parametrize("question,answer,ok", [
+    ("Berapa jumlah gerbong kereta yang membawa Kim?", "200 kilometer [1]", False),
+    ("Berapa jumlah gerbong kereta yang membawa Kim?", "Kereta itu terdiri dari 21 gerbong [1].", True),
+    ("Berapa jam pembicaraan Putin dan Kim berlangsung?", "Sekitar 8.000 km dari Moskow [1].", False),
+    ("Berapa jarak kosmodrom Vostochny dari Moskow?", "Sekitar 8.000 km [1].", True),
+    ("How long did the trip last?", "It lasted six days [1].", True),
+    ("How long did the trip last?", "Kim left on 17 September [1].", False),
+    ("Berapa harga drone itu?", "Kim menerima enam drone [1].", False),
+    ("Berapa drone yang diterima Kim?", "Kim menerima enam drone [1].", True),
+])
+def test_a_number_must_come_in_the_unit_asked_for(question, answer, ok):
+    assert gives(answer, "number", question) is ok
 
 
 def test_a_repeated_sentence_is_dropped(judge):
