@@ -55,27 +55,20 @@ def default_out(home: Path, kind: str) -> Path:
 
 def _suite(args) -> int:
     from eval.benchmarks import DEFAULT_ROOT
-    from eval.heldout import SETS, run_suite
+    from eval.heldout import SETS, SuiteAssistants, run_suite
     from eval.judge import GroundingJudge
-    from rag import Assistant, load_settings
+    from rag import load_settings
 
     if args.sample is not None and args.sample < 1:
         from rag.errors import TanyaError
 
         raise TanyaError(f"--sample takes a positive number of questions per set, not {args.sample}.")
     base = load_settings()
-    bots: dict[str, Assistant] = {"articles": Assistant(base)}
-
-    def bot_for(name: str) -> Assistant:
-        if name.startswith("facqa"):  # FacQA's passages have an index of their own
-            if "facqa" not in bots:
-                bots["facqa"] = Assistant(base, home=base.home / "benchmarks" / "facqa", models_dir=base.models_path)
-            return bots["facqa"]
-        return bots["articles"]
+    bot_for = SuiteAssistants(base)
 
     out = args.out or default_out(base.home, args.suite)
     meta = {"command": "tanya eval " + " ".join(sys.argv[2:]), "llm": base.llm_base_url or base.llm}
-    report = run_suite(bot_for, GroundingJudge(bots["articles"].embedder), out, root=args.data or DEFAULT_ROOT,
+    report = run_suite(bot_for, GroundingJudge(bot_for.articles.embedder), out, root=args.data or DEFAULT_ROOT,
                        sets=args.sets or SETS, sample=args.sample, suite=args.suite,
                        answers=not args.retrieval_only, meta=meta)
     from eval.heldout import markdown

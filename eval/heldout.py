@@ -46,6 +46,8 @@ from eval.resume import RunFolderError, resumed_rows
 from eval.runner import timed_answer
 from rag import Assistant
 from rag.language import Language, answer_language
+from rag.llm import ChatModel
+from rag.settings import Settings
 
 SETS = ("ours", "facqa-id", "facqa-en", "idk-mrc")
 #: Each suite's splits: of our set, of FacQA (and its English versions), of IDK-MRC.
@@ -387,6 +389,25 @@ def _check_meta(out: Path, meta: dict) -> None:
     path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+class SuiteAssistants:
+    """The assistants a suite run asks (``bot_for(set)``): one on the data home's index for our set and IDK-MRC,
+    one on FacQA's own index (``<home>/benchmarks/facqa``), made when first needed; ``chat_model`` for both."""
+
+    def __init__(self, settings: Settings, chat_model: ChatModel | None = None) -> None:
+        self.settings, self.chat_model = settings, chat_model
+        self.articles = Assistant(settings, chat_model=chat_model)
+        self._facqa: Assistant | None = None
+
+    def __call__(self, name: str) -> Assistant:
+        if not name.startswith("facqa"):
+            return self.articles
+        if self._facqa is None:  # FacQA's passages have an index of their own
+            s = self.settings
+            self._facqa = Assistant(s, home=s.home / "benchmarks" / "facqa", models_dir=s.models_path,
+                                    chat_model=self.chat_model)
+        return self._facqa
+
+
 def _after(before: Callable[[SuiteItem], None], ask: Callable[[SuiteItem], dict], item: SuiteItem) -> dict:
     before(item)
     return ask(item)
@@ -424,4 +445,5 @@ def run_suite(bot_for: Callable[[str], Assistant], judge: Judge, out: Path, *, r
     return report
 
 
-__all__ = ["SETS", "SuiteItem", "abstention_curve", "ask_item", "markdown", "run_suite", "suite_items", "summary"]
+__all__ = ["SETS", "SuiteAssistants", "SuiteItem", "abstention_curve", "ask_item", "markdown", "run_suite",
+           "suite_items", "summary"]

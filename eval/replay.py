@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from eval.benchmarks import DEFAULT_ROOT
-from eval.heldout import SuiteItem, markdown, run_suite
+from eval.heldout import SuiteAssistants, SuiteItem, markdown, run_suite
 from eval.resume import RunFolderError
 from rag.llm import ChatModel, Generation, GenerationStats, Message, Opening
 
@@ -98,7 +98,7 @@ def check_settings(run_settings: dict, settings: dict) -> None:
 def replay(run: Path, out: Path, *, root: Path = DEFAULT_ROOT, progress: bool = True) -> dict:
     """Ask ``run``'s questions again with the current settings and its recorded replies; write ``out``."""
     from eval.judge import GroundingJudge
-    from rag import Assistant, load_settings
+    from rag import load_settings
     from rag.llm import load_chat_model
 
     meta = json.loads((run / "meta.json").read_text(encoding="utf-8"))
@@ -107,25 +107,17 @@ def replay(run: Path, out: Path, *, root: Path = DEFAULT_ROOT, progress: bool = 
                 for r in [json.loads(line)] if "answer" in r}
     base = load_settings()
     model = ReplayModel(lambda: load_chat_model(base))
-    bots: dict[str, Assistant] = {"articles": Assistant(base, chat_model=model)}
-
-    def bot_for(name: str) -> Assistant:
-        if name.startswith("facqa"):
-            if "facqa" not in bots:
-                bots["facqa"] = Assistant(base, home=base.home / "benchmarks" / "facqa",
-                                          models_dir=base.models_path, chat_model=model)
-            return bots["facqa"]
-        return bots["articles"]
+    bot_for = SuiteAssistants(base, chat_model=model)
 
     from eval.heldout import _fingerprint
 
-    check_settings(meta["settings"], _fingerprint(bots["articles"]))
+    check_settings(meta["settings"], _fingerprint(bot_for.articles))
 
     def before(item: SuiteItem) -> None:
         model.expect(recorded.get((item.set, item.key)))
 
     sets = sorted({s for s, _ in recorded})
-    report = run_suite(bot_for, GroundingJudge(bots["articles"].embedder), out, root=root, sets=sets,
+    report = run_suite(bot_for, GroundingJudge(bot_for.articles.embedder), out, root=root, sets=sets,
                        sample=meta.get("sample"), suite=meta["suite"], progress=progress, before=before,
                        meta={"command": "python -m eval.replay " + " ".join(sys.argv[1:]), "replay_of": str(run),
                              "llm": f"replayed from {run}"})

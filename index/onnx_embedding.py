@@ -145,10 +145,7 @@ class OnnxEncoder:
     def token_states(self, text: str) -> tuple[np.ndarray, list[tuple[int, int]]]:
         """The model's last-layer state of every token of ``text`` (one row each) and each token's
         character span in ``text`` ((0, 0) for the special tokens)."""
-        encoding = self._tokenizer.encode(text)
-        ids = np.array([encoding.ids], dtype=np.int64)
-        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
-        return hidden, list(encoding.offsets)
+        return self.token_states_batch([text])[0]
 
     def _batches(self, texts: list[str], batch_size: int) -> Iterator[tuple[list[int], np.ndarray, np.ndarray, list]]:
         """The model over ``texts`` in batches of similar length (as sentence-transformers does): for each, the

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,8 +89,6 @@ class PrefixStates:
     def prune(self, keep: int = KEEP) -> list[Path]:
         """Delete all but the ``keep`` most recently used saved states (and unfinished writes older than a
         minute); the paths deleted."""
-        import time
-
         saved = sorted(self.folder.glob("prefix-*.npz"), key=_mtime, reverse=True)
         stale = [p for p in self.folder.glob("*.tmp") if time.time() - _mtime(p) > 60]
         deleted = []
