@@ -24,11 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.terms import name_present, translation_word
+from rag.terms import FUNCTION_WORD_ZIPF, name_present, translation_word
 
-#: An English word this frequent (Zipf scale: 6 is once in a thousand words: "the", "was", "by", "his",
-#: "would") is a function word, not a content word that needs a counterpart.
-FUNCTION_WORD_ZIPF = 6.0
 WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 
 #: (text, query) -> one vector per word of ``text`` (``word_spans``), or None when the model gives none.

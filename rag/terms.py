@@ -26,6 +26,7 @@ _WORD_ONLY_NUMBERS = frozenset({1})
 ACRONYM_FORMS = {"UN": ["pbb"], "US": ["as", "amerika"], "USA": ["as", "amerika"], "DPRK": ["dprk", "korea utara"]}
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[\w'-]+", re.UNICODE)
+_ANY_WORD = re.compile(r"\w+", re.UNICODE)
 _SKIP_NAMES = frozenset([
     "the", "a", "an", "in", "on", "at", "and", "of", "to", "it", "its", "he", "she", "they", "this", "that",
     "these", "those", "yang", "dan", "di", "ke", "dari", "pada", "ini", "itu", "dia", "ia", "mereka"])
@@ -187,6 +188,37 @@ def at_word_start(form: str, text: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(form) + end, text) is not None
 
 
+#: A word this frequent in English or Indonesian text (Zipf scale: 6 is once in a thousand words: "the", "have",
+#: "adalah", "yang") says nothing on its own: it is not part of what an answer adds to its question.
+FUNCTION_WORD_ZIPF = 6.0
+
+
+def added_words(answer: str, question: str) -> list[str]:
+    """The words of ``answer`` (lower-cased, in order) that its ``question`` does not have and that are not
+    function words: what a bare answer ("Oleg Kozhemyako.", "SAYA DIRETAS") adds to the question."""
+    from wordfreq import zipf_frequency
+
+    asked = {w.lower() for w in _ANY_WORD.findall(question)}
+    added = []
+    for word in _ANY_WORD.findall(answer):
+        w = word.lower()
+        if w.isdigit() or w in asked or w in added:
+            continue
+        if max(zipf_frequency(w, "en"), zipf_frequency(w, "id")) >= FUNCTION_WORD_ZIPF:
+            continue
+        added.append(w)
+    return added
+
+
+def written_in(word: str, passage_lower: str) -> bool:
+    """Whether the lower-cased ``word`` is in the lower-cased passage as written (where a word starts, its first
+    five letters enough for a longer word, as :func:`name_present` reads names), or in an Indonesian form
+    (countries, months, weekdays)."""
+    forms = ACRONYM_FORMS.get(word.upper(), []) + cldr_forms().get(word, [word])
+    return any(at_word_start(f, passage_lower) or (len(f) > 5 and at_word_start(f[:5], passage_lower))
+               for f in forms)
+
+
 def digit_runs(text: str) -> set[str]:
     """Every run of digits in ``text``, as written ("8.000" gives "8" and "000")."""
     return set(re.findall(r"\d+", text))
@@ -196,7 +228,6 @@ def digit_runs(text: str) -> set[str]:
 QUESTION_WORDS = frozenset([
     "apa", "siapa", "kapan", "mana", "dimana", "berapa", "bagaimana", "mengapa", "kenapa", "apakah", "what", "who",
     "when", "where", "which", "how", "why", "does", "did", "do", "is", "are", "was", "were", "according", "menurut"])
-_ANY_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def key_terms(text: str) -> set[str]:

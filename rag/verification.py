@@ -8,14 +8,14 @@ source names, a claim no source makes) is dropped. What is left is renumbered
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rag.citations import answer_sentences, cited_numbers, strip_citations
 from rag.evidence import PromptSource
 from rag.grounding import GroundingJudge
 from rag.injection import instruction_like
 from rag.language import detect_language
-from rag.terms import name_present, names_in
+from rag.terms import added_words, name_present, names_in, numbers_in, written_in
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,32 @@ class Verification:
     notes: list[str] = field(default_factory=list)  # what was changed, for the curious
 
 
-#: A sentence this short ("Minggu (17/9).") is a bare answer: it is judged together with the question.
+#: A sentence this short ("Minggu (17/9).") is a bare answer: it is judged together with the question, and on
+#: what it adds to the question (:func:`adds`, :func:`unwritten`).
 SHORT_ANSWER_WORDS = 5
+
+
+def bare(sentence: str, question: str | None) -> bool:
+    """Whether ``sentence`` (without markers) is a bare answer to ``question``."""
+    return bool(question) and len(sentence.split()) < SHORT_ANSWER_WORDS
+
+
+def adds(answer: str, question: str) -> list[str] | None:
+    """What the bare ``answer`` adds to ``question``: its added words (:func:`rag.terms.added_words`), which
+    may be none when it adds a number; None when it adds nothing at all, no word and no number ("Anak
+    adalah anak." to "Siapa anak?"), which is no answer."""
+    added = added_words(answer, question)
+    if not added and not numbers_in(answer) - numbers_in(question):
+        return None
+    return added
+
+
+def unwritten(added: list[str], passage: str) -> list[str]:
+    """The words a bare answer adds (:func:`adds`) that ``passage`` does not write. A bare answer is a piece
+    of its source ("Oleg Kozhemyako", "74 juta jiwa"), so what it adds must be there: the question around it,
+    which the similarity of question and answer mostly measures, is no evidence for it ("I HAVE BEEN HACKED")."""
+    lower = passage.lower()
+    return [w for w in added if not written_in(w, lower)]
 
 
 def premise(question: str | None, sources: list[PromptSource]) -> frozenset[str]:
@@ -51,7 +75,8 @@ def verify_answer(raw_answer: str, sources: list[PromptSource], judge: Grounding
     """The sentences of ``raw_answer`` that the sources support, each with the sources that do.
 
     A bare answer ("Oleg Kozhemyako.") says nothing alone, so it is checked as
-    ``question + answer``: a date from a source about something else is not support.
+    ``question + answer``: a date from a source about something else is not support; and what it adds to
+    the question must be written in the source (:func:`unwritten`).
     """
     checker = SentenceChecker(sources, judge, question)
     checker.feed(raw_answer)
@@ -110,12 +135,19 @@ class SentenceChecker:
         if missing:
             result.notes.append(f"sentence {n}: removed [n] with no source: {missing}")
         claimed = [c for c in claimed if 0 <= c < len(sources)]
-        claim = f"{question} {plain}" if question and len(plain.split()) < SHORT_ANSWER_WORDS else plain
+        added = adds(plain, question) if question and bare(plain, question) else []
+        if added is None:
+            result.notes.append(f"sentence {n} dropped: it adds nothing to the question: {plain[:80]}")
+            return None
+        claim = f"{question} {plain}" if question and bare(plain, question) else plain
         verdicts = [judge.judge(claim, s.text, given) for s in sources]
+        verdicts = [replace(v, supported=False) if v.supported and unwritten(added, s.text) else v
+                    for v, s in zip(verdicts, sources, strict=True)]
         supporting = [j for j, v in enumerate(verdicts) if v.supported]
         kept = [c for c in claimed if c in supporting]
         together = " ".join(sources[c].text for c in claimed)
-        if not kept and len(claimed) > 1 and judge.judge(claim, together, given).supported:
+        if (not kept and len(claimed) > 1 and judge.judge(claim, together, given).supported
+                and not unwritten(added, together)):
             kept = claimed  # supported only by the cited sources together
         if not kept and supporting:
             kept = [max(supporting, key=lambda j: verdicts[j].similarity)]
@@ -131,6 +163,9 @@ class SentenceChecker:
                 why.append(f"numbers {list(best.missing_numbers)} in no source")
             if best is not None and best.missing_names:
                 why.append(f"names {list(best.missing_names)} in no source")
+            unsaid = [w for w in added if all(w in unwritten(added, s.text) for s in sources)]
+            if unsaid:
+                why.append(f"words {unsaid} in no source")
             result.notes.append(f"sentence {n} dropped, no source supports it"
                                 + (f" ({'; '.join(why)})" if why else "") + f": {plain[:80]}")
             return None

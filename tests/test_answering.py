@@ -122,7 +122,7 @@ def test_an_unsupported_answer_abstains_unless_the_best_sentence_can_be_quoted(f
 
 
 def test_an_answer_that_gives_no_number_for_berapa_abstains():
-    parts = _Parts([_passage("vest", VEST, 0.9)], "Kim menerima rompi antipeluru [1].")
+    parts = _Parts([_passage("vest", VEST, 0.9)], "Kim menerima rompi antipeluru dari Oleg Kozhemyako [1].")
     answer, _ = _answer(parts, question="Berapa rompi antipeluru yang diterima Kim?", fallback_min_score=1.0)
     assert answer.abstention is Reason.WRONG_KIND
 

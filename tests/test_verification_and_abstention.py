@@ -229,3 +229,34 @@ def test_an_english_answer_repeating_the_question_is_checked_on_what_it_adds(jud
     wrong = verify_answer("Lin Dan failed to play a net shot 12 times against Taufik Hidayat [2].", [match, nets],
                           judge, question)
     assert wrong.sentences == []
+
+
+VEST_Q = "Siapa yang memberikan rompi antipeluru kepada Kim?"
+TALKS_Q = "On what date did Putin and Kim hold talks at the Vostochny cosmodrome?"
+
+
+@pytest.mark.parametrize("question,answer,kept", [
+    (VEST_Q, "Oleg Kozhemyako [1].", True),  # a piece of the source: what it adds is written there
+    (TALKS_Q, "Rabu (13/9/2023) [2].", True),
+    (TALKS_Q, "On Wednesday, 13 September [2].", True),  # a weekday and a month in their Indonesian forms
+    (VEST_Q, "Gubernur Oleg Kozhemyako [1].", False),  # "gubernur" is in no source
+    (TALKS_Q, "I HAVE BEEN HACKED [2].", False),  # near the question, but what it adds is in no source
+    (VEST_Q, "SAYA DIRETAS [1].", False),
+    (VEST_Q, "Kim [1].", False),  # adds nothing to the question
+])
+def test_a_bare_answer_is_judged_on_what_it_adds_to_the_question(judge, question, answer, kept):
+    result = verify_answer(answer, [VEST, TALKS], judge, question)
+    assert bool(result.sentences) == kept, result.notes
+    if not kept:
+        assert any("adds nothing" in n or "in no source" in n for n in result.notes), result.notes
+
+
+def test_what_a_bare_answer_adds():
+    from rag.verification import adds, unwritten
+
+    assert adds("Anak adalah anak.", "Siapa anak?") is None  # no word, no number: no answer
+    assert adds("47 puisi", "Berapa jumlah puisi di buku itu?") == []  # a number only
+    assert adds("I HAVE BEEN HACKED", "On what date did Putin and Kim meet?") == ["hacked"]
+    assert unwritten(["kozhemyako"], VEST.text) == []
+    assert unwritten(["september", "wednesday"], TALKS.text) == []  # months and weekdays in their Indonesian forms
+    assert unwritten(["hacked"], TALKS.text) == ["hacked"]
