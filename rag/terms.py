@@ -198,16 +198,22 @@ def added_words(answer: str, question: str) -> list[str]:
     function words: what a bare answer ("Oleg Kozhemyako.", "SAYA DIRETAS") adds to the question."""
     from wordfreq import zipf_frequency
 
-    asked = {w.lower() for w in _ANY_WORD.findall(question)}
-    added = []
-    for word in _ANY_WORD.findall(answer):
-        w = word.lower()
-        if w.isdigit() or w in asked or w in added:
+    asked = set(_plain_words(question))
+    added: list[str] = []
+    for w in _plain_words(answer):
+        if len(w) < 2 or w.isdigit() or w in asked or w in added:  # an initial ("Albert C Susanto") adds nothing
+            continue
+        if w in NUMBER_WORDS or w in LOOSE_NUMBER_WORDS:  # a number: the judge's number check reads it
             continue
         if max(zipf_frequency(w, "en"), zipf_frequency(w, "id")) >= FUNCTION_WORD_ZIPF:
             continue
         added.append(w)
     return added
+
+
+def _plain_words(text: str) -> list[str]:
+    """The words of ``text``, lower-cased, a possessive "'s" taken off ("Montenegro's" is "montenegro")."""
+    return [w for word in _ANY_WORD.findall(re.sub(r"['’]s\b", "", text)) for w in [word.lower()]]
 
 
 def written_in(word: str, passage_lower: str) -> bool:

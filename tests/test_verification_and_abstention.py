@@ -243,6 +243,9 @@ TALKS_Q = "On what date did Putin and Kim hold talks at the Vostochny cosmodrome
     (TALKS_Q, "I HAVE BEEN HACKED [2].", False),  # near the question, but what it adds is in no source
     (VEST_Q, "SAYA DIRETAS [1].", False),
     (VEST_Q, "Kim [1].", False),  # adds nothing to the question
+    ("What did Kim get from Oleg Kozhemyako?", "Six drones [1].", True),  # "six" is "enam", "drones" "drone"
+    ("Who gave Kim a bulletproof vest?", "The governor, Oleg Kozhemyako [1].", False),  # no "gubernur" here
+    ("Who gave Kim a bulletproof vest?", "Oleg Kozhemyako, the governor [1].", False),
 ])
 def test_a_bare_answer_is_judged_on_what_it_adds_to_the_question(judge, question, answer, kept):
     result = verify_answer(answer, [VEST, TALKS], judge, question)
@@ -260,3 +263,5 @@ def test_what_a_bare_answer_adds():
     assert unwritten(["kozhemyako"], VEST.text) == []
     assert unwritten(["september", "wednesday"], TALKS.text) == []  # months and weekdays in their Indonesian forms
     assert unwritten(["hacked"], TALKS.text) == ["hacked"]
+    assert adds("Montenegro's capital is Podgorica.", "Apakah nama ibukota Montenegro?") == ["capital", "podgorica"]
+    assert adds("Albert C Susanto", "Siapakah atlet renang itu?") == ["albert", "susanto"]  # an initial adds nothing
