@@ -160,11 +160,17 @@ class _AbortFlag:
             self._buffer.value = b""
 
 
+#: The last message of the prompt read to reach a prefix's state: every real prompt differs from it at its last
+#: message's first token, so each is read from the same place, whatever came before.
+PREFIX_PROBE: Message = {"role": "user", "content": "?"}
+
+
 class LocalLlama:
     """A GGUF model run in-process by llama.cpp, with the chat template stored in the file.
 
-    llama.cpp keeps the KV cache of the previous prompt, so a prompt that starts like
-    the last one (same system prompt) is only read from where it differs.
+    The state reached once the answer prompt's fixed prefix (system prompt, worked examples) is read is kept
+    (:meth:`warm`); every prompt that starts with that prefix is read from that state, so only its last message
+    is read, and always from the same place: a reply does not depend on what was asked before.
     """
 
     def __init__(self, path: Path, *, name: str, context_window: int, threads: int, prompt_lookup: int = 0,
@@ -187,10 +193,10 @@ class LocalLlama:
         self.context_window = context_window
         self._abort = _AbortFlag(self._llama)
         #: The model's state once it has read the fixed prompt prefix (:meth:`warm`), the messages before the
-        #: question that make that prefix, and those of the last prompt read (what the KV cache holds now).
+        #: question that make that prefix, and whether llama.cpp's cache holds that state now (nothing read since).
         self._prefix_state: Any = None
         self._prefix_messages: list[Message] | None = None
-        self._last_messages: list[Message] | None = None
+        self._at_prefix = False
         #: Where prefix states are kept for the next process (None: only in memory).
         self._states: PrefixStates | None = None
         if state_dir is not None:
@@ -202,49 +208,50 @@ class LocalLlama:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def warm(self, messages: list[Message]) -> float:
-        """Read ``messages`` now (one token written, thrown away), so that the next prompt that starts the same
-        way (the fixed system prompt) is read only from where it differs; the seconds it took.
+        """Read the fixed prefix of prompts like ``messages`` (all but the last message) now, so that the next
+        prompt that starts with it is read only from where it differs; the seconds it took.
 
-        The state reached is kept: a prompt that starts with the same messages after another prompt was read
-        (a follow-up's rewrite, a translation) starts from it instead of reading the prefix again."""
+        The state reached is kept (in memory and on disk) and every later prompt that starts with that prefix
+        is read from it, whatever was read in between: so a question's reply does not depend on the questions
+        asked before it (llama.cpp's numbers depend a little on where a batch starts)."""
         start = time.perf_counter()
-        self._from_saved(messages)
-        if self._prefix_state is None or self._prefix_messages != messages[:-1]:
-            for _ in self._pieces(messages, 1, 0.0, None, GenerationStats(), keep_prefix=True):
-                pass
+        self._prefix_for(messages)
         return time.perf_counter() - start
 
-    def _keep_prefix(self, prefix: list[Message]) -> None:
-        """Keep the state llama.cpp is in, which starts with ``prefix`` read (in memory, and on disk)."""
+    def _prefix_for(self, messages: list[Message]) -> None:
+        """Make sure the state of ``messages``' prefix is kept: the one kept already, one an earlier process
+        saved, or the prefix read now (with :data:`PREFIX_PROBE` as the last message, so that every prompt
+        differs from it at the same place)."""
+        prefix = messages[:-1]
+        if not prefix or (self._prefix_state is not None and self._prefix_messages == prefix):
+            return
+        state = self._states.load(prefix) if self._states is not None else None
+        if state is not None:
+            self._prefix_state, self._prefix_messages, self._at_prefix = state, prefix, False
+            return
+        self._llama.reset()
+        for _ in self._read(prefix + [PREFIX_PROBE], 1, 0.0, None, GenerationStats()):
+            pass
         state = self._llama.save_state()
         state.scores = state.scores[-1:].copy()  # the prefix's logits are never read again: one row, not 512
-        self._prefix_state, self._prefix_messages = state, prefix
+        self._prefix_state, self._prefix_messages, self._at_prefix = state, prefix, True
         if self._states is not None:
             self._states.save(prefix, state)
 
-    def _from_saved(self, messages: list[Message]) -> None:
-        """When no prefix state is kept yet: the one an earlier process saved for ``messages``' prefix, if any."""
-        if self._prefix_state is not None or self._states is None or len(messages) < 2:
-            return
-        state = self._states.load(messages[:-1])
-        if state is not None:
-            self._prefix_state, self._prefix_messages = state, messages[:-1]
-            self._last_messages = None  # llama.cpp's cache does not hold it yet: restored before reading
-
     def _from_prefix(self, messages: list[Message]) -> None:
-        """Before reading ``messages``: when they start with the kept prefix and the last prompt read did not
-        (so llama.cpp's cache holds another prompt, or nothing), restore the state kept for it."""
-        self._from_saved(messages)
+        """Before reading ``messages``: when they start with the kept prefix, restore its state unless llama.cpp's
+        cache holds just that (nothing read since it was reached or restored)."""
         prefix = self._prefix_messages
-        if (self._prefix_state is not None and prefix is not None and messages[:len(prefix)] == prefix
-                and (self._last_messages is None or self._last_messages[:len(prefix)] != prefix)):
+        starts_with_prefix = prefix is not None and messages[:len(prefix)] == prefix
+        if self._prefix_state is not None and starts_with_prefix and not self._at_prefix:
             try:
                 self._llama.load_state(self._prefix_state)
             except RuntimeError:  # a saved state this llama.cpp cannot take: read the prefix again
-                if self._states is not None:
+                if self._states is not None and prefix is not None:
                     self._states.forget(prefix)
                 self._prefix_state = self._prefix_messages = None
-        self._last_messages = messages
+                self._prefix_for(messages)
+        self._at_prefix = False
 
     def stream(self, messages: list[Message], *, max_tokens: int, temperature: float,
                stop: threading.Event | None = None, opening: str | None = None,
@@ -282,11 +289,19 @@ class LocalLlama:
 
     def _pieces(self, messages: list[Message], max_tokens: int, temperature: float, stop: threading.Event | None,
                 stats: GenerationStats, recorder: Any = None, keep_prefix: bool = False) -> Iterator[str]:
-        """The reply's pieces; with ``keep_prefix`` (the answer prompt), once it is written, the state reached is
-        kept as that of the prompt's prefix when none is kept yet (:meth:`_keep_prefix`)."""
+        """The reply's pieces, ``messages`` read from the kept prefix state when they start with its prefix;
+        with ``keep_prefix`` (the answer prompt), that state is made first when none is kept (:meth:`_prefix_for`)."""
         start = time.perf_counter()
+        if keep_prefix:
+            self._prefix_for(messages)
+        self._from_prefix(messages)
+        yield from self._read(messages, max_tokens, temperature, stop, stats, recorder, start)
+
+    def _read(self, messages: list[Message], max_tokens: int, temperature: float, stop: threading.Event | None,
+              stats: GenerationStats, recorder: Any = None, start: float | None = None) -> Iterator[str]:
+        """llama.cpp reads ``messages`` (from what its cache holds) and writes the reply: its pieces."""
+        start = time.perf_counter() if start is None else start
         try:
-            self._from_prefix(messages)
             with self._abort.watching(stop):
                 extra: dict[str, Any] = {}
                 if recorder is not None:
@@ -308,8 +323,6 @@ class LocalLlama:
                         stats.completion_tokens += 1
                         stats.pieces.append(piece)
                         yield piece
-                if keep_prefix and self._prefix_state is None and len(messages) > 1:
-                    self._keep_prefix(messages[:-1])
         except ValueError as exc:  # e.g. prompt longer than the context window
             raise LLMError(f"The language model refused the prompt: {exc}") from exc
         except RuntimeError:  # llama.cpp aborted by the stop event (what it had read stays consistent)

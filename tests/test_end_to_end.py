@@ -33,6 +33,16 @@ def test_flagship_question_is_answered_with_a_valid_citation(bot):
                             "003_ed3a9f055e0eb795", "004_38d6ff41fa904c66"} for c in answer.citations)
 
 
+def test_a_question_gets_the_same_answer_whatever_was_asked_before(bot):
+    """llama.cpp's numbers depend a little on where a batch starts: a prompt read on from the previous prompt
+    gave the flagship question another probability of the not-found opening (0.150 first, 0.172 after another
+    question), and so another answerability. Every answer prompt is now read from the kept prefix state."""
+    first = bot.ask(QUESTION)
+    bot.ask("Berapa jarak kosmodrom Vostochny dari Moskow?")
+    again = bot.ask(QUESTION)
+    assert again.signals == first.signals and again.text == first.text
+
+
 def test_cli_ask_prints_the_answer_with_its_sources(bot, tmp_path, models_dir, seed_articles):
     env = {**os.environ, "TANYA_HOME": str(bot.settings.home), "TANYA_MODELS_DIR": str(models_dir),
            "TANYA_ARTICLES_DIR": str(seed_articles), "TANYA_THREADS": "2"}

@@ -28,18 +28,19 @@ def test_a_prompt_after_another_starts_from_the_warmed_prefix_and_writes_the_sam
                           score=0.9)
     answer = build_messages("Kapan Kim tiba?", [source], "id", demonstrations=True)
     tiny_llm.warm(build_messages("?", [], "id", demonstrations=True))
-    straight = _reply(tiny_llm, answer)  # the KV cache still holds the prefix: nothing restored
-
     loads: list[int] = []
     original = tiny_llm._llama.load_state
     monkeypatch.setattr(tiny_llm._llama, "load_state", lambda state: (loads.append(state.n_tokens), original(state)))
-    _reply(tiny_llm, question_translation_messages("When did Kim arrive?", "id"))  # another prompt in between
+    straight = _reply(tiny_llm, answer)  # the KV cache still holds the prefix: nothing restored
     assert loads == []
+
+    _reply(tiny_llm, question_translation_messages("When did Kim arrive?", "id"))  # another prompt in between
+    assert loads == []  # it does not start with the prefix
     after_another = _reply(tiny_llm, answer)
     assert len(loads) == 1 and loads[0] > 200  # the system prompt and the four demonstrations, restored
     assert after_another == straight
-    _reply(tiny_llm, answer)
-    assert len(loads) == 1  # the cache already held the prefix: nothing restored
+    assert _reply(tiny_llm, answer) == straight  # again: restored again, not read on from the last prompt
+    assert len(loads) == 2
 
 
 def test_an_answer_records_the_probability_of_each_token_it_wrote(tiny_llm):
@@ -117,7 +118,7 @@ def test_warm_loads_a_saved_prefix_instead_of_reading_it(models_dir, tmp_path):
     _tiny(models_dir, tmp_path / "states").warm(warm_messages)
     later = _tiny(models_dir, tmp_path / "states")
     reads: list[int] = []
-    later._pieces = lambda *args, **kwargs: reads.append(1) or iter(())  # reading would go through here
+    later._read = lambda *args, **kwargs: reads.append(1) or iter(())  # reading would go through here
     later.warm(warm_messages)
     assert reads == [] and later._prefix_messages == warm_messages[:-1]
 
