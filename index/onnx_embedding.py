@@ -51,6 +51,17 @@ def is_exported(folder: Path) -> bool:
     return (folder / MANIFEST).is_file() and (folder / MODEL_FILE).is_file() and (folder / "tokenizer.json").is_file()
 
 
+def exported_from(folder: Path, source: Path | str) -> bool:
+    """Whether ``folder`` holds a complete export of this very ``source`` (its manifest names it)."""
+    if not is_exported(folder):
+        return False
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    return bool(manifest.get("source") == str(source))
+
+
 def _tokenizer_file(source: Path | str) -> Path:
     folder = Path(str(source))
     if not (folder / "tokenizer.json").is_file():

@@ -12,4 +12,5 @@ def load_embedder_for(settings: Settings) -> Embedder:
     if settings.embed_base_url:
         return server_embedder(settings.embed_base_url, model=settings.embed_model_name,
                                api_key=settings.embed_api_key, batch=settings.embed_api_batch)
-    return load_embedder(settings.embed_model, settings.models_path, settings.threads, settings.embed_backend)
+    return load_embedder(settings.embed_model, settings.models_path, settings.threads, settings.embed_backend,
+                         elsewhere=settings.other_models_paths)

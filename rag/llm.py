@@ -403,6 +403,6 @@ def load_chat_model(settings: Settings) -> ChatModel:
     if settings.llm_base_url:
         return ServerLLM(settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
                          context_window=settings.context_window)
-    path = resolve_gguf(settings.llm, settings.models_path)
+    path = resolve_gguf(settings.llm, settings.models_path, elsewhere=settings.other_models_paths)
     return LocalLlama(path, name=settings.llm, context_window=settings.context_window, threads=settings.threads,
                       prompt_lookup=settings.prompt_lookup, state_dir=settings.prompt_state_path)

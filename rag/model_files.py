@@ -6,6 +6,8 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +81,11 @@ def _assembled(spec: BuiltinGGUF, target: Path) -> bool:
     return bool(record.get("sha256") == spec.sha256 and record.get("size") == target.stat().st_size)
 
 
+def _assembled_in(spec: BuiltinGGUF, folders: Sequence[Path]) -> Path | None:
+    """The model's file, assembled and checked, in the first of ``folders`` that holds it."""
+    return next((folder / spec.filename for folder in folders if _assembled(spec, folder / spec.filename)), None)
+
+
 @dataclass(frozen=True)
 class ModelCost:
     """What using a built-in model costs this machine. ``size``: bytes of its GGUF file, which llama.cpp maps
@@ -91,15 +98,17 @@ class ModelCost:
     to_write: int | None
 
 
-def model_cost(name: str, models_dir: Path) -> ModelCost | None:
-    """What switching to the built-in model ``name`` costs, read from its files (the assembled file, else its
-    installed parts); None for a model that is not built in."""
+def model_cost(name: str, models_dir: Path, elsewhere: Sequence[Path] = ()) -> ModelCost | None:
+    """What switching to the built-in model ``name`` costs, read from its files (the assembled file, under
+    ``models_dir`` or one of the folders ``elsewhere``, else its installed parts); None for a model that is not
+    built in."""
     spec = BUILTIN_LLMS.get(name)
     if spec is None:
         return None
     target = models_dir / spec.filename
-    if _assembled(spec, target):
-        return ModelCost(name, target, target.stat().st_size, 0)
+    found = _assembled_in(spec, [models_dir, *elsewhere])
+    if found is not None:
+        return ModelCost(name, found, found.stat().st_size, 0)
     try:
         size: int | None = sum(_part_path(m, spec.name).stat().st_size for m in spec.part_modules)
     except ModelError:
@@ -107,14 +116,25 @@ def model_cost(name: str, models_dir: Path) -> ModelCost | None:
     return ModelCost(name, target, size, size)
 
 
-def assemble_gguf(spec: BuiltinGGUF, models_dir: Path, progress: bool = True) -> Path:
-    """The built-in model's GGUF file under ``models_dir``, concatenated and checked on first use."""
+def assemble_gguf(spec: BuiltinGGUF, models_dir: Path, progress: bool = True,
+                  elsewhere: Sequence[Path] = ()) -> Path:
+    """The built-in model's GGUF file under ``models_dir``, concatenated and checked on first use; when
+    ``models_dir`` lacks it and one of the folders ``elsewhere`` holds it assembled and checked, that file."""
     target = models_dir / spec.filename
     verified = target.with_name(target.name + ".verified.json")
     if _assembled(spec, target):
         return target
+    found = _assembled_in(spec, elsewhere)
+    if found is not None:
+        print(f"Using {spec.name} from {found.parent}, where it is already assembled and checked, instead of "
+              f"assembling it again ({found.stat().st_size / 1e9:.1f} GB) in {models_dir}. "
+              "Set TANYA_MODELS_DIR to choose the models folder.", file=sys.stderr, flush=True)
+        return found
     parts = [_part_path(m, spec.name) for m in spec.part_modules]
     total = sum(p.stat().st_size for p in parts)
+    if progress:
+        print(f"Assembling {spec.name} ({total / 1e9:.1f} GB) into {models_dir}, once "
+              "(TANYA_MODELS_DIR chooses the models folder).", file=sys.stderr, flush=True)
     models_dir.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     from tqdm import tqdm
@@ -147,10 +167,11 @@ def smollm2_path() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / SMOLLM2_FILE
 
 
-def resolve_gguf(name: str, models_dir: Path, progress: bool = True) -> Path:
-    """The GGUF file for the TANYA_LLM setting ``name``: a built-in model name or a path."""
+def resolve_gguf(name: str, models_dir: Path, progress: bool = True, elsewhere: Sequence[Path] = ()) -> Path:
+    """The GGUF file for the TANYA_LLM setting ``name``: a built-in model name (assembled under ``models_dir``,
+    or already assembled in one of the folders ``elsewhere``) or a path."""
     if name in BUILTIN_LLMS:
-        return assemble_gguf(BUILTIN_LLMS[name], models_dir, progress)
+        return assemble_gguf(BUILTIN_LLMS[name], models_dir, progress, elsewhere)
     if name == "smollm2-135m":
         return smollm2_path()
     path = Path(name).expanduser()

@@ -62,8 +62,11 @@ class Settings(BaseSettings):
                                description="What `tanya index` and the first question index. Set, it is also where "
                                            "uploads from the page are saved; unset (the bundled articles), uploads "
                                            "go to `$TANYA_HOME/library`, which is indexed with it.")
-    models_dir: Path | None = Field(default=None,
-                                    description="Converted and assembled models (unset: `$TANYA_HOME/models`).")
+    models_dir: Path | None = Field(
+        default=None,
+        description="Converted and assembled models (unset: `$TANYA_HOME/models`; then a built-in model missing there "
+                    "that the default data folder's `models/` already holds, checked, is used from there instead of "
+                    "being built again, and the log says so).")
 
     # Models
     embed_model: str = Field(
@@ -255,6 +258,16 @@ class Settings(BaseSettings):
     @property
     def models_path(self) -> Path:
         return self.models_dir or self.home / "models"
+
+    @property
+    def other_models_paths(self) -> tuple[Path, ...]:
+        """Models folders whose checked built-in models are used rather than built again under ``models_path``:
+        the default data folder's, when ``TANYA_HOME`` moved the models folder and ``TANYA_MODELS_DIR`` is unset
+        (a new home must not cost gigabytes and minutes of rebuilding)."""
+        default = _default_home().expanduser() / "models"
+        if self.models_dir is not None or default.resolve() == self.models_path.resolve():
+            return ()
+        return (default,)
 
     @property
     def library_path(self) -> Path:

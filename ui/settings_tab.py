@@ -38,7 +38,7 @@ def cost_notice(bot: Assistant, llm: str | None, lang: str, session: Session) ->
     when ``llm`` is the model in use, is served elsewhere, or is not a built-in model."""
     if not llm or bot.settings.llm_base_url or llm == _effective(bot, session, "llm"):
         return ""
-    cost = model_cost(llm, bot.settings.models_path)
+    cost = model_cost(llm, bot.settings.models_path, bot.settings.other_models_paths)
     if cost is None:
         return ""
     if cost.size is None:
