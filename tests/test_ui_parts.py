@@ -239,3 +239,16 @@ def test_an_abstention_lists_each_passage_once_with_its_best_sentence():
     assert turn.sources["p1"].quotes == ("Kim naik kereta.",)  # its best sentence is highlighted
     panel = article_html(turn.sources["p1"], "Kalimat satu 1. Kim naik kereta. Kalimat tiga 1.", "id")
     assert '<mark class="tb-mark" id="tb-first-mark">Kim naik kereta.</mark>' in panel
+
+
+def test_an_engine_error_in_the_chat_is_headed_in_the_pages_language():
+    from rag.errors import LLMError, QuestionError
+    from ui.chat import readable
+
+    problem = QuestionError("The question is empty: type a question.")
+    assert readable(problem, "en") == "The question is empty: type a question."
+    shown = readable(problem, "id")
+    assert shown.startswith("Pertanyaan ini tidak bisa diajukan seperti ini.") and str(problem) in shown
+    assert readable(LLMError("The server at http://x/v1 did not answer."), "id").startswith(
+        "Model bahasa gagal saat menjawab.")
+    assert readable(RuntimeError("boom"), "id") == "Terjadi kesalahan. Detailnya ada di log server."

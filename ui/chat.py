@@ -15,7 +15,7 @@ from rag.background import BackgroundStream
 from rag.language import is_language
 from ui import render
 from ui.session import Session
-from ui.texts import t
+from ui.texts import TEXTS, t
 
 log = logging.getLogger("tanya.ui")
 
@@ -24,13 +24,19 @@ POLL_S = 0.25
 
 
 def readable(exc: BaseException, lang: str) -> str:
-    """What the page says about a failure: our own errors as they are, anything else generically
-    (the server log keeps the details)."""
+    """What the page says about a failure: our own errors by their message, which says what to do (in English;
+    on a page in another language after a headline in that language, :func:`error_headline`); anything else
+    generically (the server log keeps the details)."""
     if isinstance(exc, TanyaError):
         log.warning("%s", exc)
-        return str(exc)
+        return str(exc) if lang == "en" else f"{error_headline(exc, lang)} {t(lang, 'details')}: {exc}"
     log.error("unexpected error", exc_info=exc)
     return t(lang, "error_generic")
+
+
+def error_headline(exc: TanyaError, lang: str) -> str:
+    """What kind of failure ``exc`` is, in ``lang``: the text of its class or of the nearest one above it."""
+    return t(lang, next(f"error_{k.__name__}" for k in type(exc).__mro__ if f"error_{k.__name__}" in TEXTS[lang]))
 
 
 def _assistant_message(html: str) -> dict[str, str]:

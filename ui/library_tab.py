@@ -12,7 +12,7 @@ import gradio as gr
 from rag import Assistant, TanyaError
 from rag.library import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, FileOutcome, RemovedArticle
 from ui import render
-from ui.chat import readable
+from ui.chat import error_headline, readable
 from ui.session import PanelSource, Session
 from ui.texts import TEXTS, t
 
@@ -155,8 +155,7 @@ def error_message(exc: BaseException, lang: str) -> str:
     if lang == "en" or not isinstance(exc, TanyaError):
         return render.error_html(readable(exc, lang))
     readable(exc, lang)  # logged as every failure shown
-    key = next(f"error_{k.__name__}" for k in type(exc).__mro__ if f"error_{k.__name__}" in TEXTS[lang])
-    return render.error_html(t(lang, key), str(exc), t(lang, "details"))
+    return render.error_html(error_headline(exc, lang), str(exc), t(lang, "details"))
 
 
 def remove(bot: Assistant, doc_id: str | None, lang: str, session: Session | None = None) -> tuple:

@@ -144,6 +144,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "error_IndexWriteError": "Menulis ke indeks gagal di tengah jalan (disk penuh?): kosongkan ruang lalu coba "
                                  "lagi; yang sudah tertulis tetap ada.",
         "error_ModelError": "Sebuah model tidak ada, rusak, atau tidak bisa dimuat.",
+        "error_QuestionError": "Pertanyaan ini tidak bisa diajukan seperti ini.",
+        "error_FilterError": "Pilihan sumber ini tidak bisa dipakai.",
+        "error_SettingsError": "Sebuah pengaturan tidak bisa dipakai.",
+        "error_LLMError": "Model bahasa gagal saat menjawab.",
     },
     "en": {
         "tagline": "Ask anything about the news articles; every claim in an answer points to its source [n]. "
@@ -281,6 +285,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "error_IndexWriteError": "Writing to the index failed part-way (a full disk?): free some space and try "
                                  "again; what was written stays.",
         "error_ModelError": "A model is missing, corrupt or cannot be loaded.",
+        "error_QuestionError": "This question cannot be asked as it is.",
+        "error_FilterError": "This choice of sources cannot be used.",
+        "error_SettingsError": "A setting cannot be used.",
+        "error_LLMError": "The language model failed while answering.",
     },
 }
 
