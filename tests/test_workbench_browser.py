@@ -420,3 +420,73 @@ def test_choosing_the_fast_model_says_what_it_costs_before_switching(page, serve
     expect(status).to_contain_text(re.compile(r"memori lagi selama dimuat|belum terpasang"), timeout=TIMEOUT_MS)
     page.locator("#tb-ui-language").get_by_text("English").click()
     expect(page.locator("#tb-ask")).to_have_text("Ask", timeout=TIMEOUT_MS)
+
+
+#: The chat's scrolled area (Gradio's message log) and, if shown, the chat's label, as boxes in the window.
+CHAT_BOXES = """() => {
+    const box = (e) => { if (!e || !e.offsetParent) return null; const r = e.getBoundingClientRect();
+                         return r.width && r.height ? {top: r.top, bottom: r.bottom, left: r.left, right: r.right}
+                                                    : null; };
+    return {log: box(document.querySelector('#tb-chat [role=log]')),
+            label: box(document.querySelector('#tb-chat [data-testid=block-label]'))};
+}"""
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a["top"] < b["bottom"] and b["top"] < a["bottom"] and a["left"] < b["right"] and b["left"] < a["right"]
+
+
+#: Scrolls the chat so that its first answer begins at the top of what it shows, as a reader scrolls up to
+#: read an answer from its start; returns the box of that answer's first line (in one go: the chat's own
+#: scrolling, after an answer, cannot come between).
+SCROLL_TO_FIRST_ANSWER = """() => {
+    const log = document.querySelector('#tb-chat [role=log]');
+    const row = log.querySelector('.bot-row');
+    log.scrollTop += row.getBoundingClientRect().top - log.getBoundingClientRect().top;
+    const r = row.querySelector('.tb-text').getClientRects()[0];
+    return {top: r.top, bottom: r.bottom, left: r.left, right: r.right};
+}"""
+
+
+def test_the_chat_label_does_not_cover_the_first_line_of_an_answer(page):
+    """Scrolled up to where an answer begins: the answer's first line is not under the chat's label (the label,
+    if shown, is outside the scrolled messages)."""
+    ask(page, QUESTION)
+    ask(page, SECOND)  # more than the chat's height: it scrolls
+    line = page.evaluate(SCROLL_TO_FIRST_ANSWER)
+    boxes = page.evaluate(CHAT_BOXES)
+    assert boxes["log"] and boxes["log"]["top"] <= line["top"] < boxes["log"]["bottom"]  # the line in view
+    assert boxes["label"] is None or not _overlap(boxes["label"], line), (boxes["label"], line)
+    assert boxes["label"] is None or not _overlap(boxes["label"], boxes["log"]), (boxes["label"], boxes["log"])
+
+
+#: The latest message of the chat is in view: its end within the scrolled area's visible part.
+LATEST_IN_VIEW = """() => {
+    const log = document.querySelector('#tb-chat [role=log]');
+    const rows = log ? log.querySelectorAll('.message-row') : [];
+    if (!rows.length || !log.clientHeight) return false;
+    const last = rows[rows.length - 1].getBoundingClientRect(), box = log.getBoundingClientRect();
+    return last.bottom <= box.bottom + 2 && last.bottom > box.top && last.top < box.bottom;
+}"""
+
+
+def test_after_visiting_the_library_the_chat_shows_the_latest_answer(page, server):
+    """An answer finished while the reader was in the Library: back in the chat, it is in view."""
+    from playwright.sync_api import expect
+
+    ask(page, QUESTION)
+    server.bot.llm.delay = 0.2  # a slow model: the answer is still being written when the reader leaves
+    try:
+        page.locator("#tb-question textarea").fill(SECOND)
+        page.locator("#tb-ask").click()
+        expect(page.locator("#tb-chat .tb-checking")).to_have_count(1, timeout=TIMEOUT_MS)
+        page.get_by_role("tab", name="Library").click()
+        expect(page.locator("#tb-library-table")).to_contain_text("Pulang ke Korut", timeout=TIMEOUT_MS)
+        expect(page.locator(ANSWER)).to_have_count(2, timeout=TIMEOUT_MS)  # written while the chat was hidden
+    finally:
+        server.bot.llm.delay = 0.0
+    page.get_by_role("tab", name="Chat").click()
+    expect(page.get_by_role("tab", name="Chat")).to_have_attribute("aria-selected", "true", timeout=TIMEOUT_MS)
+    assert page.evaluate("() => { const l = document.querySelector('#tb-chat [role=log]');"
+                         " return l.scrollHeight > l.clientHeight + 100; }")  # enough to scroll
+    page.wait_for_function(LATEST_IN_VIEW, timeout=15_000)  # (a script of the page: no server involved)

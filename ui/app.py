@@ -54,6 +54,13 @@ SCROLL_TO_MARK_JS = """() => { setTimeout(() => {
   if (box.top < 0 || box.top > window.innerHeight - 80) panel.scrollIntoView({block: 'start', behavior: 'smooth'});
 }, 50); }"""
 
+#: Back in the Chat tab: its latest message in view (an answer may have been written while another tab showed).
+SCROLL_CHAT_TO_END_JS = """() => { let tries = 0; const end = () => {
+  const log = document.querySelector('#tb-chat [role=log]');
+  if (log && log.clientHeight) log.scrollTop = log.scrollHeight;
+  else if (tries++ < 40) setTimeout(end, 25);  // the tab is drawn first
+}; end(); }"""
+
 
 class Labels:
     """Components whose text depends on the interface language, and how to relabel them."""
@@ -94,7 +101,7 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
 
         with gr.Tabs():
             # Chat ------------------------------------------------------------------------------
-            with L(gr.Tab(t(lang0, "tab_chat"), id="chat", elem_id="tb-tab-chat"), label="tab_chat"):
+            with L(gr.Tab(t(lang0, "tab_chat"), id="chat", elem_id="tb-tab-chat"), label="tab_chat") as chat_tab:
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=380):
                         conv_list = L(gr.Dropdown(label=t(lang0, "conversations"), choices=[], value=None,
@@ -228,6 +235,8 @@ def build_app(bot: Assistant, startup_problem: str | None = None):
                       api_name="new_conversation").then(**state_io).then(**url_io)
         chatbot.clear(chat.new_conversation, inputs=[ui_lang, session], outputs=[chatbot, source_panel, notice],
                       api_visibility="private").then(**state_io).then(**url_io)
+
+        chat_tab.select(None, js=SCROLL_CHAT_TO_END_JS)
 
         # Events: saved conversations and the chosen sources --------------------------------------------
         conv_list.input(partial(conversations_panel.open_conversation, bot), inputs=[conv_list, ui_lang, session],
