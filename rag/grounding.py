@@ -119,6 +119,10 @@ class GroundingJudge:
             self._word_cache[key] = rows
         return rows
 
+    def query_vectors(self, texts: list[str]) -> np.ndarray:
+        """The embedding model's vectors of ``texts`` read as queries (cached like every vector the judge reads)."""
+        return self._vectors(texts, query=True)
+
     def similarity(self, sentence: str, passage: str) -> float:
         parts = split_sentences(passage) or [passage]
         windows = parts + [" ".join(parts[i:i + 2]) for i in range(len(parts) - 1)]

@@ -21,7 +21,8 @@ written for it (`eval/data/injections.json`): ``python -m eval.bench_injection``
 
 Verification (`rag/verification.py`, :func:`rag.verification.injection_free`, applied to every answer sentence) adds a
 second line: an answer sentence whose only support is an instruction-like sentence
-(:func:`instruction_like`, a wider net than :func:`is_instruction`) is dropped.
+(:func:`instruction_like`, a wider net than :func:`is_instruction`, or a sentence the learned detector of
+:mod:`rag.order_detector` flags) is dropped.
 """
 
 from __future__ import annotations

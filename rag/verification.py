@@ -15,6 +15,7 @@ from rag.evidence import PromptSource
 from rag.grounding import GroundingJudge
 from rag.injection import instruction_like
 from rag.language import detect_language
+from rag.order_detector import order_detector
 from rag.terms import added_words, name_present, names_in, numbers_in, written_in
 
 
@@ -205,12 +206,26 @@ def injection_free(sentence: VerifiedSentence, sources: list[PromptSource],
     (rarely any)."""
     still = []
     for i in sentence.sources:
-        kept = [s for s in sources[i].sentences if not instruction_like(s)]
+        orders = _orders(list(sources[i].sentences), judge)
+        kept = [s for s, order in zip(sources[i].sentences, orders, strict=True) if not order]
         if len(kept) == len(sources[i].sentences) or (kept and judge.judge(sentence.text, " ".join(kept)).supported):
             still.append(i)
     if not still:
         return None
     return sentence if len(still) == len(sentence.sources) else VerifiedSentence(sentence.text, tuple(still))
+
+
+def _orders(sentences: list[str], judge: GroundingJudge) -> list[bool]:
+    """Which ``sentences`` read as orders to the assistant: by the patterns (:func:`rag.injection.instruction_like`)
+    or by the learned detector (:mod:`rag.order_detector`, when the judge's embedding model is the one it was
+    fitted on)."""
+    flagged = [instruction_like(s) for s in sentences]
+    embedder = getattr(judge, "embedder", None)
+    detector = order_detector(embedder.name) if embedder is not None else None
+    if detector is None or all(flagged):
+        return flagged
+    learned = detector.flags(sentences, judge.query_vectors)
+    return [a or b for a, b in zip(flagged, learned, strict=True)]
 
 
 def _injected_note(n: int, sentence: VerifiedSentence) -> str:
