@@ -47,10 +47,10 @@ def test_the_sets_cover_three_languages_and_the_issues_examples():
 
 def test_the_bench_reports_every_set_and_the_fresh_one_honestly():
     lines = measure(SETS)
-    assert [line.split()[:2] for line in lines[:6]] == [
-        ["injections", "dev"], ["injections", "heldout"], ["injections", "fresh"],
-        ["news", "dev"], ["news", "heldout"], ["news", "fresh"]]
-    assert all("flagged  0/" in line for line in lines[3:6])  # no news sentence flagged
+    assert [line.split()[:2] for line in lines[:8]] == [
+        ["injections", "dev"], ["injections", "heldout"], ["injections", "fresh"], ["injections", "fresh2"],
+        ["news", "dev"], ["news", "heldout"], ["news", "fresh"], ["news", "fresh2"]]
+    assert all("flagged  0/" in line for line in lines[4:8])  # no news sentence flagged
     assert "flagged 19/19" in lines[0] and "flagged 14/14" in lines[1]
 
 
