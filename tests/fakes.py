@@ -156,15 +156,19 @@ def copy_of_seeds(folder: Path) -> Path:
     return folder
 
 
-def fake_assistant(home: Path, articles: Path | None = None, *, chat_model=None, **settings):
+def fake_assistant(home: Path, articles: Path | None = None, *, chat_model=None, bundled: bool = False,
+                   **settings):
     """An Assistant on ``articles`` (default: a copy of the bundled articles in ``home/articles``), indexed now,
     with :class:`WordEmbedder` and ``chat_model`` (default :class:`QuotingModel`), its thresholds open enough for
-    word vectors."""
+    word vectors. ``bundled``: the articles folder left unset, as `tanya ui` starts without
+    ``TANYA_ARTICLES_DIR``: the program's own articles are indexed (read only) and uploads go to
+    ``home/library``."""
     from rag import Assistant, load_settings
 
-    articles = articles if articles is not None else copy_of_seeds(home / "articles")
-    options = dict(home=home, articles_dir=articles, min_evidence_score=0.05, min_answerability=0.0,
+    options = dict(home=home, min_evidence_score=0.05, min_answerability=0.0,
                    fallback_min_score=0.05, support_threshold=0.5, support_threshold_cross=0.5, threads=1)
+    if not bundled:
+        options["articles_dir"] = articles if articles is not None else copy_of_seeds(home / "articles")
     bot = Assistant(load_settings(**{**options, **settings}), embedder=WordEmbedder(),
                     chat_model=chat_model if chat_model is not None else QuotingModel())
     bot.prepare(model=False)

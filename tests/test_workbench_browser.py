@@ -1,7 +1,8 @@
 """The research workbench in a real browser (Debian's Chromium through Playwright), with the fake models of
 tests/fakes.py so that it runs anywhere: a conversation surviving a reload and a server restart, renamed
 and deleted; downloads of an answer and of a conversation that parse and hold every citation; a question
-restricted to chosen articles citing only them. Skipped (a failure in CI) without Chromium or Playwright,
+restricted to chosen articles citing only them; an upload landing under TANYA_HOME, not in the checkout; no grey
+"processing" overlay over the page while it loads. Skipped (a failure in CI) without Chromium or Playwright,
 as tests/test_ui_browser.py."""
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ ANSWER = "#tb-chat .tb-answered, #tb-chat .tb-abstain"
 
 class Server:
     """The page over a fake-model assistant on a fixed port; :meth:`restart` stops it and starts a new
-    process's worth of it (a new Assistant) on the same home, index and port."""
+    process's worth of it (a new Assistant) on the same home, index and port. ``articles`` None: the articles
+    folder unset (the bundled articles; uploads under ``home/library``)."""
 
-    def __init__(self, home: Path, articles: Path) -> None:
+    def __init__(self, home: Path, articles: Path | None) -> None:
         self.home, self.articles = home, articles
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -39,7 +41,7 @@ class Server:
     def start(self) -> None:
         from ui.app import launch
 
-        self.bot = fake_assistant(self.home, self.articles)
+        self.bot = fake_assistant(self.home, self.articles, bundled=self.articles is None)
         self.app = launch(self.bot, "127.0.0.1", self.port, block=False, quiet=True)
 
     def restart(self) -> None:
@@ -490,3 +492,98 @@ def test_after_visiting_the_library_the_chat_shows_the_latest_answer(page, serve
     assert page.evaluate("() => { const l = document.querySelector('#tb-chat [role=log]');"
                          " return l.scrollHeight > l.clientHeight + 100; }")  # enough to scroll
     page.wait_for_function(LATEST_IN_VIEW, timeout=15_000)  # (a script of the page: no server involved)
+
+
+#: The program's folder (a git checkout when tests run from one).
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(f.relative_to(folder)): (f.stat().st_size, f.stat().st_mtime_ns)
+            for f in sorted(folder.rglob("*")) if f.is_file()}
+
+
+def _new_in_checkout() -> set[str]:
+    """The files in the checkout that git does not track nor ignore (none known when it is not a git checkout)."""
+    import subprocess
+
+    if not (CHECKOUT / ".git").exists() or not shutil.which("git"):
+        return set()
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=CHECKOUT,
+                            capture_output=True, text=True, check=True).stdout
+    return {line[3:] for line in status.splitlines() if line.startswith("??")}
+
+
+@pytest.fixture()
+def bundled_server(tmp_path):
+    """The page as `tanya ui` starts with no articles folder set: the program's own articles, uploads under
+    TANYA_HOME."""
+    from rag.settings import BUNDLED_ARTICLES
+
+    data = BUNDLED_ARTICLES.parent
+    before = _files(data), _new_in_checkout()
+    server = Server(tmp_path / "home", None)
+    assert server.bot.settings.library_path == tmp_path / "home" / "library"
+    yield server
+    server.stop()
+    after = _files(data), _new_in_checkout()
+    assert after == before, "nothing is written into the program's folder"
+
+
+def test_an_upload_from_the_page_lands_under_tanya_home(context, bundled_server, tmp_path):
+    """With no articles folder set, an article added in the Library tab is saved in ``$TANYA_HOME/library``
+    (not in the checkout's data/articles, which the fixture checks is untouched) and listed in the library."""
+    from playwright.sync_api import expect
+
+    from rag.settings import BUNDLED_ARTICLES
+
+    bundled = _files(BUNDLED_ARTICLES)
+    text = ("Pelabuhan Baru Diresmikan di Sulawesi\n\nPelabuhan peti kemas baru di Bitung diresmikan pekan ini "
+            "dan siap melayani kapal besar dari Asia Timur.\n")
+    (tmp_path / "pelabuhan.txt").write_text(text, encoding="utf-8")
+    page = context.new_page()
+    page.goto(bundled_server.url)
+    expect(page.locator("#tb-ask")).to_have_text("Ask", timeout=TIMEOUT_MS)
+    page.get_by_role("tab", name="Library").click()
+    table = page.locator("#tb-library-table")
+    expect(table).to_contain_text("Pulang ke Korut", timeout=TIMEOUT_MS)  # the bundled articles, indexed
+    expect(table).not_to_contain_text("Pelabuhan Baru")
+    page.locator("#tb-upload input[type=file]").set_input_files(str(tmp_path / "pelabuhan.txt"))
+    page.locator("#tb-add").click()
+    expect(page.locator("#tb-add-result")).to_contain_text("pelabuhan.txt: added.", timeout=TIMEOUT_MS)
+
+    saved = bundled_server.home / "library" / "pelabuhan.txt"
+    assert saved.read_text(encoding="utf-8") == text
+    assert _files(BUNDLED_ARTICLES) == bundled and not (BUNDLED_ARTICLES / "pelabuhan.txt").exists()
+    expect(table).to_contain_text("Pelabuhan Baru Diresmikan di Sulawesi", timeout=TIMEOUT_MS)
+    assert "pelabuhan" in {a.doc_id for a in bundled_server.bot.articles()}
+
+
+#: Records, from the first moment of the page, every progress indicator Gradio shows over a component: a
+#: component's status tracker is a ``.wrap`` in its block with the event's ``show_progress`` as a class (``full``:
+#: the grey overlay, ``minimal``: a corner timer, ``hidden``) and ``hide`` when it is not shown.
+RECORD_PROGRESS = """
+window.__progress = [];
+const shown = '.block .wrap.full:not(.hide), .block .wrap.minimal:not(.hide)';
+new MutationObserver(() => {
+    for (const w of document.querySelectorAll(shown))
+        window.__progress.push((w.closest('[id]') || {}).id || w.className);
+}).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ['class']});
+"""
+
+
+def test_no_progress_overlay_covers_the_page_while_it_loads(context, server):
+    """The page's load events (the language, the labels, the panels, a conversation from the address) run
+    without Gradio's grey "processing" overlay over the components they fill: none is shown at any moment
+    from the first paint until the page is ready, nor after."""
+    from playwright.sync_api import expect
+
+    context.add_init_script(RECORD_PROGRESS)
+    page = context.new_page()
+    page.goto(server.url)
+    expect(page.locator("#tb-ask")).to_have_text("Ask", timeout=TIMEOUT_MS)  # the load event ran (built "Tanya")
+    expect(page.locator("html")).to_have_attribute("lang", "en", timeout=TIMEOUT_MS)  # and the ones after it
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => window.__progress") == []
+    assert page.locator(".block .wrap.full:not(.hide), .block .wrap.minimal:not(.hide)").count() == 0
+    assert page.locator(".block .wrap").count() > 0  # (the trackers the check looks at are on the page)
