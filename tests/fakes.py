@@ -173,3 +173,27 @@ def fake_assistant(home: Path, articles: Path | None = None, *, chat_model=None,
                     chat_model=chat_model if chat_model is not None else QuotingModel())
     bot.prepare(model=False)
     return bot
+
+
+def builtin_model_of_parts(tmp_path: Path, monkeypatch, name: str, parts: list[bytes]):
+    """A built-in model ``name`` (rag.model_files.BUILTIN_LLMS) made of the files ``parts``, each behind a module in
+    sys.modules as its package would be; the spec (its checksum is the parts' together)."""
+    import hashlib
+    import sys
+    import types
+
+    from rag import model_files
+
+    names, whole = [], b""
+    for i, data in enumerate(parts):
+        path = tmp_path / f"part{i}.bin"
+        path.write_bytes(data)
+        module = types.ModuleType(f"fake_model_part{i}")
+        module.get_part_path = lambda p=path: str(p)  # type: ignore[attr-defined]
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+        names.append(module.__name__)
+        whole += data
+    spec = model_files.BuiltinGGUF(name, "fast.gguf", tuple(names), hashlib.sha256(whole).hexdigest(), None, "t")
+    monkeypatch.setitem(model_files.BUILTIN_LLMS, name, spec)
+    return spec
+

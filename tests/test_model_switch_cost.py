@@ -3,11 +3,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import sys
-import types
-
-from fakes import NoChatModel, fake_assistant
+from fakes import NoChatModel, builtin_model_of_parts, fake_assistant
 
 from rag import model_files
 from rag.model_files import BuiltinGGUF, assemble_gguf
@@ -17,19 +13,8 @@ from ui.session import Session
 
 def _fast_model_of_parts(tmp_path, monkeypatch, sizes: list[int]) -> BuiltinGGUF:
     """The fast model's spec, its parts files of ``sizes`` bytes (modules in sys.modules, as the packages)."""
-    names, whole = [], b""
-    for i, size in enumerate(sizes):
-        data = (b"GGUF" if i == 0 else b"") + b"x" * (size - (4 if i == 0 else 0))
-        path = tmp_path / f"part{i}.bin"
-        path.write_bytes(data)
-        module = types.ModuleType(f"fast_part{i}")
-        module.get_part_path = lambda p=path: str(p)
-        monkeypatch.setitem(sys.modules, module.__name__, module)
-        names.append(module.__name__)
-        whole += data
-    spec = BuiltinGGUF(settings_tab.FAST_LLM, "fast.gguf", tuple(names), hashlib.sha256(whole).hexdigest(), None, "t")
-    monkeypatch.setitem(model_files.BUILTIN_LLMS, settings_tab.FAST_LLM, spec)
-    return spec
+    parts = [(b"GGUF" if i == 0 else b"") + b"x" * (size - (4 if i == 0 else 0)) for i, size in enumerate(sizes)]
+    return builtin_model_of_parts(tmp_path, monkeypatch, settings_tab.FAST_LLM, parts)
 
 
 def test_choosing_the_fast_model_says_its_disk_and_memory_before_switching(tmp_path, monkeypatch):

@@ -4,18 +4,15 @@ the default data folder's `models/` holds, built and checked, is used from there
 
 from __future__ import annotations
 
-import hashlib
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
-from fakes import NoChatModel, fake_assistant
+from fakes import NoChatModel, builtin_model_of_parts, fake_assistant
 
 from index import e5_convert, onnx_embedding
 from index.embedding import BUILTIN_E5
-from rag import llm, load_settings, model_files
+from rag import llm, load_settings
 from rag.embedding import load_embedder_for
 from rag.model_files import BuiltinGGUF, assemble_gguf
 from ui import settings_tab
@@ -34,18 +31,7 @@ def default_models(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def fast_model(tmp_path, monkeypatch) -> BuiltinGGUF:
     """The fast model's spec over two small part files (modules in sys.modules, as its packages would be)."""
-    names, whole = [], b""
-    for i, data in enumerate([b"GGUF" + b"a" * 996, b"b" * 1000]):
-        path = tmp_path / f"part{i}.bin"
-        path.write_bytes(data)
-        module = types.ModuleType(f"elsewhere_part{i}")
-        module.get_part_path = lambda p=path: str(p)
-        monkeypatch.setitem(sys.modules, module.__name__, module)
-        names.append(module.__name__)
-        whole += data
-    spec = BuiltinGGUF(NAME, "fast.gguf", tuple(names), hashlib.sha256(whole).hexdigest(), None, "t")
-    monkeypatch.setitem(model_files.BUILTIN_LLMS, NAME, spec)
-    return spec
+    return builtin_model_of_parts(tmp_path, monkeypatch, NAME, [b"GGUF" + b"a" * 996, b"b" * 1000])
 
 
 @pytest.fixture
