@@ -108,8 +108,7 @@ def name_present(name: str, passage_lower: str, *, translated: bool = False) -> 
     as "Agency", "Botanical" or "Hurricane", is the translation of the passage's words rather than a
     name: it is left to the judge's cross-lingual similarity (:func:`translation_word`).
     """
-    forms = ACRONYM_FORMS.get(name) or cldr_forms().get(name, [name])
-    if any(at_word_start(f, passage_lower) or (len(f) > 5 and at_word_start(f[:5], passage_lower)) for f in forms):
+    if _any_written(ACRONYM_FORMS.get(name) or cldr_forms().get(name, [name]), passage_lower):
         return True
     return translated and name not in cldr_forms() and name not in ACRONYM_FORMS and translation_word(name)
 
@@ -213,14 +212,18 @@ def added_words(answer: str, question: str) -> list[str]:
 
 def _plain_words(text: str) -> list[str]:
     """The words of ``text``, lower-cased, a possessive "'s" taken off ("Montenegro's" is "montenegro")."""
-    return [w for word in _ANY_WORD.findall(re.sub(r"['’]s\b", "", text)) for w in [word.lower()]]
+    return [word.lower() for word in _ANY_WORD.findall(re.sub(r"['’]s\b", "", text))]
 
 
 def written_in(word: str, passage_lower: str) -> bool:
     """Whether the lower-cased ``word`` is in the lower-cased passage as written (where a word starts, its first
     five letters enough for a longer word, as :func:`name_present` reads names), or in an Indonesian form
     (countries, months, weekdays)."""
-    forms = ACRONYM_FORMS.get(word.upper(), []) + cldr_forms().get(word, [word])
+    return _any_written(ACRONYM_FORMS.get(word.upper(), []) + cldr_forms().get(word, [word]), passage_lower)
+
+
+def _any_written(forms: list[str], passage_lower: str) -> bool:
+    """Whether one of ``forms`` starts a word of the passage (the first five letters of a longer one enough)."""
     return any(at_word_start(f, passage_lower) or (len(f) > 5 and at_word_start(f[:5], passage_lower))
                for f in forms)
 

@@ -139,11 +139,12 @@ class SentenceChecker:
         if missing:
             result.notes.append(f"sentence {n}: removed [n] with no source: {missing}")
         claimed = [c for c in claimed if 0 <= c < len(sources)]
-        added = adds(plain, question) if question and bare(plain, question) else []
+        is_bare = question is not None and bare(plain, question)
+        added = adds(plain, question) if is_bare and question else []
         if added is None:
             result.notes.append(f"sentence {n} dropped: it adds nothing to the question: {plain[:80]}")
             return None
-        claim = f"{question} {plain}" if question and bare(plain, question) else plain
+        claim = f"{question} {plain}" if is_bare else plain
         verdicts = [judge.judge(claim, s.text, given) for s in sources]
         verdicts = [replace(v, supported=False) if v.supported and unwritten(added, s.text) else v
                     for v, s in zip(verdicts, sources, strict=True)]
