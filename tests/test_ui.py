@@ -248,6 +248,26 @@ def test_a_forged_host_header_is_refused(ui_url):
         assert config.status_code == 400 and "Kim" not in config.text
 
 
+def test_a_forged_host_header_cannot_write_either(ui_url, ui_bot):
+    """The writes a rebinding page would try (upload a file, queue a call, e.g. removing an article) are refused
+    before Gradio sees them; the same requests with the page's own Host reach Gradio."""
+    import httpx
+
+    before = len(ui_bot.articles())
+    upload = {"files": ("evil.txt", b"Judul\n\nIsi berita palsu.", "text/plain")}
+    join = {"data": [], "fn_index": 0, "session_hash": "rebinding", "event_data": None, "trigger_id": None}
+    for forged in ("evil.example", "evil.example:7860"):
+        headers = {"Host": forged, "Origin": f"http://{forged}"}
+        refused = httpx.post(ui_url + "gradio_api/upload", files=upload, headers=headers, timeout=30)
+        assert refused.status_code == 400 and "Invalid host header" in refused.text, forged
+        queued = httpx.post(ui_url + "gradio_api/queue/join", json=join, headers=headers, timeout=30)
+        assert queued.status_code == 400 and "Invalid host header" in queued.text, forged
+    # the control: with the page's own Host the same upload reaches Gradio, which stores it as a temporary file
+    accepted = httpx.post(ui_url + "gradio_api/upload", files=upload, timeout=30)
+    assert accepted.status_code == 200 and accepted.json()[0].endswith("evil.txt")
+    assert len(ui_bot.articles()) == before  # an upload alone adds no article: the page's button does
+
+
 def test_allowed_hosts_follow_the_address_bound_and_the_setting():
     from ui.app import allowed_hosts
 
