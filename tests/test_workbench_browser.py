@@ -2,7 +2,7 @@
 tests/fakes.py so that it runs anywhere: a conversation surviving a reload and a server restart, renamed
 and deleted; downloads of an answer and of a conversation that parse and hold every citation; a question
 restricted to chosen articles citing only them; the page in one language at a time (its text, its labels for
-screen readers, Gradio's pop-ups); an upload landing under TANYA_HOME, not in the
+screen readers, Gradio's pop-ups, an abstention on screen); an upload landing under TANYA_HOME, not in the
 checkout; no grey "processing" overlay over the page while it loads. Skipped (a failure in CI) without Chromium
 or Playwright, as tests/test_ui_browser.py."""
 
@@ -408,6 +408,37 @@ def test_answers_on_screen_follow_the_language_switch(page):
     expect(answer.locator("a.tb-copy")).to_have_text("Salin jawaban dan sumber")
     assert answer.locator(".tb-text").inner_text() == words  # the answer's own words stay as written
     answer.locator(".tb-text a.tb-cite").first.click()  # and its links still open their sources
+    expect(page.locator("#tb-source-panel mark.tb-mark").first).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def test_an_abstention_on_screen_follows_the_language_switch(page):
+    """A question the sources do not answer, in English: the abstention's frame (its badge, the closest passages'
+    heading, its links) is said again in Indonesian after the switch; its own words stay in the question's
+    language, as every answer's."""
+    from playwright.sync_api import expect
+
+    answer = ask(page, "What is the price of rice in Medan?")
+    expect(answer).to_have_class(re.compile(r"\btb-abstain\b"))
+    expect(answer.locator(".tb-pill")).to_have_text("Not found in the sources")
+    expect(answer.locator(".tb-closest .tb-sources-title")).to_have_text(
+        "Closest passages found (they do not answer the question):")
+    expect(answer.locator("a.tb-copy")).to_have_text("Copy answer with sources")
+    words = answer.locator(".tb-text").inner_text()
+
+    page.locator("#tb-ui-language").get_by_text("Bahasa Indonesia").click()
+    answer = page.locator(ANSWER).last
+    expect(answer.locator(".tb-pill")).to_have_text("Tidak ditemukan di sumber", timeout=TIMEOUT_MS)
+    expect(answer.locator(".tb-closest .tb-sources-title")).to_have_text(
+        "Bagian paling dekat yang ditemukan (tidak menjawab pertanyaan):")
+    expect(answer.locator("a.tb-copy")).to_have_text("Salin jawaban dan sumber")
+    expect(answer.locator(".tb-actions")).to_contain_text("Unduh:")
+    assert answer.locator(".tb-text").inner_text() == words  # the abstention's own words, as written
+    frame = answer.evaluate("""(e) => { const c = e.cloneNode(true);  // the frame: all but the quoted words
+        c.querySelectorAll('.tb-text, .tb-snippet, .tb-source-title, .tb-copytext, .tb-filename')
+         .forEach((x) => x.remove());
+        return c.textContent; }""")
+    assert not _foreign_in(frame, "id"), _foreign_in(frame, "id")
+    answer.locator(".tb-closest a.tb-cite").first.click()  # its passages still open in the source panel
     expect(page.locator("#tb-source-panel mark.tb-mark").first).to_be_visible(timeout=TIMEOUT_MS)
 
 
