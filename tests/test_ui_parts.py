@@ -150,6 +150,22 @@ def test_both_languages_have_every_text():
     assert preferred_language(None) == "id" and preferred_language("fr-FR") == "id"
 
 
+def test_the_page_script_gets_its_texts_from_the_tables():
+    """Gradio's pop-ups and labels are written by ui/static/tanya.js from window.tbTexts: both languages, the
+    same keys, the upload limit filled in, nothing that could end the <script> early."""
+    import json
+    import re
+
+    from ui.app import page_head
+
+    head = page_head()
+    texts = json.loads(re.match(r"<script>window\.tbTexts = (.*?);</script>", head).group(1))
+    assert set(texts) == {"id", "en"} and texts["id"].keys() == texts["en"].keys()
+    assert texts["en"]["gradio_close"] == "Close" and texts["id"]["toast_error"] == "Kesalahan"
+    assert "{mb}" not in texts["id"]["toast_too_large"] and "{names}" in texts["id"]["toast_too_large"]
+    assert head.count("</script>") == 2 and "tbSetLocale" in head
+
+
 def test_a_question_waiting_for_the_model_shows_its_place_in_line():
     assert "2 other question(s) first" in reading_html("en", 4, ahead=2)
     assert "2 pertanyaan lain" in reading_html("id", 4, ahead=2)

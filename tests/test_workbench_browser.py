@@ -1,9 +1,10 @@
 """The research workbench in a real browser (Debian's Chromium through Playwright), with the fake models of
 tests/fakes.py so that it runs anywhere: a conversation surviving a reload and a server restart, renamed
 and deleted; downloads of an answer and of a conversation that parse and hold every citation; a question
-restricted to chosen articles citing only them; an upload landing under TANYA_HOME, not in the checkout; no grey
-"processing" overlay over the page while it loads. Skipped (a failure in CI) without Chromium or Playwright,
-as tests/test_ui_browser.py."""
+restricted to chosen articles citing only them; the page in one language at a time (its text, its labels for
+screen readers, Gradio's pop-ups, an abstention on screen); an upload landing under TANYA_HOME, not in the
+checkout; no grey "processing" overlay over the page while it loads. Skipped (a failure in CI) without Chromium
+or Playwright, as tests/test_ui_browser.py."""
 
 from __future__ import annotations
 
@@ -248,11 +249,21 @@ NAMES = ("Tanya Berita", "Bahasa Indonesia", "English")
 GRADIO_UPLOAD = ("Drop File Here", "Letakkan File di Sini")
 
 
+#: Every label for screen readers and every placeholder on the page, Gradio's own included (ui/static/tanya.js).
+LABELS_JS = """() => [...document.querySelectorAll('[placeholder], [aria-label], [title], [alt]')].flatMap(
+    (e) => ['placeholder', 'aria-label', 'title', 'alt'].map((a) => e.getAttribute(a) || '')).join('\\n')"""
+
+
 def _page_text(page) -> str:
-    text = page.evaluate("document.body.innerText")
+    """The page's text and its labels' (placeholder, aria-label, title, alt), but for :data:`NAMES`."""
+    text = page.evaluate("document.body.innerText") + "\n" + page.evaluate(LABELS_JS)
     for name in NAMES + GRADIO_UPLOAD:
         text = text.replace(name, " ")
     return text
+
+
+def _foreign_in(text: str, lang: str) -> list[str]:
+    return [s for s in _foreign(lang) if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", text)]
 
 
 def _assert_only(page, lang: str) -> None:
@@ -265,8 +276,7 @@ def _assert_only(page, lang: str) -> None:
         page.get_by_role("tab", name=tab).click()
         expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true", timeout=TIMEOUT_MS)
         page.wait_for_timeout(500)  # its contents drawn
-        text = _page_text(page)
-        found = [s for s in _foreign(lang) if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", text)]
+        found = _foreign_in(_page_text(page), lang)
         assert not found, f"{tab}: {found}"
     page.get_by_role("tab", name=tabs[0]).click()
 
@@ -294,9 +304,13 @@ def _upload(page, tmp_path) -> None:
 def test_the_interface_in_one_language_at_a_time(page, tmp_path):
     from playwright.sync_api import expect
 
+    # An answer on screen, with Gradio's labels of the chat; in Indonesian, so that its own words (which stay in
+    # the question's language) are no foreign text once the page is Indonesian.
+    ask(page, QUESTION)
     _upload(page, tmp_path)  # the Library tab with the results of an upload, said in each language below
     page.locator("#tb-choose-sources").get_by_text("Choose sources").click()  # its labels are on the page too
     _assert_only(page, "en")
+    assert page.locator("#tb-chat [aria-label^=\"bot's message: \"]").count() == 1  # Gradio's label, checked
     page.get_by_role("tab", name="Library").click()
     expect(page.locator("#tb-upload")).to_contain_text("Drop File Here")  # Gradio's own strings
     page.get_by_role("tab", name="Chat").click()
@@ -314,10 +328,52 @@ def test_the_interface_in_one_language_at_a_time(page, tmp_path):
     result.locator("summary").click()
     expect(result.locator("details")).to_contain_text("not a readable Word")  # ...one click from view
     expect(page.locator("footer")).to_contain_text("Gunakan melalui API")
+    assert page.locator("#tb-chat [aria-label^='pesan asisten: ']").count() == 1  # Gradio's label, said again
 
     page.reload()  # the choice is remembered in this browser
     expect(page.locator("#tb-ask")).to_have_text("Tanya", timeout=TIMEOUT_MS)
     expect(page.locator("html")).to_have_attribute("lang", "id", timeout=TIMEOUT_MS)
+
+
+def _too_large_upload(page, path: Path, lang: str):
+    """Choose a file over the upload limit in the Library tab: Gradio refuses it in a pop-up (toast), which
+    says so from the string table in ``lang``, its title and close button too. Returns the toast."""
+    from playwright.sync_api import expect
+
+    from rag.library import MAX_FILE_BYTES
+    from ui.texts import t
+
+    page.get_by_role("tab", name=t(lang, "tab_library")).click()
+    page.locator("#tb-upload input[type=file]").set_input_files(str(path))
+    toast = page.locator('[data-testid="toast-body"]')
+    expect(toast).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(toast.locator(".toast-title")).to_have_text(t(lang, "toast_error"))
+    expect(toast.locator('[data-testid="toast-text"]')).to_have_text(
+        t(lang, "toast_too_large", mb=f"{MAX_FILE_BYTES / 1e6:.0f}", names=f'"{path.name}"'))
+    expect(toast.locator('[data-testid="toast-close"]')).to_have_attribute("aria-label", t(lang, "gradio_close"))
+    found = _foreign_in(toast.inner_text() + "\n" + page.evaluate(LABELS_JS), lang)
+    assert not found, found
+    return toast
+
+
+def test_gradio_pop_ups_speak_the_interface_language(page, tmp_path):
+    """Gradio's own pop-up (a file over the upload limit, refused in the browser) in English, then in Indonesian:
+    title, message and close button from the string table; nothing is uploaded."""
+    from playwright.sync_api import expect
+
+    from rag.library import MAX_FILE_BYTES
+
+    big = tmp_path / "besar.txt"
+    big.write_bytes(b"a" * (MAX_FILE_BYTES + 1))
+    toast = _too_large_upload(page, big, "en")
+    toast.locator('[data-testid="toast-close"]').click()
+    expect(toast).to_have_count(0, timeout=TIMEOUT_MS)
+
+    page.locator("#tb-ui-language").get_by_text("Bahasa Indonesia").click()
+    expect(page.locator("#tb-add")).to_have_text("Tambahkan ke pustaka", timeout=TIMEOUT_MS)
+    expect(page.locator("html")).to_have_attribute("lang", "id", timeout=TIMEOUT_MS)
+    _too_large_upload(page, big, "id")
+    expect(page.locator("#tb-upload")).not_to_contain_text("besar.txt")  # refused in the browser: not uploaded
 
 
 def test_escape_stops_an_answer_and_the_source_panel_is_announced(page, server):
@@ -352,6 +408,37 @@ def test_answers_on_screen_follow_the_language_switch(page):
     expect(answer.locator("a.tb-copy")).to_have_text("Salin jawaban dan sumber")
     assert answer.locator(".tb-text").inner_text() == words  # the answer's own words stay as written
     answer.locator(".tb-text a.tb-cite").first.click()  # and its links still open their sources
+    expect(page.locator("#tb-source-panel mark.tb-mark").first).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def test_an_abstention_on_screen_follows_the_language_switch(page):
+    """A question the sources do not answer, in English: the abstention's frame (its badge, the closest passages'
+    heading, its links) is said again in Indonesian after the switch; its own words stay in the question's
+    language, as every answer's."""
+    from playwright.sync_api import expect
+
+    answer = ask(page, "What is the price of rice in Medan?")
+    expect(answer).to_have_class(re.compile(r"\btb-abstain\b"))
+    expect(answer.locator(".tb-pill")).to_have_text("Not found in the sources")
+    expect(answer.locator(".tb-closest .tb-sources-title")).to_have_text(
+        "Closest passages found (they do not answer the question):")
+    expect(answer.locator("a.tb-copy")).to_have_text("Copy answer with sources")
+    words = answer.locator(".tb-text").inner_text()
+
+    page.locator("#tb-ui-language").get_by_text("Bahasa Indonesia").click()
+    answer = page.locator(ANSWER).last
+    expect(answer.locator(".tb-pill")).to_have_text("Tidak ditemukan di sumber", timeout=TIMEOUT_MS)
+    expect(answer.locator(".tb-closest .tb-sources-title")).to_have_text(
+        "Bagian paling dekat yang ditemukan (tidak menjawab pertanyaan):")
+    expect(answer.locator("a.tb-copy")).to_have_text("Salin jawaban dan sumber")
+    expect(answer.locator(".tb-actions")).to_contain_text("Unduh:")
+    assert answer.locator(".tb-text").inner_text() == words  # the abstention's own words, as written
+    frame = answer.evaluate("""(e) => { const c = e.cloneNode(true);  // the frame: all but the quoted words
+        c.querySelectorAll('.tb-text, .tb-snippet, .tb-source-title, .tb-copytext, .tb-filename')
+         .forEach((x) => x.remove());
+        return c.textContent; }""")
+    assert not _foreign_in(frame, "id"), _foreign_in(frame, "id")
+    answer.locator(".tb-closest a.tb-cite").first.click()  # its passages still open in the source panel
     expect(page.locator("#tb-source-panel mark.tb-mark").first).to_be_visible(timeout=TIMEOUT_MS)
 
 

@@ -7,6 +7,7 @@ server) and sends no analytics.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -20,7 +21,7 @@ from rag.library import MAX_FILE_BYTES
 from ui import chat, conversations_panel, library_tab, render, settings_tab, sources_panel
 from ui.hosts import allowed_hosts
 from ui.session import Session
-from ui.texts import TEXTS, preferred_language, t
+from ui.texts import TEXTS, page_texts, preferred_language, t
 
 log = logging.getLogger("tanya.ui")
 
@@ -330,6 +331,13 @@ def _answer_language_choices(lang: str) -> list[tuple[str, str]]:
     return [(t(lang, "lang_auto"), "auto"), (t(lang, "lang_id"), "id"), (t(lang, "lang_en"), "en")]
 
 
+def page_head() -> str:
+    """The page's script (ui/static/tanya.js), after the texts it writes itself in both languages."""
+    texts = json.dumps(page_texts(mb=f"{MAX_FILE_BYTES / 1e6:.0f}"), ensure_ascii=False).replace("</", "<\\/")
+    return (f"<script>window.tbTexts = {texts};</script>"
+            f"<script>{(STATIC / 'tanya.js').read_text(encoding='utf-8')}</script>")
+
+
 def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True,
            startup_problem: str | None = None, quiet: bool = False):
     """Serve the page on ``host:port``; with ``block=False`` return the running app (``app.close()`` stops it)."""
@@ -344,7 +352,7 @@ def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, *, block: 
                                               allowed_hosts=allowed_hosts(host, bot.settings.allowed_hosts))]},
         server_name=host, server_port=port, share=False, prevent_thread_lock=not block, quiet=quiet,
         show_error=False,  # failures are shown as messages by the handlers; details go to the log
-        head=f"<script>{(STATIC / 'tanya.js').read_text(encoding='utf-8')}</script>",
+        head=page_head(),
         css=(STATIC / "tanya.css").read_text(encoding="utf-8"),
         theme=gr.themes.Default(),  # its fonts are served locally: no font CDN
         max_file_size=MAX_FILE_BYTES, footer_links=["api"], enable_monitoring=False, run_history=False,

@@ -148,6 +148,36 @@ TEXTS: dict[str, dict[str, str]] = {
         "error_FilterError": "Pilihan sumber ini tidak bisa dipakai.",
         "error_SettingsError": "Sebuah pengaturan tidak bisa dipakai.",
         "error_LLMError": "Model bahasa gagal saat menjawab.",
+        # Gradio's own pop-ups (toasts) and its labels for screen readers, which its translations leave in English:
+        # written over Gradio's by ui/static/tanya.js ("gradio_*" found by their wording in either language).
+        "toast_error": "Kesalahan",
+        "toast_warning": "Peringatan",
+        "toast_info": "Info",
+        "toast_success": "Berhasil",
+        "toast_failed": "Terjadi kesalahan.",
+        "toast_too_large": "Tidak ada yang diunggah: lebih besar dari {mb} MB (batas per berkas): {names}.",
+        "toast_connection_lost": "Sambungan ke server terputus. Mencoba menyambung lagi…",
+        "gradio_close": "Tutup",
+        "gradio_more_tabs": "Tab lainnya",
+        "gradio_chatbot": "isi percakapan",
+        "gradio_user_message": "pesan pengguna: {message}",
+        "gradio_bot_message": "pesan asisten: {message}",
+        "gradio_footer": "Navigasi kaki halaman Gradio",
+        "gradio_stop_recording": "Hentikan perekaman",
+        "gradio_table_actions": "Tindakan tabel",
+        "gradio_copy_table": "Salin data tabel",
+        "gradio_fullscreen": "Layar penuh",
+        "gradio_dataframe": "Tabel data",
+        "gradio_cell_menu": "Buka menu sel",
+        "gradio_file_upload": "Unggah berkas",
+        "gradio_click_to_upload": "Klik untuk mengunggah, atau letakkan berkas di sini",
+        "gradio_number_input": "isian angka untuk {label}",
+        "gradio_range_slider": "penggeser untuk {label}",
+        "gradio_reset": "Kembalikan ke nilai bawaan",
+        "gradio_clear": "Bersihkan",
+        "gradio_clear_chat": "Bersihkan obrolan",
+        "gradio_remove": "Hapus {item}",
+        "gradio_upload": "Unggah",
     },
     "en": {
         "tagline": "Ask anything about the news articles; every claim in an answer points to its source [n]. "
@@ -289,6 +319,35 @@ TEXTS: dict[str, dict[str, str]] = {
         "error_FilterError": "This choice of sources cannot be used.",
         "error_SettingsError": "A setting cannot be used.",
         "error_LLMError": "The language model failed while answering.",
+        "toast_error": "Error",
+        "toast_warning": "Warning",
+        "toast_info": "Info",
+        "toast_success": "Success",
+        "toast_failed": "Something went wrong.",
+        "toast_too_large": "Nothing was uploaded: larger than {mb} MB (the limit per file): {names}.",
+        "toast_connection_lost": "The connection to the server was lost. Trying to reconnect…",
+        # Gradio's own words, so that they are found in the page
+        "gradio_close": "Close",
+        "gradio_more_tabs": "More tabs",
+        "gradio_chatbot": "chatbot conversation",
+        "gradio_user_message": "user's message: {message}",
+        "gradio_bot_message": "bot's message: {message}",
+        "gradio_footer": "Gradio footer navigation",
+        "gradio_stop_recording": "Stop Recording",
+        "gradio_table_actions": "Table actions",
+        "gradio_copy_table": "Copy table data",
+        "gradio_fullscreen": "Fullscreen",
+        "gradio_dataframe": "Dataframe",
+        "gradio_cell_menu": "Open cell menu",
+        "gradio_file_upload": "File upload",
+        "gradio_click_to_upload": "Click to upload or drop files",
+        "gradio_number_input": "number input for {label}",
+        "gradio_range_slider": "range slider for {label}",
+        "gradio_reset": "Reset to default value",
+        "gradio_clear": "Clear",
+        "gradio_clear_chat": "Clear chat",  # Gradio says "Clear" (gradio_clear)
+        "gradio_remove": "Remove {item}",
+        "gradio_upload": "Upload",  # Gradio writes its key, "common.upload"
     },
 }
 
@@ -297,6 +356,20 @@ def t(lang: str, key: str, **values: object) -> str:
     """The text ``key`` in ``lang`` (Indonesian when unknown), with ``values`` filled in."""
     text = TEXTS.get(lang, TEXTS["id"])[key]
     return text.format(**values) if values else text
+
+
+#: The texts the page's own script writes (ui/static/tanya.js): Gradio's pop-ups and labels, the source panel's name.
+PAGE_KEYS = ("toast_", "gradio_", "details", "source_label")
+
+
+def page_texts(**values: object) -> dict[str, dict[str, str]]:
+    """:data:`PAGE_KEYS`' texts in every language, ``values`` filled in (the page fills in the rest)."""
+    def filled(text: str) -> str:
+        for name, value in values.items():
+            text = text.replace("{" + name + "}", str(value))
+        return text
+
+    return {lang: {k: filled(v) for k, v in table.items() if k.startswith(PAGE_KEYS)} for lang, table in TEXTS.items()}
 
 
 def preferred_language(accept_language: str | None) -> UILanguage:
