@@ -1,6 +1,6 @@
 """How long a reader waits: the first question after a start, later ones, and what prompt-lookup decoding does.
 
-    python -m eval.bench_speed [--questions 8] [--lookup 0 10]
+    python -m eval.bench_speed [--questions 8] [--lookup 0 10] [--library 6000]
 
 Each configuration runs in a fresh process (a restart), over the first N questions of our dev half
 (``eval.heldout.ours("dev")``, answerable and not, both languages), on the bundled index and the models the
@@ -10,7 +10,9 @@ settings name:
   fixed prompt prefix);
 - ``warm``: ``Assistant.prepare()`` as the page and ``tanya serve`` call it at start (the system prompt read once);
 - each ``--lookup`` value (tokens copied ahead by prompt-lookup decoding; 0 is off): warm, and whether the
-  answers are identical to those without it at temperature 0.
+  answers are identical to those without it at temperature 0;
+- ``library`` (with ``--library TOKENS``): warm, the whole library the prompt's sources (setting
+  ``library_in_prompt``; the context window made large enough), read once by ``prepare()``.
 
 Printed per configuration: start-up seconds (load + warm-up), the first question's time to the model's first
 token, to the first checked sentence on screen and to the whole answer, the same as medians over the later
@@ -30,14 +32,15 @@ import time
 from eval.metrics import percentile
 
 
-def _one_config(questions: int, warm: bool, lookup: int) -> dict:
+def _one_config(questions: int, warm: bool, lookup: int, library: int = 0) -> dict:
     """In this process: start an assistant, answer the questions, return the figures."""
     from eval.heldout import ours
     from rag import Assistant, Final, Token
     from rag.settings import load_settings
 
     started = time.perf_counter()
-    bot = Assistant(load_settings(prompt_lookup=lookup))
+    extra = {"library_in_prompt": library, "context_window": max(4096, library + 2048)} if library else {}
+    bot = Assistant(load_settings(prompt_lookup=lookup, **extra))
     if warm:
         bot.prepare(model=True)
     else:
@@ -81,13 +84,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--questions", type=int, default=8, help="how many dev questions per configuration (default 8)")
     p.add_argument("--lookup", type=int, nargs="*", default=[0, 10],
                    help="prompt-lookup values to try, warm (default: 0 10; 0 is off)")
+    p.add_argument("--library", type=int, default=0,
+                   help="also a configuration with the whole library in the prompt, up to this many tokens")
     p.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one configuration in this process
     args = p.parse_args(argv)
     if args.one:
-        warm, lookup = args.one.split(":")
-        print(json.dumps(_one_config(args.questions, warm == "warm", int(lookup))))
+        warm, lookup, library = args.one.split(":")
+        print(json.dumps(_one_config(args.questions, warm == "warm", int(lookup), int(library))))
         return 0
-    configs = [("cold", "cold:0")] + [("warm" if n == 0 else f"lookup {n}", f"warm:{n}") for n in args.lookup]
+    configs = [("cold", "cold:0:0")] + [("warm" if n == 0 else f"lookup {n}", f"warm:{n}:0") for n in args.lookup]
+    if args.library:
+        configs.append(("library", f"warm:0:{args.library}"))
     results = {}
     for name, spec in configs:  # a fresh process each: a restart, nothing cached
         out = subprocess.run([sys.executable, "-m", "eval.bench_speed", "--questions", str(args.questions),

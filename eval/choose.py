@@ -338,10 +338,11 @@ def choose_answerability(run: Path, max_false: float = 0.05, data: Path = DEFAUL
             "fitted": fitted, "ablation": ablation}
 
 
-def choose_confidence(run: Path, max_false: float = 0.05) -> dict:
+def choose_confidence(run: Path, max_false: float = 0.05, answerability: Path | None = None) -> dict:
     """The confidence model (:class:`rag.confidence.Confidence`) fitted on a dev-suite run's written answers,
-    the threshold chosen on it, and what it does on top of the default answerability decision."""
-    from rag.abstention import ANSWERABILITY, Signals
+    the threshold chosen on it, and what it does on top of the answerability decision: the default one, or the
+    one ``choose_answerability`` wrote to the file ``answerability`` (e.g. for another prompt)."""
+    from rag.abstention import ANSWERABILITY, Answerability, Signals
     from rag.confidence import first_sentence_log_probability, mean_log_probability
 
     meta, rows = _dev_rows(run)
@@ -352,13 +353,20 @@ def choose_confidence(run: Path, max_false: float = 0.05) -> dict:
     rows = [r for r in rows if r.get("signals") and r.get("token_probabilities")]
     if not rows:
         raise HeldOutError(f"{run} holds no token probabilities: run it again with the local model.")
-    min_answerability = Settings.model_fields["min_answerability"].default
-    p_answerable = np.array([ANSWERABILITY.probability(Signals(**r["signals"])) for r in rows])
+    model, min_answerability = ANSWERABILITY, Settings.model_fields["min_answerability"].default
+    if answerability is not None:
+        chosen = json.loads(answerability.read_text(encoding="utf-8"))["answerability"]
+        min_answerability = chosen.pop("min_answerability")
+        model = Answerability(**chosen)
+    p_answerable = np.array([model.probability(Signals(**r["signals"])) for r in rows])
     first = np.array([first_sentence_log_probability(r["pieces"], r["token_probabilities"]) for r in rows])
     log_odds = np.log(np.clip(p_answerable, 1e-6, 1 - 1e-6) / np.clip(1 - p_answerable, 1e-6, 1))
     x = np.column_stack([log_odds, first])
     before = [bool(r["abstained"]) or p_answerable[i] < min_answerability for i, r in enumerate(rows)]
     shown = [i for i in range(len(rows)) if not before[i]]
+    if not shown:
+        raise HeldOutError(f"no answer of {run} passes the answerability decision (min_answerability "
+                           f"{min_answerability}): there is nothing to fit the confidence model on.")
     right = np.array([float(rows[i]["answerable"] and (rows[i]["correct"] or 0) >= 0.5) for i in shown])
     beta = fit_logistic(x[shown], right)
     confidence = 1.0 / (1.0 + np.exp(-np.clip(beta[0] + x @ beta[1:], -50, 50)))
@@ -403,6 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("confidence", help="the confidence model and min_confidence from a dev-suite run")
     c.add_argument("run", type=Path)
     c.add_argument("--max-false", type=float, default=0.05)
+    c.add_argument("--answerability", type=Path,
+                   help="the answerability model to build on: a file `choose answerability --out` wrote")
     for command in (f, e, a, c):
         command.add_argument("--out", type=Path, help="also write the result (JSON) to this file")
     args = p.parse_args(argv)
@@ -411,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.what == "evidence-threshold":
         result = choose_evidence_threshold(args.run, args.max_false)
     elif args.what == "confidence":
-        result = choose_confidence(args.run, args.max_false)
+        result = choose_confidence(args.run, args.max_false, args.answerability)
     else:
         result = choose_answerability(args.run, args.max_false, args.data)
     text = json.dumps(result, indent=2) + "\n"

@@ -34,7 +34,8 @@ from rag.llm import ChatModel, Generation, GenerationStats, Message, Opening
 PROMPT_SETTINGS = ("embed_model", "llm", "llm_base_url", "llm_model", "context_window", "max_answer_tokens",
                    "temperature", "chunk_size", "chunk_overlap", "top_k", "candidates", "duplicate_threshold",
                    "sentence_weight_id", "sentence_weight_en", "bm25_weight_id", "bm25_weight_en",
-                   "evidence_sentences", "evidence_margin", "evidence_chars", "demonstrations", "bilingual_question")
+                   "evidence_sentences", "evidence_margin", "evidence_chars", "demonstrations", "bilingual_question",
+                   "library_in_prompt")
 
 
 class ReplayError(RunFolderError):
@@ -55,6 +56,16 @@ class ReplayModel:
     def expect(self, row: dict | None) -> None:
         """The recorded row of the next question (None: it has none, and its answer prompt is an error)."""
         self._row = row
+
+    def count_tokens(self, text: str) -> int:
+        """The real model's count (whether the library fits in the prompt, setting ``library_in_prompt``)."""
+        if self._real is None:
+            self._real = self._real_factory()
+        count = getattr(self._real, "count_tokens", None)
+        if count is None:
+            raise ReplayError("the model named by the settings cannot count its tokens: replay a run with the "
+                              "whole library in the prompt with the local model it was made with.")
+        return int(count(text))
 
     def stream(self, messages: list[Message], *, max_tokens: int, temperature: float,
                stop: threading.Event | None = None, opening: str | None = None,

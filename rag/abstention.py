@@ -95,6 +95,11 @@ class Answerability:
 #: held-out data: ``python -m eval.choose answerability`` on a dev run (eval/README.md, "Answerability").
 ANSWERABILITY = Answerability(intercept=-0.8802, evidence=0.3203, missing=-0.7573,
                               not_found=-0.2399)
+#: The same for the prompt that holds the whole library (setting ``library_in_prompt``; the model's not-found
+#: probability means something else there), fitted on our dev half asked that way (the only dev set whose
+#: library is small enough): ``python -m eval.choose answerability RUN`` (eval/README.md, "The library in the
+#: prompt").
+LIBRARY_ANSWERABILITY = Answerability(intercept=-0.3666, evidence=0.0950, missing=-0.8328, not_found=-0.2061)
 
 
 def not_answerable(signals: Signals, min_probability: float,

@@ -30,6 +30,7 @@ from index import Embedder
 from index.sentences import split_sentences
 from rag.abstention import (
     ANSWERABILITY,
+    LIBRARY_ANSWERABILITY,
     Abstention,
     Answerability,
     Reason,
@@ -49,16 +50,18 @@ from rag.abstention import (
 )
 from rag.answer import Answer, Citation
 from rag.citations import renumber, strip_citations
-from rag.confidence import CONFIDENCE, Confidence, first_sentence_log_probability
+from rag.confidence import CONFIDENCE, LIBRARY_CONFIDENCE, Confidence, first_sentence_log_probability
 from rag.errors import QuestionError
 from rag.evidence import PromptSource, select_evidence
 from rag.followup import History, clean_rewrite, joined_question, looks_like_followup, previous_turns
 from rag.grounding import GroundingJudge
 from rag.language import Language, answer_language, detect_language
+from rag.library_prompt import WholeLibrary
 from rag.llm import ChatModel, Generation, GenerationStats, Message
 from rag.model_queue import ModelQueue
 from rag.prompting import (
     NOT_FOUND,
+    build_library_messages,
     build_messages,
     question_translation_messages,
     rewrite_messages,
@@ -124,6 +127,9 @@ class Parts(Protocol):
     @property
     def judge(self) -> GroundingJudge: ...
 
+    @property
+    def library(self) -> WholeLibrary: ...
+
 
 @dataclass
 class Evidence:
@@ -137,11 +143,28 @@ class Evidence:
     retrieval_s: float = 0.0
     notes: list[str] = field(default_factory=list)
     filters: Filters | None = None  # the restriction retrieval was under
+    #: Every article, when the whole library is the prompt's sources (:mod:`rag.library_prompt`); ``sources``
+    #: are then still the evidence retrieval found: its signals, and what an abstention shows.
+    library: list[PromptSource] | None = None
 
     @property
     def score(self) -> float | None:
         """The best evidence sentence's similarity to the question (None: no evidence)."""
         return max((s.score for s in self.sources), default=None)
+
+    @property
+    def prompt_sources(self) -> list[PromptSource]:
+        """The numbered sources the model is shown and its answer is checked against."""
+        return self.library if self.library is not None else self.sources
+
+    def best_source(self) -> tuple[int, PromptSource]:
+        """The source holding the best evidence sentence: its index among :attr:`prompt_sources`, and the
+        retrieved source (whose ``best`` is that sentence)."""
+        best = self.sources[0]
+        if self.library is None:
+            return 0, best
+        holding = [i for i, s in enumerate(self.library) if best.best in s.sentences]
+        return (holding or [i for i, s in enumerate(self.library) if s.doc_id == best.doc_id])[0], best
 
 
 @dataclass
@@ -171,6 +194,17 @@ class Draft:
     shown: Shown = field(default_factory=Shown)
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """The calibrated decisions for one kind of answer prompt: whether the sources answer (model and least
+    probability) and whether the written answer is right (model and least probability; 0: no such check)."""
+
+    answerability: Answerability
+    min_answerability: float
+    confidence: Confidence
+    min_confidence: float
+
+
 class Stopped(Exception):
     """The asker set the stop event: the answer ends where it is."""
 
@@ -184,13 +218,17 @@ class AnswerPipeline:
     """One question's way to an answer, over the parts of an assistant and its queue at the model."""
 
     def __init__(self, settings: Settings, parts: Parts, queue: ModelQueue, stop: threading.Event | None = None,
-                 answerability: Answerability = ANSWERABILITY, confidence: Confidence = CONFIDENCE) -> None:
+                 answerability: Answerability = ANSWERABILITY, confidence: Confidence = CONFIDENCE,
+                 library_answerability: Answerability = LIBRARY_ANSWERABILITY,
+                 library_confidence: Confidence = LIBRARY_CONFIDENCE) -> None:
         self.settings = settings
         self.parts = parts
         self.queue = queue
         self.stop = stop
-        self.answerability = answerability
-        self.confidence = confidence
+        s = settings
+        self.calibrations = {False: Calibration(answerability, s.min_answerability, confidence, s.min_confidence),
+                             True: Calibration(library_answerability, s.library_min_answerability,
+                                               library_confidence, s.library_min_confidence)}
 
     def events(self, question: str, language: Language, history: History | None = None,
                passages: Sequence[str] | None = None, filters: Filters | None = None) -> Iterator[Event]:
@@ -233,6 +271,14 @@ class AnswerPipeline:
         started = time.perf_counter()
         evidence.passages = self._passages(evidence.query, language, texts, filters)
         evidence.sources = self._sources(evidence.passages)
+        if texts is None and not filters and self.settings.library_in_prompt > 0:
+            library = self.parts.library.sources(self.parts.retriever.store,
+                                                 getattr(self.parts.llm, "count_tokens", None))
+            if library is not None and {s.doc_id for s in evidence.sources} <= {s.doc_id for s in library}:
+                evidence.library = library
+                articles = len({s.doc_id for s in library})
+                evidence.notes.append(f"the whole library ({articles} articles, {len(library)} passages) is the "
+                                      "prompt's sources")
         evidence.retrieval_s = time.perf_counter() - started
         return evidence
 
@@ -279,20 +325,21 @@ class AnswerPipeline:
         reply stops there and the draft carries the abstention. A refusal of a question in another language
         than the sources is asked again in theirs (when ``reask_refusals`` is set)."""
         s = self.settings
+        c = self.calibrations[evidence.library is not None]  # the prompt's own calibration
         before = Signals(evidence.score or 0.0,
                          len(missing_terms(evidence.query, evidence.passages, evidence.language)))
 
         def answerable(not_found: float | None) -> bool:
             signals = replace(before, not_found_probability=not_found)
-            return not_answerable(signals, s.min_answerability, self.answerability) is None
+            return not_answerable(signals, c.min_answerability, c.answerability) is None
 
         def with_model(generation: Generation) -> Signals:
             return replace(before, not_found_probability=generation.opening.probability,
                            not_found_likeliest=generation.opening.likeliest)
 
         translation = yield from self._translated_question(evidence)
-        messages = build_messages(evidence.query, evidence.sources, evidence.language, s.demonstrations, translation)
-        checker = SentenceChecker(evidence.sources, self.parts.judge, evidence.query)
+        messages = self._messages(evidence, evidence.language, translation)
+        checker = SentenceChecker(evidence.prompt_sources, self.parts.judge, evidence.query)
         shown = Shown()
         turn = self.queue.take()
         abstention = None
@@ -304,7 +351,7 @@ class AnswerPipeline:
             sure = False  # the confidence in the first sentence was checked (when it is complete)
             for piece in generation:
                 if not pieces:  # the first step has been taken: its signal is known
-                    abstention = not_answerable(with_model(generation), s.min_answerability, self.answerability)
+                    abstention = not_answerable(with_model(generation), c.min_answerability, c.answerability)
                     if abstention is not None:
                         generation.close()
                         break
@@ -312,7 +359,7 @@ class AnswerPipeline:
                 pieces.append(piece)
                 passed = checker.feed(piece)
                 if not sure and checker.checked:  # the first sentence is complete: before any of it is shown
-                    sure, abstention = True, self._unsure(generation, with_model(generation))
+                    sure, abstention = True, self._unsure(generation, with_model(generation), c)
                     if abstention is not None:
                         generation.close()
                         break
@@ -322,9 +369,9 @@ class AnswerPipeline:
         finally:
             self.queue.leave(turn)  # also when the consumer gave up while this question waited
         signals = with_model(generation)
-        probability = self.answerability.probability(signals)
+        probability = c.answerability.probability(signals)
         if abstention is None and not sure and pieces:  # a reply of one sentence: complete now
-            abstention = self._unsure(generation, signals)
+            abstention = self._unsure(generation, signals, c)
         if abstention is not None:
             return Draft("", generation.stats, signals, probability, abstention, shown=shown)
         raw = "".join(pieces).strip()
@@ -335,15 +382,22 @@ class AnswerPipeline:
             yield from self._show(verified, evidence, shown, checker.text)
         return Draft(text, generation.stats, signals, probability, verification=checker.result, shown=shown)
 
-    def _unsure(self, generation: Generation, signals: Signals) -> Abstention | None:
+    def _messages(self, evidence: Evidence, language: Language,
+                  translation: tuple[Language, str] | None = None) -> list[Message]:
+        """The answer prompt: over the whole library when it is the sources, else over the evidence."""
+        if evidence.library is not None:
+            return build_library_messages(evidence.query, evidence.library, language, translation)
+        return build_messages(evidence.query, evidence.sources, language, self.settings.demonstrations, translation)
+
+    def _unsure(self, generation: Generation, signals: Signals, c: Calibration) -> Abstention | None:
         """An abstention when the model was too unsure of its reply's first sentence (:mod:`rag.confidence`);
         None when sure enough, when the check is off (``min_confidence`` 0), or when the model gives no
         probabilities (a server)."""
-        threshold = self.settings.min_confidence
+        threshold = c.min_confidence
         first = first_sentence_log_probability(generation.stats.pieces, generation.stats.token_probabilities)
         if threshold <= 0.0 or first is None:
             return None
-        confidence = self.confidence.probability(self.answerability.probability(signals), first)
+        confidence = c.confidence.probability(c.answerability.probability(signals), first)
         if confidence >= threshold:
             return None
         return Abstention(Reason.UNSURE, f"confidence {confidence:.3f} < {threshold:.3f} (first sentence's mean "
@@ -398,8 +452,7 @@ class AnswerPipeline:
         if source_language == evidence.language:
             return raw
         evidence.notes.append(f"the model found no answer in {evidence.language}: asked again in {source_language}")
-        return (yield from self._generated(build_messages(evidence.query, evidence.sources, source_language,
-                                                          self.settings.demonstrations),
+        return (yield from self._generated(self._messages(evidence, source_language),
                                            self.settings.max_answer_tokens))
 
     # 4. The checked answer -----------------------------------------------------------------------
@@ -410,11 +463,11 @@ class AnswerPipeline:
             return self.abstained(evidence, draft.abstention, draft)
         if not draft.shown.sentences and (not draft.text or is_refusal(draft.text)):
             return self.abstained(evidence, model_found_nothing(), draft)
-        verified = draft.verification or verify_answer(draft.text, evidence.sources, self.parts.judge,
+        verified = draft.verification or verify_answer(draft.text, evidence.prompt_sources, self.parts.judge,
                                                        evidence.query)
         evidence.notes.extend(verified.notes)
         sentences = verified.sentences
-        best = evidence.sources[0]
+        best_index, best = evidence.best_source()
         can_quote = quotable(best, evidence.query, self.settings.fallback_min_score)
         if draft.shown.sentences:  # some are on screen: the answer is those, and the rest in the question's language
             rest = [v for v in sentences[len(draft.shown.sentences):]
@@ -429,7 +482,7 @@ class AnswerPipeline:
             elif can_quote:
                 evidence.notes.append("the answer is in the wrong language: answered with the best sentence, "
                                       "quoted")
-                sentences = [VerifiedSentence(_quote(best.best, evidence.language), (0,))]
+                sentences = [VerifiedSentence(_quote(best.best, evidence.language), (best_index,))]
             else:
                 evidence.notes.append("the answer is in the wrong language: answered with the source sentences "
                                       "it rests on, quoted")
@@ -438,14 +491,14 @@ class AnswerPipeline:
             if not can_quote:
                 return self.abstained(evidence, unsupported(), draft)
             evidence.notes.append("the model's answer failed verification: answered with the best sentence, quoted")
-            sentences = [VerifiedSentence(_quote(best.best, evidence.language), (0,))]
+            sentences = [VerifiedSentence(_quote(best.best, evidence.language), (best_index,))]
         text = " ".join(v.text for v in sentences)
         asked_otherwise = wrong_kind(text, evidence.query)
         if asked_otherwise is not None:
             evidence.notes.append(f"the checked answer was: {text}")
             return self.abstained(evidence, asked_otherwise, draft)
         numbered, order = renumber([(v.text, list(v.sources)) for v in sentences])
-        citations = [_citation(n, evidence.sources[i]) for n, i in enumerate(order, start=1)]
+        citations = [_citation(n, evidence.prompt_sources[i]) for n, i in enumerate(order, start=1)]
         return Answer(text=numbered, citations=citations, language=evidence.language, abstained=False,
                       question=evidence.question, passages=evidence.passages, retrieval_s=evidence.retrieval_s,
                       notes=evidence.notes, evidence_score=evidence.score, stats=draft.stats, signals=draft.signals,
@@ -459,7 +512,7 @@ class AnswerPipeline:
             if not v.sources:
                 continue
             source = v.sources[0]
-            sentence = self.parts.judge.closest(v.text, evidence.sources[source].sentences)
+            sentence = self.parts.judge.closest(v.text, evidence.prompt_sources[source].sentences)
             text = _quote(sentence, evidence.language)
             if sentence and all(q.text != text for q in quoted):
                 quoted.append(VerifiedSentence(text, (source,)))
@@ -471,7 +524,7 @@ class AnswerPipeline:
         numbered, order = renumber([(v.text, list(v.sources)) for v in sentences])
         translated = yield from self._generated(translate_messages(numbered, evidence.language),
                                                 2 * self.settings.max_answer_tokens)
-        subset = [evidence.sources[i] for i in order]
+        subset = [evidence.prompt_sources[i] for i in order]
         again = verify_answer(translated, subset, self.parts.judge, evidence.query)
         if again.sentences and answer_language(" ".join(v.text for v in again.sentences)) == evidence.language:
             evidence.notes.append(f"answer translated into {evidence.language}")

@@ -16,6 +16,7 @@ from rag.errors import QuestionError, SettingsError
 from rag.followup import History
 from rag.grounding import GroundingJudge
 from rag.language import Language, detect_language, is_language
+from rag.library_prompt import WholeLibrary
 from rag.llm import ChatModel, load_chat_model
 from rag.model_queue import ModelQueue
 from rag.retrieval import Filters, HybridRetriever, Passage, Weights
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 
 #: The most passages :meth:`Assistant.retrieve` returns at once.
 MAX_PASSAGES = 100
+
+#: Tokens of the model's context kept, beside the answer's, for the system prompt and the question when the
+#: whole library is the prompt's sources.
+LIBRARY_PROMPT_MARGIN = 400
 
 
 class Assistant:
@@ -59,6 +64,10 @@ class Assistant:
         self._llm: ChatModel | None = chat_model
         self._judge: GroundingJudge | None = None
         self._conversations: ConversationStore | None = None
+        #: The library as the prompt's sources, when it is small enough (setting ``library_in_prompt``); room is
+        #: left in the model's context for the system prompt, the question and the answer.
+        room = self.settings.context_window - self.settings.max_answer_tokens - LIBRARY_PROMPT_MARGIN
+        self.library = WholeLibrary(min(self.settings.library_in_prompt, max(0, room)))
         self._lock = threading.RLock()  # one change to the index (or to the loaded parts) at a time
         #: Each lazy part is made by one thread, once. Never held while taking ``_lock``.
         self._parts_lock = threading.RLock()
@@ -125,9 +134,14 @@ class Assistant:
         if model:
             warm = getattr(self.llm, "warm", None)  # a local model: read the fixed prompt prefix now, once
             if warm is not None:
-                from rag.prompting import build_messages
+                from rag.prompting import build_library_messages, build_messages
 
                 warm(build_messages("?", [], "id", self.settings.demonstrations))
+                library = self.library.sources(self.store, getattr(self.llm, "count_tokens", None))
+                if library is not None:  # read the library once now, not at the first question
+                    warm(build_library_messages("?", library, "id"))
+                    for source in library:  # and the vectors of its sentences, which verification compares
+                        self.judge.similarity("?", source.text)
 
     @property
     def judge(self) -> GroundingJudge:

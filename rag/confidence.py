@@ -68,3 +68,6 @@ class Confidence:
 
 #: Fitted on a dev-suite run only (``python -m eval.choose confidence RUN``, eval/README.md, "Confidence").
 CONFIDENCE = Confidence(intercept=1.0990, answerability=-0.0144, first_sentence=2.6191)
+#: The same for the prompt that holds the whole library, on top of ``LIBRARY_ANSWERABILITY``: ``python -m
+#: eval.choose confidence RUN --answerability FILE`` (eval/README.md, "The library in the prompt").
+LIBRARY_CONFIDENCE = Confidence(intercept=0.3213, answerability=0.3181, first_sentence=0.6440)

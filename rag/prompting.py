@@ -78,6 +78,21 @@ def build_messages(question: str, sources: list[PromptSource], language: Languag
     return messages
 
 
+def build_library_messages(question: str, library: list[PromptSource], language: Language,
+                           translation: tuple[Language, str] | None = None) -> list[Message]:
+    """Chat messages for one question over the whole library (:mod:`rag.library_prompt`): the system prompt and
+    every article as the sources, which never change while the library does not (so their KV state is kept and
+    reused), then the question alone. No worked examples: their own numbered sources would be read as the
+    library's."""
+    system = SYSTEM_PROMPT + "\n\nSources:\n" + "\n".join(format_source(s) for s in library)
+    question_part = f"Question: {question}\n"
+    if translation is not None:
+        question_part += f"The same question in {LANGUAGE_NAMES[translation[0]]}: {translation[1]}\n"
+    return [{"role": "system", "content": system},
+            {"role": "user", "content": question_part + f"Answer in {LANGUAGE_NAMES[language]}, with [n] after "
+                                                        "each sentence."}]
+
+
 REWRITE_SYSTEM = ("Rewrite the last question of a conversation as one standalone question that can be understood "
                   "without the conversation: replace words like he, it, they, dia, itu, -nya with what they refer "
                   "to. Keep its language. Reply with the question only.")

@@ -186,6 +186,20 @@ class Settings(BaseSettings):
                     "first translated by the model into the sources' language, and the model is given both. Off: on "
                     "the dev suite's English questions it answered fewer right (FacQA 0.525 -> 0.450) and took ~3 s "
                     "more (eval/README.md).")
+    library_in_prompt: int = Field(
+        default=0, ge=0,
+        description="When every article of the library comes to at most this many of the language model's tokens "
+                    "(and fits in its context with an answer), all of them are the sources of every unrestricted "
+                    "question, in the fixed prompt start whose state is kept and saved: a question then reads only "
+                    "its own words (rag/library_prompt.py). 0: answer from the retrieved evidence sentences.")
+    library_min_answerability: float = Field(
+        default=0.4882, ge=0.0, le=1.0,
+        description="min_answerability for a question asked with the whole library in the prompt (its own "
+                    "calibrated model, chosen on the dev suite like min_answerability).")
+    library_min_confidence: float = Field(
+        default=0.4577, ge=0.0, le=1.0,
+        description="min_confidence for a question asked with the whole library in the prompt (0 turns the "
+                    "check off).")
     fallback_min_score: float = Field(
         default=0.86, ge=-1.0, le=1.0,
         description="When the model's answer fails verification, quote the best sentence if it scores this much.")

@@ -102,9 +102,16 @@ class QuotingModel:
         self.prompts: list[str] = []
         self.stopped_at: float | None = None
 
+    @staticmethod
+    def count_tokens(text: str) -> int:
+        """Words stand for tokens."""
+        return len(text.split())
+
     def stream(self, messages, *, max_tokens, temperature, stop: threading.Event | None = None, **asked):
         prompt = messages[-1]["content"]
         self.prompts.append(prompt)
+        if prompt.startswith("Question: "):  # the whole library is in the system prompt (rag.library_prompt)
+            prompt = messages[0]["content"].partition("\n\nSources:\n")[2] + "\n\n" + prompt
         if self.endless:
             pieces = ["kata "] * 600
         else:

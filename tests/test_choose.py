@@ -122,3 +122,27 @@ def test_confidence_is_fitted_on_shown_answers_and_withholds_the_unsure_ones(tmp
                                                                      "min_confidence": 0.5}}))
     with pytest.raises(HeldOutError, match="TANYA_MIN_CONFIDENCE=0"):
         choose_confidence(run)
+
+
+def test_confidence_builds_on_a_chosen_answerability_model_when_given_one(tmp_path):
+    """``--answerability FILE``: the confidence model for another prompt (the library in the prompt) is fitted
+    on top of that prompt's own answerability decision, not the default one."""
+    from eval.choose import choose_confidence
+
+    rows = [_written(True, 1.0, 0.95)] * 12 + [_written(False, 0.0, 0.25)] * 6
+    run = _run(tmp_path, "dev", rows)
+    meta = json.loads((run / "meta.json").read_text())
+    (run / "meta.json").write_text(json.dumps({**meta, "settings": {"min_answerability": 0.0}}))
+    default = choose_confidence(run, max_false=0.2)
+    assert default["shown_by_answerability"] == 18  # strong evidence: the default model lets every one through
+    strict = tmp_path / "answerability.json"  # a model under which these signals are never answerable enough
+    strict.write_text(json.dumps({"answerability": {"intercept": -20.0, "evidence": 0.0, "missing": 0.0,
+                                                    "not_found": 0.0, "min_answerability": 0.5}}))
+    with pytest.raises(HeldOutError, match="no answer of .* passes the answerability decision"):
+        choose_confidence(run, max_false=0.2, answerability=strict)
+    lenient = tmp_path / "lenient.json"
+    lenient.write_text(json.dumps({"answerability": {"intercept": 20.0, "evidence": 0.0, "missing": 0.0,
+                                                     "not_found": 0.0, "min_answerability": 0.5}}))
+    lenient_choice = choose_confidence(run, max_false=0.2, answerability=lenient)
+    assert lenient_choice["shown_by_answerability"] == 18
+    assert lenient_choice["chosen: answerability, then confidence"] == default["chosen: answerability, then confidence"]
