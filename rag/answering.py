@@ -143,8 +143,8 @@ class Evidence:
     retrieval_s: float = 0.0
     notes: list[str] = field(default_factory=list)
     filters: Filters | None = None  # the restriction retrieval was under
-    #: Every article, when the whole library is the prompt's sources (:mod:`rag.library_prompt`); ``sources``
-    #: are then still the evidence retrieval found: its signals, and what an abstention shows.
+    #: Every chunk of the library, when the whole library is the prompt's sources (:mod:`rag.library_prompt`);
+    #: ``sources`` are then still the evidence retrieval found: its signals, and what an abstention shows.
     library: list[PromptSource] | None = None
 
     @property
@@ -225,10 +225,11 @@ class AnswerPipeline:
         self.parts = parts
         self.queue = queue
         self.stop = stop
-        s = settings
-        self.calibrations = {False: Calibration(answerability, s.min_answerability, confidence, s.min_confidence),
-                             True: Calibration(library_answerability, s.library_min_answerability,
-                                               library_confidence, s.library_min_confidence)}
+        self.calibration = Calibration(answerability, settings.min_answerability, confidence,
+                                       settings.min_confidence)
+        #: For the prompt that holds the whole library (its own models and thresholds).
+        self.library_calibration = Calibration(library_answerability, settings.library_min_answerability,
+                                               library_confidence, settings.library_min_confidence)
 
     def events(self, question: str, language: Language, history: History | None = None,
                passages: Sequence[str] | None = None, filters: Filters | None = None) -> Iterator[Event]:
@@ -325,7 +326,7 @@ class AnswerPipeline:
         reply stops there and the draft carries the abstention. A refusal of a question in another language
         than the sources is asked again in theirs (when ``reask_refusals`` is set)."""
         s = self.settings
-        c = self.calibrations[evidence.library is not None]  # the prompt's own calibration
+        c = self.calibration if evidence.library is None else self.library_calibration
         before = Signals(evidence.score or 0.0,
                          len(missing_terms(evidence.query, evidence.passages, evidence.language)))
 
