@@ -16,7 +16,8 @@ settings name:
 
 Printed per configuration: start-up seconds (load + warm-up), the first question's time to the model's first
 token, to the first checked sentence on screen and to the whole answer, the same as medians over the later
-questions, p90 of the checked first sentence, prompt tokens per question, and the model's writing speed.
+questions, p90 of the checked first sentence, prompt tokens per question, the model's writing speed, and the
+first question asked once more at the end (the same question warm: what the restart cost it).
 Not a timed test: figures to read, on an otherwise idle machine.
 """
 
@@ -48,7 +49,8 @@ def _one_config(questions: int, warm: bool, lookup: int, library: int = 0) -> di
         _ = bot.llm  # loaded, not warmed
     startup = time.perf_counter() - started
     rows = []
-    for item in ours("dev")[:questions]:
+    items = ours("dev")[:questions]
+    for item in items + items[:1]:  # the first question once more at the end: the same question, warm
         t0 = time.perf_counter()
         shown = None
         for event in bot.events(item.question):
@@ -62,11 +64,11 @@ def _one_config(questions: int, warm: bool, lookup: int, library: int = 0) -> di
                      "shown_s": shown if shown is not None else total, "total_s": total,
                      "prompt_tokens": stats.prompt_tokens, "completion_tokens": stats.completion_tokens,
                      "writing_s": max(stats.total_s - stats.ttft_s, 0.0)})
-    return {"startup_s": startup, "rows": rows}
+    return {"startup_s": startup, "rows": rows[:-1], "again": rows[-1]}
 
 
 def _summary(name: str, result: dict) -> str:
-    rows = result["rows"]
+    rows, again = result["rows"], result.get("again")
     first, later = rows[0], rows[1:] or rows
     written = [r for r in rows if r["completion_tokens"] > 1 and r["writing_s"] > 0]
     speed = (sum(r["completion_tokens"] - 1 for r in written) / sum(r["writing_s"] for r in written)) if written else 0
@@ -76,7 +78,9 @@ def _summary(name: str, result: dict) -> str:
             f"{med(r['model_first_s'] for r in later):4.1f} s, shown {med(r['shown_s'] for r in later):4.1f} s "
             f"(p90 {percentile([r['shown_s'] for r in later], 0.9):4.1f}), "
             f"whole {med(r['total_s'] for r in later):4.1f} s"
-            f" | prompt {med(r['prompt_tokens'] for r in rows):.0f} tokens | writing {speed:4.1f} tokens/s")
+            f" | prompt {med(r['prompt_tokens'] for r in rows):.0f} tokens | writing {speed:4.1f} tokens/s"
+            + (f" | first question again at the end: model {again['model_first_s']:4.1f} s, shown "
+               f"{again['shown_s']:4.1f} s" if again else ""))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -131,6 +131,8 @@ class Assistant:
         self.retriever.retrieve("Apa isi berita hari ini?", 1, "id", None)
         _ = self.judge
         load_tables()  # the judge's word tables (wordfreq, CLDR): not on the first English answer's path
+        for text in ("Kapan Kim tiba di Rusia?", "When did Kim arrive in Russia?"):
+            detect_language(text)  # the language detector loads its models at its first use (~0.4 s)
         if model:
             warm = getattr(self.llm, "warm", None)  # a local model: read the fixed prompt prefix now, once
             if warm is not None:

@@ -225,10 +225,16 @@ class LocalLlama:
         prefix = messages[:-1]
         if not prefix or (self._prefix_state is not None and self._prefix_messages == prefix):
             return
-        state = self._states.load(prefix) if self._states is not None else None
-        if state is not None:
-            self._prefix_state, self._prefix_messages, self._at_prefix = state, prefix, False
-            return
+        states = self._states
+        state = states.load(prefix) if states is not None else None
+        if states is not None and state is not None:
+            try:  # into llama.cpp now (its first load takes ~0.8 s): at start, not at the first question
+                self._llama.load_state(state)
+            except RuntimeError:  # a saved state this llama.cpp cannot take: read the prefix again
+                states.forget(prefix)
+            else:
+                self._prefix_state, self._prefix_messages, self._at_prefix = state, prefix, True
+                return
         self._llama.reset()
         for _ in self._read(prefix + [PREFIX_PROBE], 1, 0.0, None, GenerationStats()):
             pass

@@ -123,6 +123,31 @@ def test_warm_loads_a_saved_prefix_instead_of_reading_it(models_dir, tmp_path):
     assert reads == [] and later._prefix_messages == warm_messages[:-1]
 
 
+def test_a_saved_prefix_is_put_into_llama_cpp_at_warm_up_not_at_the_first_question(models_dir, tmp_path):
+    """Its first load into llama.cpp is the slow one (~0.8 s with the default model): at start, then the first
+    question reads on from it without restoring it again; a state llama.cpp refuses is read afresh instead."""
+    warm_messages = build_messages("?", [], "id", demonstrations=True)
+    _tiny(models_dir, tmp_path / "states").warm(warm_messages)
+    later = _tiny(models_dir, tmp_path / "states")
+    loads: list[int] = []
+    original = later._llama.load_state
+    later._llama.load_state = lambda state: (loads.append(state.n_tokens), original(state))
+    later.warm(warm_messages)
+    assert len(loads) == 1 and loads[0] > 200
+    reply, _ = _answered(later, _answer_messages())
+    assert len(loads) == 1 and reply  # the first question: nothing restored again
+
+    refusing = _tiny(models_dir, tmp_path / "states")
+
+    def refuse(state):
+        raise RuntimeError("Failed to set llama state data")
+
+    refusing._llama.load_state = refuse
+    refusing.warm(warm_messages)  # read afresh, no error; the refused file forgotten, the new state saved
+    assert refusing._prefix_messages == warm_messages[:-1] and refusing._prefix_state is not None
+    assert _answered(refusing, _answer_messages())[0] == reply
+
+
 def test_only_the_last_used_saved_states_stay(tmp_path):
     """A changed prompt or model leaves its old ~30 MB state behind: saving a new one deletes all but the
     most recently used (loading one counts as using it)."""
