@@ -81,8 +81,8 @@ def build_messages(question: str, sources: list[PromptSource], language: Languag
 def build_library_messages(question: str, library: list[PromptSource], language: Language,
                            translation: tuple[Language, str] | None = None) -> list[Message]:
     """Chat messages for one question over the whole library (:mod:`rag.library_prompt`): the system prompt and
-    every article as the sources, which never change while the library does not (so their KV state is kept and
-    reused), then the question alone. No worked examples: their own numbered sources would be read as the
+    every chunk of every article as the sources, which never change while the library does not (so their KV state
+    is kept and reused), then the question alone. No worked examples: their own numbered sources would be read as the
     library's."""
     system = SYSTEM_PROMPT + "\n\nSources:\n" + "\n".join(format_source(s) for s in library)
     question_part = f"Question: {question}\n"
