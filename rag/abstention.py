@@ -116,10 +116,21 @@ def not_answerable(signals: Signals, min_probability: float,
     return Abstention(Reason.NOT_ANSWERABLE, f"answerability {probability:.3f} < {min_probability:.3f}")
 
 
+#: An abstention's first sentence when nothing in the sources came close to the question (decided from the
+#: evidence alone, before the model was asked).
 ABSTAIN_MESSAGES = {
     "id": "Sumber yang tersedia tidak menyebutkan jawabannya.",
     "en": "The sources do not say.",
 }
+#: An abstention's first sentence when an answer was looked for and none could be confirmed: the model refused,
+#: or its answerability, its confidence or the check of its answer fell short. The sources may still hold the
+#: answer (the closest sentence is quoted beside it), so the reader is not told that they do not.
+UNCONFIRMED_MESSAGES = {
+    "id": "Jawabannya tidak dapat dipastikan dari sumber yang tersedia.",
+    "en": "No answer could be confirmed from the sources.",
+}
+UNCONFIRMED = frozenset({Reason.MODEL_FOUND_NOTHING, Reason.UNSUPPORTED, Reason.WRONG_KIND, Reason.NOT_ANSWERABLE,
+                         Reason.UNSURE})
 #: Added to an abstention: the closest the sources come.
 COVER_MESSAGES = {
     "id": "Yang paling dekat, menurut {origin}: “{quote}” [1]",
@@ -309,9 +320,10 @@ def restriction_message(language: Language, reason: Reason, elsewhere: bool) -> 
     return " ".join(said + [texts["elsewhere" if elsewhere else "nowhere"]])
 
 
-def cover_message(language: Language, source: PromptSource | None) -> tuple[str, bool]:
-    """The abstention's text, and whether it cites ``source`` as [1] (the closest sentence, quoted)."""
-    message = ABSTAIN_MESSAGES[language]
+def cover_message(language: Language, source: PromptSource | None, reason: Reason) -> tuple[str, bool]:
+    """The text of an abstention for ``reason``, and whether it cites ``source`` as [1] (the closest sentence,
+    quoted)."""
+    message = (UNCONFIRMED_MESSAGES if reason in UNCONFIRMED else ABSTAIN_MESSAGES)[language]
     if source is None or not source.best:
         return message, False
     origin = ", ".join(x for x in (source.publisher, source.date) if x) or f"“{source.title}”"

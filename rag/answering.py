@@ -534,10 +534,12 @@ class AnswerPipeline:
         return []
 
     def abstained(self, evidence: Evidence, abstention: Abstention, draft: Draft | None = None) -> Answer:
-        """'The sources do not say', with the closest sentence quoted (and cited) when the abstention allows
-        (``draft``: the model's reply, when it was asked: what it cost is kept)."""
+        """'The sources do not say' (or, when an answer was looked for, that none could be confirmed), with the
+        closest sentence quoted (and cited) when the abstention allows (``draft``: the model's reply, when it was
+        asked: what it cost is kept)."""
         closest = evidence.sources[0] if abstention.cover and evidence.sources else None
-        text, cites = (abstention.message, False) if abstention.message else cover_message(evidence.language, closest)
+        text, cites = ((abstention.message, False) if abstention.message
+                       else cover_message(evidence.language, closest, abstention.reason))
         if evidence.filters:  # say whether the restriction is why nothing was found
             elsewhere = self._answerable_elsewhere(evidence)
             evidence.notes.append("without the restriction: " + ("evidence close enough to try" if elsewhere

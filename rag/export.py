@@ -12,6 +12,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from rag.abstention import UNCONFIRMED
 from rag.answer import Answer, Citation
 from rag.conversations import Conversation, ConversationTurn, TurnStatus
 
@@ -23,12 +24,14 @@ EXPORT_VERSION = 1
 
 LABELS = {
     "en": {"sources": "Sources", "restricted": "Restricted to", "articles": "articles", "publishers": "publishers",
-           "from": "from", "to": "to", "not_found": "Not found in the sources", "page": "p.", "pages": "pp.",
+           "from": "from", "to": "to", "not_found": "Not found in the sources",
+           "unconfirmed": "Not confirmed by the sources", "page": "p.", "pages": "pp.",
            "file": "File", "unfinished": "(unfinished: no checked answer was saved)",
            "stopped": "(stopped before the answer was complete; not checked)", "failed": "(failed)",
            "exported": "Exported from Tanya Berita", "question": "Question"},
     "id": {"sources": "Sumber", "restricted": "Dibatasi pada", "articles": "artikel", "publishers": "penerbit",
-           "from": "dari", "to": "sampai", "not_found": "Tidak ditemukan di sumber", "page": "hlm.",
+           "from": "dari", "to": "sampai", "not_found": "Tidak ditemukan di sumber",
+           "unconfirmed": "Tidak dapat dipastikan dari sumber", "page": "hlm.",
            "pages": "hlm.", "file": "Berkas", "unfinished": "(belum selesai: tidak ada jawaban teruji yang tersimpan)",
            "stopped": "(dihentikan sebelum jawaban selesai; belum diperiksa)", "failed": "(gagal)",
            "exported": "Diekspor dari Tanya Berita", "question": "Pertanyaan"},
@@ -136,7 +139,8 @@ def _filters_markdown(filters: dict[str, Any] | None, lang: str) -> list[str]:
 
 def _answer_markdown(answer: Answer, lang: str) -> list[str]:
     labels = _labels(lang)
-    lines = [f"**{labels['not_found']}.**", ""] if answer.abstained else []
+    label = labels["unconfirmed" if answer.abstention in UNCONFIRMED else "not_found"]
+    lines = [f"**{label}.**", ""] if answer.abstained else []
     lines += [_md(answer.text.strip()), ""]
     if answer.citations:
         lines += [f"**{labels['sources']}**", ""]

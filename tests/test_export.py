@@ -9,6 +9,7 @@ import pytest
 from fakes import fake_assistant
 
 from rag import ConversationStore, TurnStatus, answer_json, answer_markdown, conversation_json, conversation_markdown
+from rag.abstention import Reason
 from rag.answer import Answer, Citation
 from rag.export import export_filename, pages_label
 
@@ -83,7 +84,9 @@ def test_a_conversation_exports_every_turn(bot, tmp_path):
     assert f"## 1. {QUESTION}" in md and "## 4. Dan kapan?" in md
     for cited in answer.citations:
         assert f"**{cited.title}**" in md and cited.quotes[0][:40] in md.replace("\\", "")
-    assert "Not found in the sources" in md and "(unfinished: no checked answer was saved)" in md
+    # the fake model refused: no answer could be confirmed (the label of an answer looked for and not found)
+    assert abstention.abstention is Reason.MODEL_FOUND_NOTHING and "**Not confirmed by the sources.**" in md
+    assert "(unfinished: no checked answer was saved)" in md
     assert "(stopped before the answer was complete; not checked)" in md
 
 

@@ -100,7 +100,8 @@ def test_a_stream_carries_the_same_answer_then_the_citations_and_the_usage(url):
 def test_an_abstention_says_so_in_text_and_data(url):
     completion = _ask(_client(url), UNANSWERABLE)
     message = completion.choices[0].message
-    assert message.content.startswith("Sumber yang tersedia tidak menyebutkan jawabannya.")
+    # the model looked and found nothing: no answer could be confirmed (not "the sources do not say")
+    assert message.content.startswith("Jawabannya tidak dapat dipastikan dari sumber yang tersedia.")
     assert completion.tanya == {**completion.tanya, "abstained": True, "reason": "model_found_nothing"}
     assert [c["number"] for c in message.citations] == sorted(set(map(int, re.findall(r"\[(\d+)\]",
                                                                                        message.content))))

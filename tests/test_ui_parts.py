@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from rag import answer_markdown
+from rag.abstention import Reason
 from rag.answer import Answer, Citation
 from rag.background import BackgroundStream
 from rag.retrieval import Passage
@@ -81,6 +83,26 @@ def test_abstention_links_the_closest_passages():
     html = answer_html(answer, turn, "id")
     assert 'class="tb-answer tb-abstain"' in html and "Tidak ditemukan di sumber" in html
     assert html.count('href="#tb-cite-2-p') == 3  # one link (its title) per passage
+
+
+@pytest.mark.parametrize("reason,badge,closest", [
+    (Reason.UNSURE, "Tidak dapat dipastikan dari sumber", "periksa apakah menjawab pertanyaan"),
+    (Reason.NOT_ANSWERABLE, "Tidak dapat dipastikan dari sumber", "periksa apakah menjawab pertanyaan"),
+    (Reason.WEAK_EVIDENCE, "Tidak ditemukan di sumber", "tidak menjawab pertanyaan"),
+    (None, "Tidak ditemukan di sumber", "tidak menjawab pertanyaan")])
+def test_an_abstention_after_an_answer_was_looked_for_is_not_called_not_found(reason, badge, closest):
+    """When the model was asked and no answer could be confirmed, the closest passages may hold it: the page
+    says 'not confirmed' and asks the reader to check them, not 'not found' and 'they do not answer'."""
+    passages = [Passage(id=f"d#{i}", doc_id="d", title="T", text=f"Teks {i}", score=0.5) for i in range(2)]
+    turn = Turn(id=3, question="q")
+    answer = Answer(text="...", citations=[], language="id", abstained=True, passages=passages, abstention=reason)
+    register_sources(turn, answer)
+    html = answer_html(answer, turn, "id")
+    assert badge in html and closest in html
+    other, = {"Tidak dapat dipastikan dari sumber", "Tidak ditemukan di sumber"} - {badge}
+    assert other not in html
+    assert (("Not confirmed by the sources" if reason in (Reason.UNSURE, Reason.NOT_ANSWERABLE)
+             else "Not found in the sources") in answer_markdown("q", answer, "en"))
 
 
 def test_plain_text_copy_has_the_sources():

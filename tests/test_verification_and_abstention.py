@@ -100,10 +100,22 @@ def test_before_the_model_low_similarity_and_nothing_indexed():
 
 
 def test_an_abstention_quotes_the_closest_sentence_in_the_question_language():
-    text, cites = cover_message("en", VEST)
-    assert text.startswith("The sources do not say.") and "“Oleg Kozhemyako" in text and text.endswith("[1]")
-    assert cites
-    assert cover_message("id", None) == ("Sumber yang tersedia tidak menyebutkan jawabannya.", False)
+    text, cites = cover_message("en", VEST, Reason.NOT_ANSWERABLE)
+    assert text.startswith("No answer could be confirmed from the sources.") and "“Oleg Kozhemyako" in text
+    assert text.endswith("[1]") and cites
+    assert cover_message("id", None, Reason.NO_EVIDENCE) == ("Sumber yang tersedia tidak menyebutkan jawabannya.",
+                                                             False)
+
+
+@pytest.mark.parametrize("reason", list(Reason))
+def test_only_an_abstention_decided_before_an_answer_was_looked_for_says_the_sources_do_not_say(reason):
+    """Past the evidence, an abstention is a decision that no answer could be confirmed (the model's refusal,
+    its answerability or confidence, the check of its answer): the sources may hold one, and the closest
+    sentence is quoted, so the reader is not told that they do not."""
+    text, _ = cover_message("en", VEST, reason)
+    looked = reason in {Reason.MODEL_FOUND_NOTHING, Reason.UNSUPPORTED, Reason.WRONG_KIND, Reason.NOT_ANSWERABLE,
+                        Reason.UNSURE}
+    assert text.startswith("No answer could be confirmed from the sources." if looked else "The sources do not say.")
 
 
 def test_conversation_turns_from_pairs_and_messages():
@@ -157,8 +169,9 @@ def test_a_quotation_keeps_inner_quotes_apart_and_the_abstention_reads_as_englis
         "Kereta berangkat diiringi lagu ‘Farewell of Slavianka’"
     untitled = PromptSource(1, "a", "Pemimpin Korea Utara Kim Jong Un dan Menteri Pertahanan Rusia membahas isu-isu",
                       ("Kim bertemu Shoigu.",), 0.9, "Kim bertemu Shoigu pada Sabtu (16/9/2023) di Vladivostok.")
-    text, _ = cover_message("en", untitled)
-    assert answer_language(text) == "en"
+    for reason in (Reason.WEAK_EVIDENCE, Reason.UNSURE):
+        text, _ = cover_message("en", untitled, reason)
+        assert answer_language(text) == "en"
 
 
 def test_the_grounding_judge_can_be_asked_from_many_threads_at_once():

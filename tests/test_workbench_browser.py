@@ -419,17 +419,18 @@ def test_an_abstention_on_screen_follows_the_language_switch(page):
 
     answer = ask(page, "What is the price of rice in Medan?")
     expect(answer).to_have_class(re.compile(r"\btb-abstain\b"))
-    expect(answer.locator(".tb-pill")).to_have_text("Not found in the sources")
+    # the model was asked and refused: "not confirmed" (test_ui_parts has the other kind, "not found")
+    expect(answer.locator(".tb-pill")).to_have_text("Not confirmed by the sources")
     expect(answer.locator(".tb-closest .tb-sources-title")).to_have_text(
-        "Closest passages found (they do not answer the question):")
+        "Closest passages found (check whether they answer the question):")
     expect(answer.locator("a.tb-copy")).to_have_text("Copy answer with sources")
     words = answer.locator(".tb-text").inner_text()
 
     page.locator("#tb-ui-language").get_by_text("Bahasa Indonesia").click()
     answer = page.locator(ANSWER).last
-    expect(answer.locator(".tb-pill")).to_have_text("Tidak ditemukan di sumber", timeout=TIMEOUT_MS)
+    expect(answer.locator(".tb-pill")).to_have_text("Tidak dapat dipastikan dari sumber", timeout=TIMEOUT_MS)
     expect(answer.locator(".tb-closest .tb-sources-title")).to_have_text(
-        "Bagian paling dekat yang ditemukan (tidak menjawab pertanyaan):")
+        "Bagian paling dekat yang ditemukan (periksa apakah menjawab pertanyaan):")
     expect(answer.locator("a.tb-copy")).to_have_text("Salin jawaban dan sumber")
     expect(answer.locator(".tb-actions")).to_contain_text("Unduh:")
     assert answer.locator(".tb-text").inner_text() == words  # the abstention's own words, as written

@@ -14,6 +14,7 @@ from datetime import date as Date
 from html import escape
 from typing import Any
 
+from rag.abstention import UNCONFIRMED
 from rag.export import answer_json, answer_markdown, export_filename
 from ui.highlight import find_spans
 from ui.session import PanelSource, Turn
@@ -205,14 +206,17 @@ def answer_html(answer: Any, turn: Turn, lang: str) -> str:
     citations = [k for k in turn.sources if not k.startswith("p")]
     closest = [k for k in turn.sources if k.startswith("p")]
     parts = []
+    unconfirmed = answer.abstained and answer.abstention in UNCONFIRMED  # an answer was looked for, none confirmed
     if answer.abstained:
-        parts.append(f'<div class="tb-badge"><span class="tb-pill">{escape(t(lang, "abstain_label"))}</span></div>')
+        label = t(lang, "unconfirmed_label" if unconfirmed else "abstain_label")
+        parts.append(f'<div class="tb-badge"><span class="tb-pill">{escape(label)}</span></div>')
     parts.append(f'<div class="tb-text">{linked_text(answer.text, turn)}</div>')
     if citations:
         parts.append(f'<div class="tb-sources"><div class="tb-sources-title">{escape(t(lang, "sources"))}</div>'
                      f'<ul>{_source_items(turn, citations, lang)}</ul></div>')
     if closest:
-        parts.append(f'<div class="tb-sources tb-closest"><div class="tb-sources-title">{escape(t(lang, "closest"))}'
+        title = t(lang, "closest_unconfirmed" if unconfirmed else "closest")
+        parts.append(f'<div class="tb-sources tb-closest"><div class="tb-sources-title">{escape(title)}'
                      f'</div><ul>{_source_items(turn, closest, lang)}</ul></div>')
     copy = _hidden_link("tb-copy", f"#tb-copy-{turn.id}", t(lang, "copy"), plain_text(answer, lang))
     parts.append(f'<div class="tb-actions">{copy} · {escape(t(lang, "download"))}: {_downloads(answer, turn, lang)}'
