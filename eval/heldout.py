@@ -191,6 +191,10 @@ def ask_item(bot: Assistant, item: SuiteItem, judge: Judge, answers: bool = True
         "answer": answer.text,
         "abstained": answer.abstained,
         "correct": (0.0 if answer.abstained else facts_present(answer.text, item.golds)) if item.answerable else None,
+        # an abstention from an answerable question whose quoted closest sentence holds the answer: the reader,
+        # told no answer could be confirmed, still sees it (it scores 0 as an answer all the same)
+        "abstention_quotes_answer": (facts_present(answer.text, item.golds) >= 0.5
+                                     if item.answerable and answer.abstained else None),
         "citation": {k: citation[k] for k in ("sentences", "recall", "precision", "citations", "dangling")},
         "language_match": answer_language(answer.text) == item.lang,
         "evidence_score": answer.evidence_score,
@@ -258,6 +262,8 @@ def summary(rows: list[dict]) -> dict:
         "questions": len(rows),
         "answer_correct": mean([r["correct"] for r in yes]),
         "false_abstention": mean([float(r["abstained"]) for r in yes]),
+        "false_abstention_quoting_answer": mean([float(r["abstention_quotes_answer"]) for r in yes
+                                                 if r.get("abstention_quotes_answer") is not None]),
         "unanswerable_abstained": mean([float(r["abstained"]) for r in no]),
         "citation_precision": mean([r["citation"]["precision"] for r in answered if r["citation"]["citations"]]),
         "citation_recall": mean([r["citation"]["recall"] for r in answered if r["citation"]["sentences"]]),
@@ -285,7 +291,9 @@ def suite_report(rows_by_set: dict[str, list[dict]]) -> dict:
 
 
 COLUMNS = [("questions", "n", "{:d}"), ("answer_correct", "correct", "{:.3f}"),
-           ("false_abstention", "false abst.", "{:.3f}"), ("unanswerable_abstained", "unans. abst.", "{:.3f}"),
+           ("false_abstention", "false abst.", "{:.3f}"),
+           ("false_abstention_quoting_answer", "of which quoting the answer", "{:.3f}"),
+           ("unanswerable_abstained", "unans. abst.", "{:.3f}"),
            ("citation_precision", "cit. P", "{:.3f}"), ("citation_recall", "cit. R", "{:.3f}"),
            ("language_match", "lang", "{:.3f}"), ("recall_at_1", "R@1", "{:.3f}"), ("recall_at_5", "R@5", "{:.3f}"),
            ("mrr_at_10", "MRR", "{:.3f}"), ("ttft_median_s", "first s", "{:.1f}"),

@@ -99,6 +99,15 @@ def test_summary_scores_abstention_as_not_correct():
     assert figures["answer_correct"] == 0.5 and figures["false_abstention"] == 0.5
     assert figures["unanswerable_abstained"] == 0.5 and figures["recall_at_5"] == 1.0
     assert figures["citation_precision"] == 1.0 and figures["ttft_median_s"] == 1.0
+    assert figures["false_abstention_quoting_answer"] is None  # rows of runs from before it was recorded
+
+
+def test_summary_counts_the_false_abstentions_whose_quote_holds_the_answer():
+    quoting, not_quoting = _row(True, True, 0.7), _row(True, True, 0.7)
+    quoting["abstention_quotes_answer"], not_quoting["abstention_quotes_answer"] = True, False
+    rows = [_row(True, False, 0.9), quoting, not_quoting, _row(True, True, 0.6), _row(False, True, 0.5)]
+    figures = summary(rows)
+    assert figures["false_abstention"] == 0.75 and figures["false_abstention_quoting_answer"] == 0.5
 
 
 @needs_benchmarks
@@ -161,6 +170,7 @@ def test_suite_writes_one_table_with_every_set_and_language(suite_run):
         for row in rows:
             assert row["answer"] and row["total_s"] > 0 and isinstance(row["abstained"], bool)
             assert "evidence_score" in row and "citation" in row and "language_match" in row
+            assert row["abstention_quotes_answer"] is None or (row["answerable"] and row["abstained"])
         assert all(("rank" in r) == (name != "idk-mrc" and r["answerable"]) for r in rows), name
     for figures in report["table"].values():
         assert figures["all"]["questions"] == 2 and figures["all"]["ttft_median_s"] > 0
