@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rag.abstention import Reason, Signals
+from rag.abstention import UNCONFIRMED, Reason, Signals
 from rag.language import Language
 from rag.llm import GenerationStats
 from rag.retrieval import Passage
@@ -54,6 +54,13 @@ class Answer:
     answerability: float | None = None
     #: The restriction the question was asked under (``filters`` of :meth:`Assistant.ask`), None: none.
     filters: dict[str, str | list[str]] | None = None
+
+    @property
+    def unconfirmed(self) -> bool:
+        """An abstention decided after the model was asked (its refusal, answerability, confidence or the check
+        of its answer): no answer could be confirmed, though the sources may hold one. False for an answer and
+        for an abstention decided from the evidence alone (the sources hold nothing close)."""
+        return self.abstained and self.abstention in UNCONFIRMED
 
     def with_sources(self) -> str:
         """The answer followed by its numbered sources, as plain text."""

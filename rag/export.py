@@ -12,7 +12,6 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from rag.abstention import UNCONFIRMED
 from rag.answer import Answer, Citation
 from rag.conversations import Conversation, ConversationTurn, TurnStatus
 
@@ -139,7 +138,7 @@ def _filters_markdown(filters: dict[str, Any] | None, lang: str) -> list[str]:
 
 def _answer_markdown(answer: Answer, lang: str) -> list[str]:
     labels = _labels(lang)
-    label = labels["unconfirmed" if answer.abstention in UNCONFIRMED else "not_found"]
+    label = labels["unconfirmed" if answer.unconfirmed else "not_found"]
     lines = [f"**{label}.**", ""] if answer.abstained else []
     lines += [_md(answer.text.strip()), ""]
     if answer.citations:

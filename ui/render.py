@@ -14,7 +14,6 @@ from datetime import date as Date
 from html import escape
 from typing import Any
 
-from rag.abstention import UNCONFIRMED
 from rag.export import answer_json, answer_markdown, export_filename
 from ui.highlight import find_spans
 from ui.session import PanelSource, Turn
@@ -206,7 +205,7 @@ def answer_html(answer: Any, turn: Turn, lang: str) -> str:
     citations = [k for k in turn.sources if not k.startswith("p")]
     closest = [k for k in turn.sources if k.startswith("p")]
     parts = []
-    unconfirmed = answer.abstained and answer.abstention in UNCONFIRMED  # an answer was looked for, none confirmed
+    unconfirmed = answer.unconfirmed  # an answer was looked for, none could be confirmed
     if answer.abstained:
         label = t(lang, "unconfirmed_label" if unconfirmed else "abstain_label")
         parts.append(f'<div class="tb-badge"><span class="tb-pill">{escape(label)}</span></div>')
