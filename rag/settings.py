@@ -167,14 +167,15 @@ class Settings(BaseSettings):
         default=0.4375, ge=0.0, le=1.0,
         description="Below this calibrated probability that the sources answer (evidence similarity, the "
                     "question's names and numbers the passages lack, and the model's own probability of the "
-                    "not-found reply), the answer is 'the sources do not say'; above it, the model must answer "
-                    "and verification checks what it writes.")
+                    "not-found reply), the answer is an abstention ('no answer could be confirmed', with the "
+                    "closest sentence); above it, the model must answer and verification checks what it writes.")
     # Chosen on the dev suite with the confidence model (`python -m eval.choose confidence`, eval/README.md).
     min_confidence: float = Field(
         default=0.5299, ge=0.0, le=1.0,
         description="Below this calibrated probability that the answer is right (the answerability and how sure the "
-                    "model was of its first sentence's words), the answer is withheld before it is shown: 'the "
-                    "sources do not say'. 0 turns the check off (a model on a server gives no probabilities).")
+                    "model was of its first sentence's words), the answer is withheld before it is shown: 'no "
+                    "answer could be confirmed'. 0 turns the check off (a model on a server gives no "
+                    "probabilities).")
     demonstrations: bool = Field(
         default=True,
         description="Show the model four worked examples (invented events) before each question, in the fixed "
