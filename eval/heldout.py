@@ -322,8 +322,8 @@ def markdown(report: dict) -> str:
 
 
 # Comparing two runs -------------------------------------------------------------------------
-COMPARED = ["answer_correct", "false_abstention", "unanswerable_abstained", "citation_precision", "citation_recall",
-            "mrr_at_10", "ttft_median_s", "total_median_s"]
+COMPARED = ["answer_correct", "false_abstention", "false_abstention_quoting_answer", "unanswerable_abstained",
+            "citation_precision", "citation_recall", "mrr_at_10", "ttft_median_s", "total_median_s"]
 
 
 def _run_rows(run: Path) -> tuple[dict, dict[str, dict[str, dict]]]:
