@@ -193,14 +193,20 @@ _UNITS = {
                  r"\b(?:km|kilometer|kilometres?|kilometers?|mil|miles?|meter|metres?)\b"),
     "duration": (r"\b(?:berapa lama|how long|durasi|duration)\b",
                  r"\b(?:hari|pekan|sepekan|minggu|bulan|tahun|jam|menit|days?|weeks?|months?|years?|hours?|minutes?)\b"),
-    "price": (r"\b(?:harga|biaya|price|cost|how much did)\b",
+    "price": (r"\b(?:harga|biaya|price|cost)\b",
               r"(?:\b(?:rp|rupiah|dolar|dollars?|usd|won|rubel|rubles?|roubles?|euro)\b|\$)"),
     "hours": (r"\b(?:berapa jam|how many hours)\b", r"\b(?:jam|hours?)\b"),
 }
-# Indonesian puts the counted noun right after "berapa" ("berapa gerbong"); English adjectives get in the way.
-_COUNTED = re.compile(r"\b(?:berapa(?: banyak| jumlah)?)\s+([a-z]\w+)", re.I)
+# Indonesian puts the counted noun right after "berapa" ("berapa gerbong"), perhaps after a hedge ("berapa
+# kira-kira"), perhaps with the question particle -kah ("berapa kalikah"); English adjectives get in the way.
+_COUNTED = re.compile(r"\b(?:berapa(?: banyak| jumlah)?)\s+(?:(?:kira-kira|kurang lebih|sekitar|kira)\s+)?([a-z]\w+)",
+                      re.I)
+_PARTICLE = re.compile(r"(?<=\w{3})(?:kah|tah)$")
+# Words after "berapa" that are not the counted noun: measures asked about, and classifiers ("berapa orang",
+# "berapa macam persyaratan": the answer may give the noun without its classifier).
 _NOT_COUNT_NOUNS = frozenset([
-    "lama", "jauh", "jarak", "harga", "biaya", "jam", "hari", "kali", "persen", "banyak", "jumlah"])
+    "lama", "jauh", "jarak", "harga", "biaya", "jam", "hari", "kali", "persen", "banyak", "jumlah",
+    "buah", "orang", "ekor", "macam", "jenis", "unit", "biji", "lembar", "helai", "batang", "butir", "pasang"])
 
 
 def _unit_given(question: str, text: str) -> bool:
@@ -211,8 +217,8 @@ def _unit_given(question: str, text: str) -> bool:
         if re.search(ask, question, re.I) and not re.search(unit, lower):
             return False
     counted = _COUNTED.search(question)
-    if counted and counted.group(1).lower() not in _NOT_COUNT_NOUNS:
-        word = counted.group(1).lower()
+    word = _PARTICLE.sub("", counted.group(1).lower()) if counted else ""
+    if word and word not in _NOT_COUNT_NOUNS:
         return (word in lower or (len(word) > 5 and word[:5] in lower)
                 or detect_language(text) != detect_language(question))
     return True

@@ -49,13 +49,21 @@ def numbers_in(text: str, loose: bool = False) -> set[int]:
 
 SCALES = {"ribu": 10**3, "thousand": 10**3, "juta": 10**6, "million": 10**6, "miliar": 10**9, "milyar": 10**9,
           "billion": 10**9, "triliun": 10**12, "trillion": 10**12}
-_SCALED = re.compile(r"(\d+(?:[.,]\d+)*)\s+(" + "|".join(SCALES) + r")\b", re.IGNORECASE)
+#: Words for the count a scale multiplies ("satu juta", "a million"); Indonesian writes one of a scale as one word
+#: with the prefix "se-" ("sejuta", "seribu").
+_SCALE_COUNTS = {**{w: n for w, n in NUMBER_WORDS.items() if not w.startswith("sepekan")}, "a": 1, "an": 1}
+_SCALED = re.compile(r"(\d+(?:[.,]\d+)*|\b(?:" + "|".join(_SCALE_COUNTS) + r"))\s+(" + "|".join(SCALES) + r")\b",
+                     re.IGNORECASE)
+_ONE_SCALE = re.compile(r"\bse(ribu|juta|miliar|milyar|triliun)\b", re.IGNORECASE)
 
 
 def _with_scales(text: str) -> str:
-    """``text`` with every scaled number written out in digits ("74 juta" -> "74000000")."""
+    """``text`` with every scaled number written out in digits ("74 juta", "satu juta", "sejuta", "a million"
+    -> "74000000", "1000000", ...)."""
     def value(match: re.Match[str]) -> str:
         raw, scale = match.group(1), SCALES[match.group(2).lower()]
+        if raw.lower() in _SCALE_COUNTS:
+            return str(_SCALE_COUNTS[raw.lower()] * scale)
         if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw):
             number = float(raw.replace(".", "").replace(",", ""))
         else:
@@ -65,7 +73,7 @@ def _with_scales(text: str) -> str:
                 return match.group(0)
         return str(round(number * scale))
 
-    return _SCALED.sub(value, text)
+    return _ONE_SCALE.sub(lambda m: str(SCALES[m.group(1).lower()]), _SCALED.sub(value, text))
 
 
 def _digit_numbers(text: str) -> set[int]:

@@ -191,6 +191,14 @@ def test_numbers_are_read_with_their_scale():
     assert numbers_in("74 million people") - numbers_in("penduduk 74.000 jiwa", loose=True) == {74_000_000}
 
 
+def test_a_scale_counts_a_number_written_in_words():
+    assert numbers_in("Celine Dion menyumbang satu juta dolar AS") == {1_000_000}
+    assert numbers_in("dua juta orang") == {2_000_000} and numbers_in("a million people") == {1_000_000}
+    assert numbers_in("sejuta penumpang") == {1_000_000} and numbers_in("seribu rumah") == {1_000}
+    assert numbers_in("Rp74 juta") == {74_000_000}  # digits glued to the currency still read
+    assert numbers_in("sejumlah warga") == set() and numbers_in("dua warga") == {2}
+
+
 def test_prepare_loads_the_judges_word_tables(tmp_path):
     from fakes import fake_assistant
 

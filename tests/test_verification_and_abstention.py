@@ -144,6 +144,15 @@ def test_follow_ups_are_recognised_and_rewrites_checked():
     ("How long did the trip last?", "Kim left on 17 September [1].", False),
     ("Berapa harga drone itu?", "Kim menerima enam drone [1].", False),
     ("Berapa drone yang diterima Kim?", "Kim menerima enam drone [1].", True),
+    # the question particle -kah, a hedge and a classifier are not the counted noun
+    ("Berapa kalikah Kim mengunjungi Rusia?", "Kim mengunjungi Rusia dua kali [1].", True),
+    ("Berapa gerbongkah yang membawa Kim?", "Kim menerima enam drone [1].", False),
+    ("Berapa kira-kira penduduk kota itu?", "Penduduknya sekitar 50.000 jiwa [1].", True),
+    ("Berapa kira-kira penduduk kota itu?", "Kotanya berjarak 50 km dari Moskow [1].", False),
+    ("Berapa orang pengawal yang ikut?", "Sebanyak 12 pengawal ikut [1].", True),
+    # "how much" asks for an amount, not always a price
+    ("How much did the armoured train weigh?", "It weighed 900 tonnes [1].", True),
+    ("How much did the drone cost?", "Kim received six drones [1].", False),
 ])
 def test_a_number_must_come_in_the_unit_asked_for(question, answer, ok):
     assert gives(answer, "number", question) is ok
