@@ -32,13 +32,18 @@ _SKIP_NAMES = frozenset([
     "these", "those", "yang", "dan", "di", "ke", "dari", "pada", "ini", "itu", "dia", "ia", "mereka"])
 
 
+#: Square and cubic units written with a digit ("km2", "m3"): the digit is the unit's power.
+_UNIT_POWER = re.compile(r"\b((?:k|c|m)?m)[23]\b")
+
+
 def numbers_in(text: str, loose: bool = False) -> set[int]:
     """The numbers a text states, in digits or words (Indonesian and English), 1 left out.
 
     A number with its scale ("74 juta", "1.5 million") is read as its value (74000000, 1500000).
     ``loose`` also reads words like "kedua" (the two) as numbers, and a scaled number's digits alone
-    too ("74"): right for a passage.
+    too ("74"): right for a passage. The power of a unit is not a number ("410,660 km2" states 410660).
     """
+    text = _UNIT_POWER.sub(r"\1", text)
     scaled = _with_scales(text)
     found = _numbers_in(scaled) - (_WORD_ONLY_NUMBERS - _digit_numbers(scaled))
     if loose:

@@ -199,6 +199,11 @@ def test_a_scale_counts_a_number_written_in_words():
     assert numbers_in("sejumlah warga") == set() and numbers_in("dua warga") == {2}
 
 
+def test_the_power_of_a_unit_is_not_a_number():
+    assert numbers_in("410,660 km2") == {410_660} and numbers_in("luasnya 25 m3") == {25}
+    assert numbers_in("BMW M3 dan F-16") == {3, 16}  # names with digits keep them
+
+
 def test_prepare_loads_the_judges_word_tables(tmp_path):
     from fakes import fake_assistant
 
