@@ -213,3 +213,10 @@ def test_prepare_loads_the_judges_word_tables(tmp_path):
     cldr_forms.cache_clear()
     fake_assistant(tmp_path).prepare(model=False)
     assert translation_word.cache_info().currsize and cldr_forms.cache_info().currsize
+
+
+def test_currencies_and_clock_times_are_not_names():
+    from rag.terms import names_in
+
+    assert names_in("The ticket costs Rp 5,000 until 10 PM, Kim said.") == {"kim"}
+    assert names_in("Yekaterina I died in 1727.") == {"i"}  # a regnal numeral tells two rulers apart
