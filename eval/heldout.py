@@ -20,6 +20,7 @@ answered: run the same command again to continue (a sample's rows count in a lat
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
@@ -381,10 +382,28 @@ def _fingerprint(bot: Assistant) -> dict:
     return {k: v for k, v in bot.settings.model_dump(mode="json").items() if k not in skip}
 
 
+#: The packages whose code decides an answer and its score: a run folder continues only with the same code.
+CODE_PACKAGES = ("index", "rag", "eval")
+_SOURCE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def code_fingerprint(root: Path = _SOURCE_ROOT) -> str:
+    """A hash of the Python sources of :data:`CODE_PACKAGES` (recorded runs and lab scripts left out)."""
+    digest = hashlib.sha256()
+    for package in CODE_PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            if "runs" not in path.relative_to(root / package).parts:
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 def _check_meta(out: Path, meta: dict) -> None:
     path = out / "meta.json"
     if path.is_file():
         old = json.loads(path.read_text(encoding="utf-8"))
+        if old.get("code", meta["code"]) != meta["code"]:
+            raise RunFolderError(f"{out} was run with other code (fingerprint {old['code']}, now {meta['code']}): "
+                                 "its answers cannot be mixed with this run's. Pass another --out.")
         if old.get("suite", "heldout") != meta["suite"]:
             raise RunFolderError(f"{out} holds a run of the {old.get('suite')} suite, not {meta['suite']}: "
                                  "pass another --out.")
@@ -433,7 +452,7 @@ def run_suite(bot_for: Callable[[str], Assistant], judge: Judge, out: Path, *, r
     if not answers:
         items = {name: [i for i in its if i.evidence and i.passages is None] for name, its in items.items()}
         items = {name: its for name, its in items.items() if its}
-    _check_meta(out, {**(meta or {}), "suite": suite, "sample": sample,
+    _check_meta(out, {**(meta or {}), "suite": suite, "sample": sample, "code": code_fingerprint(),
                       "settings": _fingerprint(bot_for(next(iter(items))))})
     rows_by_set = {}
     for name, set_items in items.items():

@@ -200,6 +200,31 @@ def test_suite_refuses_a_folder_run_with_other_settings(suite_run):
         run_suite(lambda name: other, GroundingJudge(other.embedder), out, root=root, sample=2, progress=False)
 
 
+def test_suite_refuses_a_folder_run_with_other_code(suite_run, monkeypatch):
+    out, _, bot_for, root = suite_run
+    from eval import heldout
+    from eval.judge import GroundingJudge
+
+    assert json.loads((out / "meta.json").read_text())["code"] == heldout.code_fingerprint()
+    monkeypatch.setattr(heldout, "code_fingerprint", lambda: "another")
+    with pytest.raises(RunFolderError, match="other code"):
+        run_suite(bot_for, GroundingJudge(bot_for("ours").embedder), out, root=root, sample=2, progress=False)
+
+
+def test_the_code_fingerprint_follows_the_product_code_not_the_recorded_runs(tmp_path):
+    from eval.heldout import code_fingerprint
+
+    for package in ("index", "rag", "eval"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "a.py").write_text("x = 1\n")
+    (tmp_path / "eval" / "runs").mkdir()
+    before = code_fingerprint(tmp_path)
+    (tmp_path / "eval" / "runs" / "lab.py").write_text("y = 2\n")
+    assert code_fingerprint(tmp_path) == before
+    (tmp_path / "rag" / "a.py").write_text("x = 2\n")
+    assert code_fingerprint(tmp_path) != before
+
+
 def test_retrieval_only_measures_retrieval_and_skips_what_has_none(suite_run, tmp_path):
     _, _, bot_for, root = suite_run
     from eval.judge import GroundingJudge
