@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -223,6 +224,85 @@ def added_words(answer: str, question: str) -> list[str]:
             continue
         added.append(w)
     return added
+
+
+#: How a question answered by yes or no begins ("Did Kim ...?", "Apakah Kim ...?").
+_CLOSED_OPENINGS = frozenset([
+    "is", "are", "was", "were", "am", "do", "does", "did", "has", "have", "had", "can", "could", "will", "would",
+    "shall", "should", "may", "might", "must", "apakah", "adakah", "benarkah", "bisakah", "sudahkah", "pernahkah"])
+#: A question that offers a choice ("... increase or fall?", "... naik atau turun?").
+_CHOICE = re.compile(r"\b(?:or|atau)\b", re.IGNORECASE)
+#: Words that open a sentence with a capital letter without being names (besides :data:`_SKIP_NAMES`).
+_OPENERS = _SKIP_NAMES | frozenset([
+    "his", "her", "their", "there", "by", "for", "from", "with", "as", "but", "yes", "no", "according", "beliau",
+    "dalam", "untuk", "oleh", "para", "sang", "tetapi", "namun", "ya", "tidak", "bukan", "menurut", "sebanyak",
+    "sekitar"])
+
+
+def closed_question(question: str) -> bool:
+    """Whether ``question`` is answered by yes or no, or by one of the choices it offers: its answer may be
+    its own words ("Kim visited Russia."). Indonesian "Apakah ..." also asks "what is" ("Apakah nama ...?"):
+    read as closed, which keeps :func:`restates` from dropping an answer it cannot tell apart."""
+    words = _plain_words(question)
+    return bool(words) and (words[0] in _CLOSED_OPENINGS or _CHOICE.search(question) is not None)
+
+
+def name_phrases(sentence: str) -> list[str]:
+    """The runs of capitalised words of ``sentence`` (names, whole: "Tasikmalaya City Government"), lower-cased;
+    a word that opens the sentence without being a name ("The", "Menurut") and units ("Rp") left out, an acronym
+    ("AS", "WHO") kept."""
+    phrases: list[str] = []
+    run: list[str] = []
+    end = 0
+    for n, match in enumerate(_WORD.finditer(sentence)):
+        word = re.sub(r"['’]s$", "", match.group())  # "Moscow's" is "Moscow"
+        acronym = len(word) > 1 and word.isupper()
+        capital = word[:1].isupper() and (acronym or word.lower() not in (_OPENERS if n == 0 else _SKIP_NAMES))
+        if run and (not capital or sentence[end:match.start()].strip()):
+            phrases.append(" ".join(run).lower())
+            run = []
+        if capital:
+            run.append(word)
+        end = match.end()
+    if run:
+        phrases.append(" ".join(run).lower())
+    return phrases
+
+
+def restates(answer: str, question: str) -> bool:
+    """Whether ``answer`` says nothing that its ``question`` does not: no number the question lacks, no name
+    (:func:`name_phrases`) the question does not write, and no other word, function words aside, whose stem
+    (English or Indonesian) is not one of the question's ("Washington voiced caution as Kim arrived in Russia." to
+    "What caution had Washington voiced as Kim arrived in Russia?", "Kim." to "Siapa yang memberi Kim rompi?").
+    Such an answer gives nothing the question asked for. Never true of a closed question
+    (:func:`closed_question`), whose answer may repeat it."""
+    if closed_question(question) or numbers_in(answer, loose=True) - numbers_in(question, loose=True):
+        return False
+    # a name is never a function word ("AS", "WHO", "Indonesia"), and a new name may be made of the question's
+    # words ("Tasikmalaya City Government" to "... the Tasikmalaya Regency Government ... the city of Tasikmalaya?")
+    asked_text = " " + " ".join(_WORD.findall(question)).lower() + " "
+    if any(f" {phrase} " not in asked_text for phrase in name_phrases(answer)):
+        return False
+    asked = {stem for word in _plain_words(question) for stem in _stems(word)}
+    return all(_stems(word) & asked for word in added_words(answer, question))
+
+
+_STEMMING = threading.Lock()  # a PyStemmer stemmer is not safe to share between threads
+
+
+@functools.cache
+def _stemmers() -> tuple:
+    import Stemmer
+
+    return Stemmer.Stemmer("english"), Stemmer.Stemmer("indonesian")
+
+
+@functools.cache
+def _stems(word: str) -> frozenset[str]:
+    """``word`` (lower-cased) and its English and Indonesian Snowball stems ("wished", "wish"; "mengatakan",
+    "kata")."""
+    with _STEMMING:
+        return frozenset([word, *(stemmer.stemWord(word) for stemmer in _stemmers())])
 
 
 def _plain_words(text: str) -> list[str]:

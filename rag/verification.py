@@ -16,7 +16,7 @@ from rag.grounding import GroundingJudge
 from rag.injection import instruction_like
 from rag.language import detect_language
 from rag.order_detector import order_detector
-from rag.terms import added_words, name_present, names_in, numbers_in, written_in
+from rag.terms import added_words, name_present, names_in, restates, written_in
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Verification:
 
 
 #: A sentence this short ("Minggu (17/9).") is a bare answer: it is judged together with the question, and on
-#: what it adds to the question (:func:`adds`, :func:`unwritten`).
+#: what it adds to the question (:func:`rag.terms.added_words`, :func:`unwritten`).
 SHORT_ANSWER_WORDS = 5
 
 
@@ -41,19 +41,9 @@ def bare(sentence: str, question: str | None) -> bool:
     return bool(question) and len(sentence.split()) < SHORT_ANSWER_WORDS
 
 
-def adds(answer: str, question: str) -> list[str] | None:
-    """What the bare ``answer`` adds to ``question``: its added words (:func:`rag.terms.added_words`), which
-    may be none when it adds a number; None when it adds nothing at all, no word and no number ("Anak
-    adalah anak." to "Siapa anak?"), which is no answer."""
-    added = added_words(answer, question)
-    if not added and not numbers_in(answer) - numbers_in(question):
-        return None
-    return added
-
-
 def unwritten(added: list[str], passage: str) -> list[str]:
-    """The words a bare answer adds (:func:`adds`) that ``passage`` does not write. A bare answer is a piece
-    of its source ("Oleg Kozhemyako", "74 juta jiwa"), so what it adds must be there: the question around it,
+    """The words a bare answer adds (:func:`rag.terms.added_words`) that ``passage`` does not write. A bare answer
+    is a piece of its source ("Oleg Kozhemyako", "74 juta jiwa"), so what it adds must be there: the question around it,
     which the similarity of question and answer mostly measures, is no evidence for it ("I HAVE BEEN HACKED").
     An English word the Indonesian source writes in translation ("capital" for "ibu kota") is not there either:
     read in context, a word's closest counterpart is too often a name ("hacked" and "governor" score 0.77 and
@@ -139,11 +129,11 @@ class SentenceChecker:
         if missing:
             result.notes.append(f"sentence {n}: removed [n] with no source: {missing}")
         claimed = [c for c in claimed if 0 <= c < len(sources)]
-        is_bare = question is not None and bare(plain, question)
-        added = adds(plain, question) if is_bare and question else []
-        if added is None:
-            result.notes.append(f"sentence {n} dropped: it adds nothing to the question: {plain[:80]}")
+        if question is not None and restates(plain, question):
+            result.notes.append(f"sentence {n} dropped: it only repeats the question: {plain[:80]}")
             return None
+        is_bare = question is not None and bare(plain, question)
+        added = added_words(plain, question) if is_bare and question else []
         claim = f"{question} {plain}" if is_bare else plain
         verdicts = [judge.judge(claim, s.text, given) for s in sources]
         verdicts = [replace(v, supported=False) if v.supported and unwritten(added, s.text) else v

@@ -261,7 +261,7 @@ TALKS_Q = "On what date did Putin and Kim hold talks at the Vostochny cosmodrome
     (VEST_Q, "Gubernur Oleg Kozhemyako [1].", False),  # "gubernur" is in no source
     (TALKS_Q, "I HAVE BEEN HACKED [2].", False),  # near the question, but what it adds is in no source
     (VEST_Q, "SAYA DIRETAS [1].", False),
-    (VEST_Q, "Kim [1].", False),  # adds nothing to the question
+    (VEST_Q, "Kim [1].", False),  # only repeats the question
     ("What did Kim get from Oleg Kozhemyako?", "Six drones [1].", True),  # "six" is "enam", "drones" "drone"
     ("Who gave Kim a bulletproof vest?", "The governor, Oleg Kozhemyako [1].", False),  # no "gubernur" here
     ("Who gave Kim a bulletproof vest?", "Oleg Kozhemyako, the governor [1].", False),
@@ -270,17 +270,52 @@ def test_a_bare_answer_is_judged_on_what_it_adds_to_the_question(judge, question
     result = verify_answer(answer, [VEST, TALKS], judge, question)
     assert bool(result.sentences) == kept, result.notes
     if not kept:
-        assert any("adds nothing" in n or "in no source" in n for n in result.notes), result.notes
+        assert any("repeats the question" in n or "in no source" in n for n in result.notes), result.notes
 
 
 def test_what_a_bare_answer_adds():
-    from rag.verification import adds, unwritten
+    from rag.terms import added_words
+    from rag.verification import unwritten
 
-    assert adds("Anak adalah anak.", "Siapa anak?") is None  # no word, no number: no answer
-    assert adds("47 puisi", "Berapa jumlah puisi di buku itu?") == []  # a number only
-    assert adds("I HAVE BEEN HACKED", "On what date did Putin and Kim meet?") == ["hacked"]
+    assert added_words("47 puisi", "Berapa jumlah puisi di buku itu?") == []  # a number only
+    assert added_words("I HAVE BEEN HACKED", "On what date did Putin and Kim meet?") == ["hacked"]
     assert unwritten(["kozhemyako"], VEST.text) == []
     assert unwritten(["september", "wednesday"], TALKS.text) == []  # months and weekdays in their Indonesian forms
     assert unwritten(["hacked"], TALKS.text) == ["hacked"]
-    assert adds("Montenegro's capital is Podgorica.", "Apakah nama ibukota Montenegro?") == ["capital", "podgorica"]
-    assert adds("Albert C Susanto", "Siapakah atlet renang itu?") == ["albert", "susanto"]  # an initial adds nothing
+    assert added_words("Montenegro's capital is Podgorica.", "Apakah nama ibukota Montenegro?") == ["capital",
+                                                                                                   "podgorica"]
+    assert added_words("Albert C Susanto", "Siapakah atlet renang itu?") == ["albert", "susanto"]  # an initial
+
+
+@pytest.mark.parametrize("answer,question,restates", [
+    ("Anak adalah anak.", "Siapa anak?", True),  # no word, no number: no answer
+    ("Washington voiced caution as Kim arrived in Russia.", "What caution had Washington voiced as Kim arrived in "
+     "Russia?", True),
+    ("Kim wished for Russia as he ended his visit.", "What did Kim wish for Russia as he ended his visit?", True),
+    ("Kepala Kebun Raya Cibodas mengatakan bahwa Taman Lumut merupakan satu-satunya di dunia.",
+     "Kapankah Kepala Kebun Raya Cibodas mengatakan bahwa Taman Lumut merupakan satu-satunya di dunia?", True),
+    ("Kim Yo Jong accompanied her brother.", "Did Kim Yo Jong accompany her brother?", False),  # yes or no
+    ("Kim Yo Jong menemani kakaknya.", "Apakah Kim Yo Jong menemani kakaknya?", False),
+    ("The price rose.", "Did the price rise or fall?", False),  # a choice the question offers
+    ("Harga beras naik.", "Harga beras naik atau turun?", False),
+    ("The bridge is 140 meters long.", "How long is the bridge?", False),  # a number
+    ("Satu perunggu.", "Berapa medali perunggu yang diraih tim itu?", False),  # a number in words
+    ("Indonesia memiliki sumber daya panas bumi terbesar di dunia.",
+     "Negara manakah yang memiliki sumber daya panas bumi terbesar di dunia?", False),  # a name, however frequent
+    ("AS.", "Di negara manakah kantor berita itu berada?", False),
+    ("The Tasikmalaya Regency Government is in dispute with the Tasikmalaya City Government.",
+     "Who is in dispute with the Tasikmalaya Regency Government in the city of Tasikmalaya?", False),  # a new name
+    ("Moscow's foreign minister said so.", "Which foreign minister of Moscow said so?", True),  # "'s" is no name
+])
+def test_an_answer_that_only_repeats_its_question(answer, question, restates):
+    from rag.terms import restates as repeats
+
+    assert repeats(answer, question) is restates
+
+
+def test_a_sentence_that_only_repeats_the_question_is_dropped_and_the_rest_kept(judge):
+    question = "Who gave Kim a bulletproof vest when he arrived?"
+    result = verify_answer("He gave Kim a bulletproof vest when he arrived [1]. Oleg Kozhemyako gave Kim a "
+                           "bulletproof vest [1].", [VEST, TALKS], judge, question)
+    assert [s.text for s in result.sentences] == ["Oleg Kozhemyako gave Kim a bulletproof vest."]
+    assert any("sentence 1 dropped: it only repeats the question" in n for n in result.notes), result.notes
