@@ -32,7 +32,9 @@ _SKIP_NAMES = frozenset([
     "the", "a", "an", "in", "on", "at", "and", "of", "to", "it", "its", "he", "she", "they", "this", "that",
     "these", "those", "yang", "dan", "di", "ke", "dari", "pada", "ini", "itu", "dia", "ia", "mereka",
     # capitalised, but units and clock times, not names ("Rp 5.200", "10 PM", "67 °C")
-    "rp", "am", "pm", "km", "kg"])
+    "rp", "am", "pm", "km", "kg",
+    # academic titles, which a source may leave out or write otherwise ("Prof Dr Djoko ...", "Profesor dr ...")
+    "prof", "profesor", "professor", "dr", "drs", "dra", "drh", "ir", "phd"])
 
 
 #: Square and cubic units written with a digit ("km2", "m3"): the digit is the unit's power.

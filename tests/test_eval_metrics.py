@@ -220,3 +220,10 @@ def test_currencies_and_clock_times_are_not_names():
 
     assert names_in("The ticket costs Rp 5,000 until 10 PM, Kim said.") == {"kim"}
     assert names_in("Yekaterina I died in 1727.") == {"i"}  # a regnal numeral tells two rulers apart
+
+
+def test_academic_titles_are_not_names():
+    from rag.terms import names_in
+
+    assert names_in("Kata Prof Dr Ir Djoko Tjahjono PhD di Bandung.") == {"djoko", "tjahjono", "bandung"}
+    assert names_in("Yayasan itu didirikan Profesor dr Roemwerdiniadi Soedoko.") == {"roemwerdiniadi", "soedoko"}
