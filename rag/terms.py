@@ -232,6 +232,10 @@ def added_words(answer: str, question: str) -> list[str]:
 _CLOSED_OPENINGS = frozenset([
     "is", "are", "was", "were", "am", "do", "does", "did", "has", "have", "had", "can", "could", "will", "would",
     "shall", "should", "may", "might", "must", "apakah", "adakah", "benarkah", "bisakah", "sudahkah", "pernahkah"])
+#: After "Apakah", a word that makes it ask "what" ("Apakah nama ...?", "Apakah yang dimaksud ...?"), not yes or no.
+_WHAT_NOUNS = frozenset([
+    "nama", "kepanjangan", "singkatan", "judul", "jenis", "istilah", "julukan", "sebutan", "arti", "yang", "gelar",
+    "tema", "warna", "jabatan"])
 #: A question that offers a choice ("... increase or fall?", "... naik atau turun?").
 _CHOICE = re.compile(r"\b(?:or|atau)\b", re.IGNORECASE)
 #: Words that open a sentence with a capital letter without being names (besides :data:`_SKIP_NAMES`).
@@ -243,10 +247,14 @@ _OPENERS = _SKIP_NAMES | frozenset([
 
 def closed_question(question: str) -> bool:
     """Whether ``question`` is answered by yes or no, or by one of the choices it offers: its answer may be
-    its own words ("Kim visited Russia."). Indonesian "Apakah ..." also asks "what is" ("Apakah nama ...?"):
-    read as closed, which keeps :func:`restates` from dropping an answer it cannot tell apart."""
+    its own words ("Kim visited Russia."). Indonesian "Apakah ..." asks "what" when a word such as "nama" follows
+    ("Apakah nama bandara di Medan?", :data:`_WHAT_NOUNS`), and yes or no otherwise."""
     words = _plain_words(question)
-    return bool(words) and (words[0] in _CLOSED_OPENINGS or _CHOICE.search(question) is not None)
+    if not words:
+        return False
+    if words[0] == "apakah" and words[1:2] and words[1] in _WHAT_NOUNS:
+        return _CHOICE.search(question) is not None
+    return words[0] in _CLOSED_OPENINGS or _CHOICE.search(question) is not None
 
 
 def name_phrases(sentence: str) -> list[str]:

@@ -296,6 +296,8 @@ def test_what_a_bare_answer_adds():
      "Kapankah Kepala Kebun Raya Cibodas mengatakan bahwa Taman Lumut merupakan satu-satunya di dunia?", True),
     ("Kim Yo Jong accompanied her brother.", "Did Kim Yo Jong accompany her brother?", False),  # yes or no
     ("Kim Yo Jong menemani kakaknya.", "Apakah Kim Yo Jong menemani kakaknya?", False),
+    ("Edenkoben, Jerman, diikuti Balawan pada tahun 2000.", "Apakah nama festival di Edenkoben, Jerman, yang "
+     "diikuti Balawan pada tahun 2000?", True),  # "Apakah nama" asks what
     ("The price rose.", "Did the price rise or fall?", False),  # a choice the question offers
     ("Harga beras naik.", "Harga beras naik atau turun?", False),
     ("The bridge is 140 meters long.", "How long is the bridge?", False),  # a number
