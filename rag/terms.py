@@ -249,12 +249,12 @@ def closed_question(question: str) -> bool:
     """Whether ``question`` is answered by yes or no, or by one of the choices it offers: its answer may be
     its own words ("Kim visited Russia."). Indonesian "Apakah ..." asks "what" when a word such as "nama" follows
     ("Apakah nama bandara di Medan?", :data:`_WHAT_NOUNS`), and yes or no otherwise."""
+    if _CHOICE.search(question):
+        return True
     words = _plain_words(question)
-    if not words:
-        return False
-    if words[0] == "apakah" and words[1:2] and words[1] in _WHAT_NOUNS:
-        return _CHOICE.search(question) is not None
-    return words[0] in _CLOSED_OPENINGS or _CHOICE.search(question) is not None
+    if words[:1] == ["apakah"]:
+        return words[1:2] == [] or words[1] not in _WHAT_NOUNS
+    return bool(words) and words[0] in _CLOSED_OPENINGS
 
 
 def name_phrases(sentence: str) -> list[str]:

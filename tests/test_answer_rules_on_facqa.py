@@ -14,13 +14,20 @@ pytestmark = pytest.mark.skipif(not (DEFAULT_ROOT / "facqa" / "train.csv").is_fi
                                 reason=f"the benchmarks are not in {DEFAULT_ROOT}")
 
 
-def test_the_sentence_that_answers_is_of_the_kind_asked_for():
-    asked, withheld = 0, []
+def _answered():
+    """Each FacQA training question whose passage has a sentence holding the gold answer, with that sentence."""
     for item in load_facqa(DEFAULT_ROOT / "facqa", "train"):
-        kind = asks_for(item.question)
         answer = item.answer.lower()
         sentence = next((s for s in split_sentences(item.passage) if answer in s.lower()), None)
-        if kind is None or sentence is None:
+        if sentence is not None:
+            yield item, sentence
+
+
+def test_the_sentence_that_answers_is_of_the_kind_asked_for():
+    asked, withheld = 0, []
+    for item, sentence in _answered():
+        kind = asks_for(item.question)
+        if kind is None:
             continue
         asked += 1
         if not gives(sentence, kind, item.question):
@@ -33,11 +40,7 @@ def test_the_sentence_that_answers_is_of_the_kind_asked_for():
 
 def test_the_sentence_that_answers_says_more_than_the_question():
     answered, repeats = 0, []
-    for item in load_facqa(DEFAULT_ROOT / "facqa", "train"):
-        answer = item.answer.lower()
-        sentence = next((s for s in split_sentences(item.passage) if answer in s.lower()), None)
-        if sentence is None:
-            continue
+    for item, sentence in _answered():
         answered += 1
         if restates(sentence, item.question) or restates(item.answer, item.question):
             repeats.append((item.question, item.answer))
