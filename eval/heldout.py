@@ -46,6 +46,7 @@ from eval.metrics import (
 from eval.resume import RunFolderError, resumed_rows
 from eval.runner import timed_answer
 from rag import Assistant
+from rag.abstention import Reason
 from rag.language import Language, answer_language
 from rag.llm import ChatModel
 from rag.settings import Settings
@@ -187,6 +188,7 @@ def ask_item(bot: Assistant, item: SuiteItem, judge: Judge, answers: bool = True
         return row
     answer, ttft, total = timed_answer(bot, item.question, item.passages)
     cited = {c.number: c.text for c in answer.citations}
+    draft = "".join(answer.stats.pieces)
     citation = citation_scores(answer.text, cited, lambda s, p: judge.judge(s, p).supported)
     row.update({
         "answer": answer.text,
@@ -196,6 +198,13 @@ def ask_item(bot: Assistant, item: SuiteItem, judge: Judge, answers: bool = True
         # told no answer could be confirmed, still sees it (it scores 0 as an answer all the same)
         "abstention_quotes_answer": (facts_present(answer.text, item.golds) >= 0.5
                                      if item.answerable and answer.abstained else None),
+        # the model's own reply to the answer prompt, before any check: whether the model had the answer, so a
+        # wrong final answer can be told apart as the model's (its draft was wrong too) or the checks' (they
+        # withheld or replaced a right draft). None without a reply: none asked for (weak evidence), or cut at
+        # its first token by the answerability decision (replay a run made with it off to see those drafts)
+        "draft_correct": (facts_present(draft, item.golds)
+                          if item.answerable and draft.strip() and answer.abstention is not Reason.NOT_ANSWERABLE
+                          else None),
         "citation": {k: citation[k] for k in ("sentences", "recall", "precision", "citations", "dangling")},
         "language_match": answer_language(answer.text) == item.lang,
         "evidence_score": answer.evidence_score,
@@ -265,6 +274,9 @@ def summary(rows: list[dict]) -> dict:
         "false_abstention": mean([float(r["abstained"]) for r in yes]),
         "false_abstention_quoting_answer": mean([float(r["abstention_quotes_answer"]) for r in yes
                                                  if r.get("abstention_quotes_answer") is not None]),
+        "false_abstention_right_draft": (mean([float(r["abstained"] and (r.get("draft_correct") or 0.0) >= 0.5)
+                                               for r in yes])
+                                         if any("draft_correct" in r for r in yes) else None),
         "unanswerable_abstained": mean([float(r["abstained"]) for r in no]),
         "citation_precision": mean([r["citation"]["precision"] for r in answered if r["citation"]["citations"]]),
         "citation_recall": mean([r["citation"]["recall"] for r in answered if r["citation"]["sentences"]]),
@@ -294,6 +306,7 @@ def suite_report(rows_by_set: dict[str, list[dict]]) -> dict:
 COLUMNS = [("questions", "n", "{:d}"), ("answer_correct", "correct", "{:.3f}"),
            ("false_abstention", "false abst.", "{:.3f}"),
            ("false_abstention_quoting_answer", "of which quoting the answer", "{:.3f}"),
+           ("false_abstention_right_draft", "of which the model's draft right", "{:.3f}"),
            ("unanswerable_abstained", "unans. abst.", "{:.3f}"),
            ("citation_precision", "cit. P", "{:.3f}"), ("citation_recall", "cit. R", "{:.3f}"),
            ("language_match", "lang", "{:.3f}"), ("recall_at_1", "R@1", "{:.3f}"), ("recall_at_5", "R@5", "{:.3f}"),
@@ -323,7 +336,8 @@ def markdown(report: dict) -> str:
 
 
 # Comparing two runs -------------------------------------------------------------------------
-COMPARED = ["answer_correct", "false_abstention", "false_abstention_quoting_answer", "unanswerable_abstained",
+COMPARED = ["answer_correct", "false_abstention", "false_abstention_quoting_answer", "false_abstention_right_draft",
+            "unanswerable_abstained",
             "citation_precision", "citation_recall", "mrr_at_10", "ttft_median_s", "total_median_s"]
 
 

@@ -110,6 +110,17 @@ def test_summary_counts_the_false_abstentions_whose_quote_holds_the_answer():
     assert figures["false_abstention"] == 0.75 and figures["false_abstention_quoting_answer"] == 0.5
 
 
+def test_summary_counts_the_false_abstentions_that_withheld_a_right_draft():
+    withheld_right, withheld_wrong, not_asked = _row(True, True, 0.7), _row(True, True, 0.7), _row(True, True, 0.5)
+    withheld_right["draft_correct"], withheld_wrong["draft_correct"], not_asked["draft_correct"] = 1.0, 0.0, None
+    shown = _row(True, False, 0.9)
+    shown["draft_correct"] = 1.0
+    figures = summary([shown, withheld_right, withheld_wrong, not_asked, _row(False, True, 0.5)])
+    # of 4 answerable questions, 3 withheld; only one of those had the answer in the model's own reply
+    assert figures["false_abstention"] == 0.75 and figures["false_abstention_right_draft"] == 0.25
+    assert summary([_row(True, True, 0.7)])["false_abstention_right_draft"] is None  # runs from before it
+
+
 @needs_benchmarks
 def test_sampled_facqa_sets_ask_the_same_facts_in_both_languages():
     chosen = suite_items(DEFAULT_ROOT, SETS, sample=6)
@@ -171,6 +182,7 @@ def test_suite_writes_one_table_with_every_set_and_language(suite_run):
             assert row["answer"] and row["total_s"] > 0 and isinstance(row["abstained"], bool)
             assert "evidence_score" in row and "citation" in row and "language_match" in row
             assert row["abstention_quotes_answer"] is None or (row["answerable"] and row["abstained"])
+            assert row["draft_correct"] is None or (row["answerable"] and 0.0 <= row["draft_correct"] <= 1.0)
         assert all(("rank" in r) == (name != "idk-mrc" and r["answerable"]) for r in rows), name
     for figures in report["table"].values():
         assert figures["all"]["questions"] == 2 and figures["all"]["ttft_median_s"] > 0
