@@ -1,7 +1,7 @@
 import _thread
-import gc
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -61,17 +61,15 @@ def test_ctrl_c_during_ask_stops_the_model_at_once():
             yield  # pragma: no cover  (makes this a generator, like Assistant.events)
 
     bot = ReadingALongPrompt()
-    # A KeyboardInterrupt that arrives while the main thread runs an object's finalizer is lost (CPython prints
-    # "Exception ignored in ..."): objects left by earlier tests are collected first, and no collection runs
-    # while the key is pressed (once, in CI, the press was lost in a full run and the model read for a minute).
-    gc.collect()
-    gc.disable()
+    # Ctrl-C as in a terminal: a process started as a background job (`cmd &`, as a CI runner may) inherits SIGINT
+    # ignored, and then no simulated press reaches Python at all.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         threading.Timer(0.3, _thread.interrupt_main).start()  # the user presses Ctrl-C
         with pytest.raises(KeyboardInterrupt):
             interruptible_ask(bot, "Siapa?", None)
     finally:
-        gc.enable()
+        signal.signal(signal.SIGINT, previous)
     assert bot.stopped.wait(2)  # the model was told to stop, not left reading for a minute
 
 
