@@ -1,6 +1,6 @@
 """How long a reader waits: the first question after a start, later ones, and what prompt-lookup decoding does.
 
-    python -m eval.bench_speed [--questions 8] [--lookup 0 10] [--library 6000]
+    python -m eval.bench_speed [--questions 8] [--lookup 0 10] [--library 6000] [--vanilla]
 
 Each configuration runs in a fresh process (a restart), over the first N questions of our dev half
 (``eval.heldout.ours("dev")``, answerable and not, both languages), on the bundled index and the models the
@@ -12,7 +12,11 @@ settings name:
 - each ``--lookup`` value (tokens copied ahead by prompt-lookup decoding; 0 is off): warm, and whether the
   answers are identical to those without it at temperature 0;
 - ``library`` (with ``--library TOKENS``): warm, the whole library the prompt's sources (setting
-  ``library_in_prompt``; the context window made large enough), read once by ``prepare()``.
+  ``library_in_prompt``; the context window made large enough), read once by ``prepare()``;
+- ``vanilla`` (with ``--vanilla``): the vanilla llama-index pipeline (``eval.vanilla``: ``VectorStoreIndex`` +
+  ``CitationQueryEngine``, its defaults, the same models and articles), its model loaded at start; it streams the
+  model's raw words, so its first words on screen are its first token. Then how many times sooner ours shows its
+  first checked sentence, and its model's first token, than vanilla shows its first token (medians, later questions).
 
 Printed per configuration: start-up seconds (load + warm-up), the first question's time to the model's first
 token, to the first checked sentence on screen and to the whole answer, the same as medians over the later
@@ -67,18 +71,41 @@ def _one_config(questions: int, warm: bool, lookup: int, library: int = 0) -> di
     return {"startup_s": startup, "rows": rows[:-1], "again": rows[-1]}
 
 
+def _vanilla_config(questions: int) -> dict:
+    """In this process: the vanilla llama-index pipeline over the bundled articles, asked the same questions."""
+    from eval.heldout import ours
+    from eval.vanilla import build_engine, streamed_answer
+    from rag import Assistant
+    from rag.settings import load_settings
+
+    started = time.perf_counter()
+    engine = build_engine(Assistant(load_settings()))
+    startup = time.perf_counter() - started
+    rows = []
+    items = ours("dev")[:questions]
+    for item in items + items[:1]:
+        _, text, first, total = streamed_answer(engine, item.question)
+        first = first if first is not None else total
+        rows.append({"question": item.question, "answer": text, "model_first_s": first,
+                     "shown_s": first, "total_s": total, "prompt_tokens": None, "completion_tokens": 0,
+                     "writing_s": 0.0})
+    return {"startup_s": startup, "rows": rows[:-1], "again": rows[-1]}
+
+
 def _summary(name: str, result: dict) -> str:
     rows, again = result["rows"], result.get("again")
     first, later = rows[0], rows[1:] or rows
     written = [r for r in rows if r["completion_tokens"] > 1 and r["writing_s"] > 0]
     speed = (sum(r["completion_tokens"] - 1 for r in written) / sum(r["writing_s"] for r in written)) if written else 0
     med = statistics.median
+    prompts = [r["prompt_tokens"] for r in rows if r["prompt_tokens"] is not None]
     return (f"{name:<10} start {result['startup_s']:5.1f} s | first question: model {first['model_first_s']:4.1f} s, "
             f"shown {first['shown_s']:4.1f} s, whole {first['total_s']:4.1f} s | later (median): model "
             f"{med(r['model_first_s'] for r in later):4.1f} s, shown {med(r['shown_s'] for r in later):4.1f} s "
             f"(p90 {percentile([r['shown_s'] for r in later], 0.9):4.1f}), "
             f"whole {med(r['total_s'] for r in later):4.1f} s"
-            f" | prompt {med(r['prompt_tokens'] for r in rows):.0f} tokens | writing {speed:4.1f} tokens/s"
+            + (f" | prompt {med(prompts):.0f} tokens" if prompts else "")
+            + (f" | writing {speed:4.1f} tokens/s" if written else "")
             + (f" | first question again at the end: model {again['model_first_s']:4.1f} s, shown "
                f"{again['shown_s']:4.1f} s" if again else ""))
 
@@ -90,8 +117,13 @@ def main(argv: list[str] | None = None) -> int:
                    help="prompt-lookup values to try, warm (default: 0 10; 0 is off)")
     p.add_argument("--library", type=int, default=0,
                    help="also a configuration with the whole library in the prompt, up to this many tokens")
+    p.add_argument("--vanilla", action="store_true",
+                   help="also the vanilla llama-index pipeline on the same questions, and how much sooner ours is")
     p.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one configuration in this process
     args = p.parse_args(argv)
+    if args.one == "vanilla":
+        print(json.dumps(_vanilla_config(args.questions)))
+        return 0
     if args.one:
         warm, lookup, library = args.one.split(":")
         print(json.dumps(_one_config(args.questions, warm == "warm", int(lookup), int(library))))
@@ -99,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     configs = [("cold", "cold:0:0")] + [("warm" if n == 0 else f"lookup {n}", f"warm:{n}:0") for n in args.lookup]
     if args.library:
         configs.append(("library", f"warm:0:{args.library}"))
+    if args.vanilla:
+        configs.append(("vanilla", "vanilla"))
     results = {}
     for name, spec in configs:  # a fresh process each: a restart, nothing cached
         out = subprocess.run([sys.executable, "-m", "eval.bench_speed", "--questions", str(args.questions),
@@ -110,6 +144,14 @@ def main(argv: list[str] | None = None) -> int:
         if name.startswith("lookup") and plain:
             same = sum(a == r["answer"] for a, r in zip(plain, result["rows"], strict=False))
             print(f"{name}: {same}/{len(plain)} answers identical to those without it")
+    if "vanilla" in results and "warm" in results:
+        med = statistics.median
+        ours_rows, vanilla_rows = results["warm"]["rows"][1:], results["vanilla"]["rows"][1:]
+        vanilla_first = med(r["model_first_s"] for r in vanilla_rows)
+        shown, model_first = med(r["shown_s"] for r in ours_rows), med(r["model_first_s"] for r in ours_rows)
+        print(f"vanilla's first words (its first token) come {vanilla_first / shown:.1f}x later than our first "
+              f"checked sentence, {vanilla_first / model_first:.1f}x later than our model's first token "
+              "(medians, later questions)")
     return 0
 
 

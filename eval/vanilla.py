@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from eval.dataset import EvalItem
 from eval.judge import Judge
@@ -67,16 +67,22 @@ def build_engine(bot: Assistant) -> CitationQueryEngine:
     return CitationQueryEngine.from_args(index, llm=llm, streaming=True)
 
 
-def evaluate_vanilla(engine, item: EvalItem, judge: Judge) -> dict:
+def streamed_answer(engine, question: str) -> tuple[object, str, float | None, float]:
+    """Ask ``engine`` (streaming): its response, the answer's text, seconds to its first token (None: it wrote
+    nothing) and in all."""
     started = time.perf_counter()
-    response = engine.query(item.question)
+    response = engine.query(question)
     ttft, pieces = None, []
     for piece in response.response_gen:
         if ttft is None and piece:
             ttft = time.perf_counter() - started
         pieces.append(piece)
-    total = time.perf_counter() - started
-    text = "".join(pieces).strip()
+    return response, "".join(pieces).strip(), ttft, time.perf_counter() - started
+
+
+def evaluate_vanilla(engine, item: EvalItem, judge: Judge) -> dict:
+    response: Any
+    response, text, ttft, total = streamed_answer(engine, item.question)
     sources = {i: _SOURCE_PREFIX.sub("", n.node.get_content()) for i, n in enumerate(response.source_nodes, start=1)}
     abstained = not text or is_refusal(text)
     citations = citation_scores(text, sources, lambda s, p: judge.judge(s, p).supported)
