@@ -67,7 +67,7 @@ def build_engine(bot: Assistant) -> CitationQueryEngine:
     return CitationQueryEngine.from_args(index, llm=llm, streaming=True)
 
 
-def streamed_answer(engine, question: str) -> tuple[object, str, float | None, float]:
+def streamed_answer(engine, question: str) -> tuple[Any, str, float | None, float]:
     """Ask ``engine`` (streaming): its response, the answer's text, seconds to its first token (None: it wrote
     nothing) and in all."""
     started = time.perf_counter()
@@ -81,7 +81,6 @@ def streamed_answer(engine, question: str) -> tuple[object, str, float | None, f
 
 
 def evaluate_vanilla(engine, item: EvalItem, judge: Judge) -> dict:
-    response: Any
     response, text, ttft, total = streamed_answer(engine, item.question)
     sources = {i: _SOURCE_PREFIX.sub("", n.node.get_content()) for i, n in enumerate(response.source_nodes, start=1)}
     abstained = not text or is_refusal(text)
